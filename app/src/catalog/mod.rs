@@ -1,0 +1,3 @@
+//! Products and their import.
+#[cfg(feature = "ssr")]
+pub mod model;

@@ -1,0 +1,16 @@
+//! Settle's application crate: components, routes, server fns and the domain,
+//! organised by capability. Server-only code sits behind the `ssr` feature.
+#![recursion_limit = "256"]
+
+pub mod catalog;
+pub mod customers;
+pub mod domain;
+pub mod error;
+pub mod orders;
+pub mod settings;
+pub mod shell;
+pub mod staff;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use shell::{shell, App};

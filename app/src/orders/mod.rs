@@ -1,0 +1,10 @@
+//! Everything about orders: their identity (number, key), totals and statuses.
+pub mod key;
+pub mod number;
+pub mod status;
+pub mod totals;
+
+pub use key::{OrderKey, OrderKeyError};
+pub use number::{OrderNumber, OrderNumberError};
+pub use status::{Actor, IllegalTransition, OrderAction, OrderStatus};
+pub use totals::{compute_totals, FeeInput, LineInput, TaxRate, Totals, TotalsError};

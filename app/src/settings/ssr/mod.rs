@@ -1,0 +1,28 @@
+pub mod model;
+pub mod tax_rate;
+
+use super::StoreSettings;
+use crate::error::AppError;
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+/// The settings row; a database without one has not been set up (`settle` seeds it).
+pub async fn load(db: &DatabaseConnection) -> Result<StoreSettings, AppError> {
+    let row = model::Entity::find_by_id(model::SINGLETON_ID)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            tracing::error!(
+                "store_settings has no row: run `settle seed` or start `settle serve` once"
+            );
+            AppError::Internal
+        })?;
+    Ok(StoreSettings {
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        address: row.address,
+        currency: row.currency,
+        default_due_days: row.default_due_days,
+        expiry_grace_days: row.expiry_grace_days,
+    })
+}

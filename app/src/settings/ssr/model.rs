@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+pub const SINGLETON_ID: i32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "store_settings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub logo_url: Option<String>,
+    pub brand_color: String,
+    pub accent_color: String,
+    pub currency: String,
+    pub default_due_days: i32,
+    pub expiry_grace_days: i32,
+    pub invoice_subject: String,
+    pub invoice_heading: String,
+    pub invoice_intro: String,
+    pub invoice_footer: String,
+    pub updated_at: TimeDateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

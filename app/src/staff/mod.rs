@@ -1,0 +1,183 @@
+//! Staff accounts, sign-in and sessions.
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Cashier,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Cashier => "cashier",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "cashier" => Some(Role::Cashier),
+            _ => None,
+        }
+    }
+
+    /// Admins can do everything a cashier can.
+    pub fn allows(self, required: Role) -> bool {
+        self == Role::Admin || required == Role::Cashier
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Cashier => "Cashier",
+        }
+    }
+}
+
+/// What pages know about the signed-in staff member (never the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffView {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignInError {
+    /// One message for a wrong password, an unknown email and a malformed one.
+    #[error("The email or password is incorrect.")]
+    Invalid,
+    #[error("The password is too long (at most 1024 characters).")]
+    PasswordTooLong,
+    #[error("Too many failed attempts. Please wait 15 minutes and try again.")]
+    Throttled,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl SignInError {
+    /// The short code carried in the sign-in page's URL after a failed post.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SignInError::Invalid => "invalid",
+            SignInError::PasswordTooLong => "too_long",
+            SignInError::Throttled => "throttled",
+            SignInError::Internal => "internal",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SignInError> {
+        [
+            SignInError::Invalid,
+            SignInError::PasswordTooLong,
+            SignInError::Throttled,
+            SignInError::Internal,
+        ]
+        .into_iter()
+        .find(|e| e.code() == code)
+    }
+}
+
+/// Passwords a person chooses: long enough to resist guessing, short enough
+/// that hashing one cannot be used to tie up the server.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordPolicyError {
+    #[error("the password is empty")]
+    Empty,
+    #[error("the password must be at least 12 characters long")]
+    TooShort,
+    #[error("the password can be at most 1024 bytes long")]
+    TooLong,
+    #[error("the password is too easy to guess: avoid repeated characters and common passwords")]
+    TooWeak,
+}
+
+/// Checks a new password. Deliberately simple: length first (the measure that
+/// matters most), then the handful of patterns every guessing list starts with.
+pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPolicyError> {
+    if password.is_empty() {
+        return Err(PasswordPolicyError::Empty);
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(PasswordPolicyError::TooLong);
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(PasswordPolicyError::TooShort);
+    }
+    let lower = password.to_lowercase();
+    let distinct = {
+        let mut chars: Vec<char> = lower.chars().collect();
+        chars.sort_unstable();
+        chars.dedup();
+        chars.len()
+    };
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    const COMMON: [&str; 8] = [
+        "password", "123456", "qwerty", "letmein", "welcome", "admin", "settle", "abcdef",
+    ];
+    if distinct < 5
+        || COMMON.iter().any(|c| lower.contains(c))
+        || (local.chars().count() >= 4 && lower.contains(&local))
+    {
+        return Err(PasswordPolicyError::TooWeak);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policy() {
+        assert_eq!(
+            check_new_password("", "a@b.co"),
+            Err(PasswordPolicyError::Empty)
+        );
+        assert_eq!(
+            check_new_password("short", "a@b.co"),
+            Err(PasswordPolicyError::TooShort)
+        );
+        assert_eq!(
+            check_new_password(&"x".repeat(2000), "a@b.co"),
+            Err(PasswordPolicyError::TooLong)
+        );
+        assert_eq!(
+            check_new_password("aaaaaaaaaaaaaaaa", "a@b.co"),
+            Err(PasswordPolicyError::TooWeak)
+        );
+        assert_eq!(
+            check_new_password("MyPassword2026!", "a@b.co"),
+            Err(PasswordPolicyError::TooWeak)
+        );
+        assert_eq!(
+            check_new_password("jane.doe-is-great", "jane.doe@b.co"),
+            Err(PasswordPolicyError::TooWeak)
+        );
+        assert_eq!(
+            check_new_password("correct horse battery", "a@b.co"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn roles() {
+        assert!(Role::Admin.allows(Role::Cashier));
+        assert!(Role::Admin.allows(Role::Admin));
+        assert!(Role::Cashier.allows(Role::Cashier));
+        assert!(!Role::Cashier.allows(Role::Admin));
+    }
+}

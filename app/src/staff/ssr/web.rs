@@ -1,0 +1,125 @@
+//! Sign-in and sign-out as plain HTML form posts: they work identically with
+//! and without JavaScript, and answer with a 303 redirect (post/redirect/get) so
+//! a reload never re-submits a password.
+use super::service::{authenticate, STAFF_ID_KEY};
+use crate::state::AppState;
+use axum::{
+    extract::{ConnectInfo, State},
+    response::{IntoResponse, Redirect, Response},
+    routing::post,
+    Form, Router,
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(sign_in))
+        .route("/logout", post(sign_out))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a path on this site: never `//evil.example` or `https://…`, so the
+/// sign-in page cannot be used to bounce people elsewhere.
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.len() <= 512
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && !next.starts_with("/login");
+    if ok {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn back_to_login(error: &str, next: &str) -> Response {
+    let next = safe_next(next);
+    let mut url = format!("/login?error={error}");
+    if next != "/" {
+        url.push_str("&next=");
+        url.push_str(&encode_component(next));
+    }
+    Redirect::to(&url).into_response()
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    match authenticate(
+        &state.db,
+        &state.throttle,
+        &form.email,
+        &form.password,
+        Some(peer.ip()),
+    )
+    .await
+    {
+        Ok(staff) => {
+            // A new id on every sign-in: a session id planted before sign-in
+            // (session fixation) is worthless afterwards.
+            let stored = async {
+                session.cycle_id().await?;
+                session.insert(STAFF_ID_KEY, staff.id).await
+            }
+            .await;
+            if let Err(e) = stored {
+                tracing::error!(error = %e, "storing the session");
+                return back_to_login("internal", &form.next);
+            }
+            tracing::info!(staff_id = staff.id, "signed in");
+            Redirect::to(safe_next(&form.next)).into_response()
+        }
+        Err(err) => back_to_login(err.code(), &form.next),
+    }
+}
+
+async fn sign_out(session: Session) -> Response {
+    if let Err(e) = session.flush().await {
+        tracing::error!(error = %e, "ending a session");
+    }
+    Redirect::to("/login?signed_out=1").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_site() {
+        assert_eq!(safe_next("/settings"), "/settings");
+        assert_eq!(safe_next("//evil.example"), "/");
+        assert_eq!(safe_next("https://evil.example"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next("/login?x"), "/");
+        assert_eq!(safe_next(""), "/");
+    }
+}

@@ -1,0 +1,30 @@
+//! The state every handler and server fn shares (server only).
+use crate::staff::ssr::throttle::LoginThrottle;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub throttle: Arc<LoginThrottle>,
+    /// `SETTLE_PUBLIC_URL` without a trailing slash: the base of links in emails.
+    #[from_ref(skip)]
+    pub public_url: Arc<str>,
+    /// The Content-Security-Policy for pages, with `{nonce}` where each
+    /// response's script nonce goes.
+    #[from_ref(skip)]
+    pub csp_template: Arc<str>,
+}
+
+impl AppState {
+    /// The state as a server fn sees it, provided as context by the router.
+    pub fn from_context() -> Result<AppState, crate::error::AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server fn context");
+            crate::error::AppError::Internal
+        })
+    }
+}

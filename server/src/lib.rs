@@ -1,0 +1,10 @@
+//! The `settle` server: configuration, start-up, routes that are not Leptos
+//! pages, and the command line. Kept as a library so tests start the real thing.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod router;
+pub mod security;
+pub mod seed;
+pub mod serve;
+pub mod telemetry;

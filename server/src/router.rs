@@ -1,0 +1,108 @@
+//! The whole HTTP surface: Leptos pages and server fns, the sign-in forms,
+//! health, static files, and the layers every request passes through.
+use crate::{config::Config, security};
+use app::{shell, staff::ssr::session_store::DbSessionStore, state::AppState, App};
+use axum::{
+    body::Body,
+    extract::{DefaultBodyLimit, Request, State},
+    http::StatusCode,
+    middleware,
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+
+/// Request bodies larger than this are refused with 413 before any handler runs.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Staff sessions end after this long without a request.
+const SESSION_IDLE: time::Duration = time::Duration::hours(12);
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("settle")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.site_addr)
+        .build()
+}
+
+pub fn build(config: &Config, db: DatabaseConnection) -> Router {
+    let leptos_options = leptos_options(config);
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        db: db.clone(),
+        throttle: Arc::default(),
+        public_url: config.public_url.as_str().into(),
+        csp_template: security::page_csp_template(config).into(),
+    };
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name("settle_session")
+        .with_secure(config.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    let routes = generate_route_list(App);
+    let page_state = state.clone();
+    let error_state = state.clone();
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
+        .merge(app::staff::ssr::web::routes())
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(error_state.clone()), shell
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            security::SecurityHeaders::new(config),
+            security::add_security_headers,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// 200 when the database answers, 503 otherwise (load balancers take us out).
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "error", "database": "unreachable" })),
+            )
+                .into_response()
+        }
+    }
+}

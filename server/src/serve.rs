@@ -1,0 +1,83 @@
+//! Starting and stopping the server.
+use crate::{config::Config, db, router, seed};
+use anyhow::Context;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_sessions::session_store::ExpiredDeletion;
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    seed::ensure_settings(&db).await?;
+    if app::staff::ssr::model::Entity::find().count(&db).await? == 0 {
+        tracing::warn!("there are no staff accounts yet: add one with `settle staff add EMAIL --name NAME --admin`");
+    }
+    let css = std::path::Path::new(&config.site_root).join("pkg/settle.css");
+    if !css.exists() {
+        tracing::warn!(path = %css.display(), "site assets not found: build them with `cargo leptos build --release` (pages will be unstyled)");
+    }
+    let listener = TcpListener::bind(config.site_addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (LEPTOS_SITE_ADDR)", config.site_addr))?;
+    tracing::info!(
+        "Settle is listening on http://{} (public URL {})",
+        config.site_addr,
+        config.public_url
+    );
+    serve(listener, &config, db, shutdown_signal()).await
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    config: &Config,
+    db: DatabaseConnection,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = app::staff::ssr::session_store::DbSessionStore::new(db.clone());
+    let cleanup = tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired sessions");
+            }
+        }
+    });
+    let app = router::build(config, db);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP");
+    cleanup.abort();
+    tracing::info!("Settle stopped");
+    result
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

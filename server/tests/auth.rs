@@ -1,0 +1,414 @@
+//! Staff sign-in, sessions and access control through the real router, on
+//! SQLite and PostgreSQL.
+mod common;
+
+use app::staff::api::{ListStaff, Whoami};
+use app::staff::Role;
+use common::{location, server_fn_path, spawn_app, Backend};
+
+/// The page's HTML without Leptos's `<!>` hydration markers.
+async fn page_text(res: reqwest::Response) -> String {
+    res.text().await.expect("a body").replace("<!>", "")
+}
+
+const ADMIN: (&str, &str) = ("owner@example.com", "correct horse battery staple");
+const CASHIER: (&str, &str) = ("till@example.com", "blue river stones 42");
+
+async fn signed_out_staff_pages_redirect_to_sign_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+    for page in ["/", "/settings", "/staff"] {
+        let res = client
+            .get(app.url(page))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 302, "{page}");
+        assert_eq!(location(&res), format!("/login?next={page}"), "{page}");
+    }
+    let res = client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = page_text(res).await;
+    assert!(body.contains(r#"<label for="email">Email</label>"#));
+    assert!(body.contains(r#"<label for="password">Password</label>"#));
+    assert!(body.contains(">Sign in</button>"));
+    app.stop().await;
+}
+
+async fn sign_in_cycles_the_session_and_sign_out_ends_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
+    let client = app.client();
+
+    // A session that exists before sign-in (here: made by a failed attempt's
+    // redirect) must not be the one that is signed in.
+    let res = client.get(app.url("/login")).send().await.unwrap();
+    let before = res
+        .cookies()
+        .find(|c| c.name() == "settle_session")
+        .map(|c| c.value().to_owned());
+
+    let res = client
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "OWNER@example.com"),
+            ("password", ADMIN.1),
+            ("next", "/staff"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/staff", "returns to the page asked for");
+    let cookie = res
+        .cookies()
+        .find(|c| c.name() == "settle_session")
+        .expect("a session cookie");
+    assert!(cookie.http_only());
+    assert_eq!(cookie.same_site_lax(), true);
+    assert_ne!(Some(cookie.value().to_owned()), before);
+
+    let res = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body = page_text(res).await;
+    assert!(body.contains("Welcome, Test Person"), "{body}");
+    assert!(body.contains(">Sign out</button>"));
+
+    let res = client
+        .post(app.url(server_fn_path::<Whoami>()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(page_text(res).await.contains(ADMIN.0));
+
+    let res = client.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/login?signed_out=1");
+    let res = client
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302, "signed out means signed out");
+    let res = client
+        .post(app.url(server_fn_path::<Whoami>()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    app.stop().await;
+}
+
+async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
+    let client = app.client();
+    let mut answers = Vec::new();
+    for (email, password) in [
+        (ADMIN.0, "not the password"),
+        ("nobody@example.com", "not the password"),
+        ("not an email", "x"),
+        ("evil\u{0}@example.com\r\nBcc: x@example.com", "x"),
+    ] {
+        let res = client
+            .post(app.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        answers.push((res.status().as_u16(), location(&res)));
+    }
+    assert!(
+        answers
+            .iter()
+            .all(|a| *a == (303, "/login?error=invalid".to_owned())),
+        "{answers:?}"
+    );
+    let page = client
+        .get(app.url("/login?error=invalid"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The email or password is incorrect."));
+
+    let long = "x".repeat(5000);
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("email", ADMIN.0), ("password", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login?error=too_long");
+
+    // A form with fields missing is a failed sign-in, not a 422 or a panic.
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("nothing", "here")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login?error=invalid");
+    app.stop().await;
+}
+
+async fn repeated_failures_are_throttled(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
+    let client = app.client();
+    for _ in 0..5 {
+        let res = client
+            .post(app.url("/login"))
+            .form(&[("email", ADMIN.0), ("password", "guess")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), "/login?error=invalid");
+    }
+    // Even the right password is refused while the account is throttled.
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("email", ADMIN.0), ("password", ADMIN.1)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login?error=throttled");
+    let page = client
+        .get(app.url("/login?error=throttled"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Too many failed attempts"));
+    app.stop().await;
+}
+
+async fn roles_are_enforced_by_pages_and_server_fns(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
+    app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
+
+    let anonymous = app.client();
+    let res = anonymous
+        .post(app.url(server_fn_path::<ListStaff>()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let res = cashier
+        .post(app.url(server_fn_path::<ListStaff>()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    for page in ["/settings", "/staff"] {
+        let res = cashier
+            .get(app.url(page))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{page}");
+        assert!(page_text(res).await.contains("does not have access"));
+    }
+    let res = cashier.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        !page_text(res).await.contains(r#"href="/settings""#),
+        "no admin links for cashiers"
+    );
+
+    let admin = app.signed_in_client(ADMIN.0, ADMIN.1).await;
+    let res = admin
+        .post(app.url(server_fn_path::<ListStaff>()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let list = page_text(res).await;
+    assert!(list.contains(CASHIER.0) && list.contains(ADMIN.0));
+    assert!(!list.contains("argon2"), "hashes never leave the server");
+    let res = admin.get(app.url("/staff")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = admin.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(page_text(res).await.contains("My Store"));
+    app.stop().await;
+}
+
+async fn crafted_session_cookies_are_refused_cleanly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for cookie in [
+        "settle_session=AAAAAAAAAAAAAAAAAAAAAA",
+        "settle_session=not-base64-!!!",
+        "settle_session=",
+        "settle_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let res = client.get(app.url("/")).header("cookie", cookie).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(res.status(), 302, "{cookie}");
+        let res = client.post(app.url(server_fn_path::<Whoami>())).header("cookie", cookie).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{cookie}");
+    }
+    app.stop().await;
+}
+
+async fn sessions_survive_a_restart(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
+    let client = app.signed_in_client(ADMIN.0, ADMIN.1).await;
+    let url = app.test_db.url.clone();
+    let res = client
+        .post(app.url(server_fn_path::<Whoami>()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // A second process on the same database honours the same session.
+    let config = common::test_config(&url);
+    let db = server::db::connect(&url).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        server::serve::serve(listener, &config, db, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let res = client
+        .post(format!("http://{addr}{}", server_fn_path::<Whoami>()))
+        .send()
+        .await
+        .unwrap();
+    // reqwest scopes cookies by host; 127.0.0.1 on another port shares them.
+    assert_eq!(res.status(), 200);
+    let _ = stop.send(());
+    task.await.unwrap().unwrap();
+    app.stop().await;
+}
+
+async fn hardening_headers_limits_and_health(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = app.client();
+
+    let res = client.get(app.url("/login")).send().await.unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert!(
+        csp.contains("https://js.stripe.com"),
+        "Stripe.js will be allowed: {csp}"
+    );
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a script nonce")
+        .to_owned();
+    assert!(
+        !csp.contains("'unsafe-inline' 'wasm"),
+        "scripts need the nonce"
+    );
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        res.headers().get("strict-transport-security").is_none(),
+        "no HSTS over http"
+    );
+    let body = page_text(res).await;
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "hydration script carries the nonce"
+    );
+    let again = client.get(app.url("/login")).send().await.unwrap();
+    assert!(
+        !again.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains(&nonce),
+        "a fresh nonce per page"
+    );
+
+    let res = client
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", ADMIN.0), ("password", ADMIN.1)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "cross-site form posts are refused");
+    let res = client
+        .post(app.url("/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // Announce a body over 1 MB and send none of it: the answer must come from
+    // the limit alone, before any byte of the body is read.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST /login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            app.addr,
+            1024 * 1024 + 1
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 64];
+        let n = stream.read(&mut answer).await.unwrap();
+        let status_line = String::from_utf8_lossy(&answer[..n]).to_string();
+        assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
+    }
+
+    let res = client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["database"],
+        "ok"
+    );
+
+    let res = client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    app.stop().await;
+}
+
+async fn hsts_when_public_url_is_https(backend: Backend) {
+    let app =
+        common::spawn_app_with(backend, |c| c.public_url = "https://shop.example".into()).await;
+    let res = app.client().get(app.url("/login")).send().await.unwrap();
+    assert!(res.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
+    app.stop().await;
+}
+
+both_backends!(
+    signed_out_staff_pages_redirect_to_sign_in,
+    sign_in_cycles_the_session_and_sign_out_ends_it,
+    wrong_password_and_unknown_email_look_the_same,
+    repeated_failures_are_throttled,
+    roles_are_enforced_by_pages_and_server_fns,
+    crafted_session_cookies_are_refused_cleanly,
+    sessions_survive_a_restart,
+    hardening_headers_limits_and_health,
+    hsts_when_public_url_is_https,
+);

@@ -1,0 +1,258 @@
+//! Test helpers: the real router on port 0 over a fresh database, SQLite or
+//! PostgreSQL. Every storage-touching test runs on both (see `both_backends!`).
+#![allow(dead_code)]
+
+use rand::Rng;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::config::{Config, LogFormat};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use tokio::sync::oneshot;
+
+pub mod doubles;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    backend: Backend,
+    sqlite_dir: Option<PathBuf>,
+    pg_name: Option<String>,
+}
+
+fn unique_suffix() -> String {
+    let n: u64 = rand::rng().random();
+    format!("{}_{n:016x}", std::process::id())
+}
+
+/// PostgreSQL server used by the tests; every machine of this project has one.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SETTLE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("settle-test-{}", unique_suffix()));
+                std::fs::create_dir_all(&dir).expect("creating a temporary directory");
+                let url = format!("sqlite://{}?mode=rwc", dir.join("settle.db").display());
+                TestDb {
+                    url,
+                    backend,
+                    sqlite_dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("settle_test_{}", unique_suffix());
+                let conn = Database::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is not reachable at {admin} ({e}); start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`")
+                });
+                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("creating a test database");
+                conn.close().await.ok();
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_owned())
+                    .unwrap_or(admin);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    sqlite_dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Connected and migrated, as the server would leave it.
+    pub async fn connect(&self) -> DatabaseConnection {
+        let db = server::db::connect(&self.url)
+            .await
+            .expect("connecting to the test database");
+        server::db::migrate(&db)
+            .await
+            .expect("migrating the test database");
+        db
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(name) = self.pg_name.take() {
+            // Drop runs outside any runtime we may block on: use a thread of its own.
+            let admin = postgres_admin_url();
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                rt.block_on(async {
+                    let conn = Database::connect(&admin).await.ok()?;
+                    conn.execute_unprepared(&format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    ))
+                    .await
+                    .ok()?;
+                    conn.close().await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
+pub fn test_config(database_url: &str) -> Config {
+    Config {
+        database_url: database_url.to_owned(),
+        site_addr: "127.0.0.1:0".parse().expect("static address"),
+        public_url: "http://127.0.0.1:3000".into(),
+        smtp_url: None,
+        mail_from: "Settle <invoices@localhost>".into(),
+        stripe: None,
+        stripe_api_base: "https://api.stripe.com".into(),
+        stripe_js_url: "https://js.stripe.com/v3/".into(),
+        log_format: LogFormat::Text,
+        site_root: "target/site".into(),
+    }
+}
+
+/// A running Settle on a random port with its own database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: DatabaseConnection,
+    pub test_db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    if std::env::var_os("RUST_LOG").is_some() {
+        server::telemetry::init(LogFormat::Text);
+    }
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    server::seed::ensure_settings(&db)
+        .await
+        .expect("settings row");
+    let mut config = test_config(&test_db.url);
+    tweak(&mut config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding port 0");
+    let addr = listener.local_addr().expect("local address");
+    config.site_addr = addr;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served_db = db.clone();
+    let task = tokio::spawn(async move {
+        server::serve::serve(listener, &config, served_db, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    TestApp {
+        addr,
+        db,
+        test_db,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("building a client")
+    }
+
+    pub async fn add_staff(&self, email: &str, password: &str, role: app::staff::Role) {
+        app::staff::ssr::add_staff(&self.db, email, "Test Person", password, role)
+            .await
+            .expect("adding staff");
+    }
+
+    /// Signs in through the real form post; panics unless it succeeds.
+    pub async fn signed_in_client(&self, email: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        let res = client
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("posting the sign-in form");
+        assert_eq!(res.status(), 303);
+        assert_eq!(location(&res), "/", "sign-in should succeed");
+        client
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("server task")
+                .expect("server stopped cleanly");
+        }
+    }
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The URL path of a server fn (it carries a hash suffix that tests must not hard-code).
+pub fn server_fn_path<T: leptos::server_fn::ServerFn>() -> &'static str {
+    T::PATH
+}
+
+/// Writes one `#[tokio::test]` per backend around an `async fn(Backend)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() { super::$name($crate::common::Backend::Sqlite).await }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() { super::$name($crate::common::Backend::Postgres).await }
+            )*
+        }
+    };
+}

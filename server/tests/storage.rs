@@ -1,0 +1,203 @@
+//! The schema and the session store on SQLite and PostgreSQL.
+mod common;
+
+use app::staff::ssr::session_store::DbSessionStore;
+use common::{Backend, TestDb};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use time::{Duration, OffsetDateTime};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{ExpiredDeletion, SessionStore};
+
+async fn exec(db: &DatabaseConnection, sql: &str) -> Result<u64, sea_orm::DbErr> {
+    db.execute_raw(Statement::from_string(
+        db.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .map(|r| r.rows_affected())
+}
+
+async fn scalar_i64(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("a row");
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+const ORDER: &str = "INSERT INTO orders (number, order_key, currency, subtotal_minor, tax_total_minor, fee_total_minor, \
+     discount_total_minor, total_minor, status, created_at, updated_at) VALUES \
+     ({n}, '{k}', 'GBP', 1000, 200, 0, 0, 1200, 'pending', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)";
+
+fn order_sql(n: i64, key: &str) -> String {
+    ORDER.replace("{n}", &n.to_string()).replace("{k}", key)
+}
+
+async fn migrations_apply_and_are_idempotent(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    // A second run finds nothing to do.
+    server::db::migrate(&db).await.unwrap();
+    for table in [
+        "staff",
+        "sessions",
+        "store_settings",
+        "tax_rates",
+        "products",
+        "customers",
+        "counters",
+        "orders",
+        "order_items",
+        "order_adjustments",
+        "order_taxes",
+        "payments",
+        "order_events",
+        "email_outbox",
+        "stripe_events",
+    ] {
+        assert_eq!(
+            scalar_i64(&db, &format!("SELECT COUNT(*) FROM {table}")).await >= 0,
+            true,
+            "{table}"
+        );
+    }
+    assert_eq!(
+        scalar_i64(
+            &db,
+            "SELECT value FROM counters WHERE name = 'order_number'"
+        )
+        .await,
+        1000
+    );
+}
+
+async fn uniqueness_is_the_databases_job(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+
+    exec(&db, &order_sql(1001, "k1")).await.unwrap();
+    assert!(
+        exec(&db, &order_sql(1001, "k2")).await.is_err(),
+        "order numbers are unique"
+    );
+    assert!(
+        exec(&db, &order_sql(1002, "k1")).await.is_err(),
+        "order keys are unique"
+    );
+    let order_id = scalar_i64(
+        &db,
+        "SELECT CAST(id AS BIGINT) FROM orders WHERE number = 1001",
+    )
+    .await;
+
+    let payment = |reference: &str| {
+        format!(
+            "INSERT INTO payments (order_id, method, amount_minor, currency, provider_reference, status, created_at, updated_at) \
+             VALUES ({order_id}, 'stripe', 1200, 'GBP', {reference}, 'succeeded', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+    };
+    exec(&db, &payment("'pi_123'")).await.unwrap();
+    assert!(
+        exec(&db, &payment("'pi_123'")).await.is_err(),
+        "a PaymentIntent is recorded once"
+    );
+    // In-store payments have no provider reference; any number of them may exist.
+    exec(&db, &payment("NULL")).await.unwrap();
+    exec(&db, &payment("NULL")).await.unwrap();
+
+    let event = "INSERT INTO stripe_events (id, event_type, payload, received_at) VALUES ('evt_1', 'payment_intent.succeeded', '{}', CURRENT_TIMESTAMP)";
+    exec(&db, event).await.unwrap();
+    assert!(
+        exec(&db, event).await.is_err(),
+        "a Stripe event is recorded once"
+    );
+
+    let customer = |email: &str| {
+        format!("INSERT INTO customers (email, created_at, updated_at) VALUES ('{email}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+    };
+    exec(&db, &customer("ada@example.com")).await.unwrap();
+    assert!(exec(&db, &customer("ada@example.com")).await.is_err());
+
+    // Foreign keys hold on SQLite too (they are off unless enabled per connection).
+    assert!(exec(&db, "INSERT INTO order_events (order_id, kind, message, created_at) VALUES (999999, 'note', 'x', CURRENT_TIMESTAMP)").await.is_err());
+}
+
+async fn order_numbers_come_from_one_counter(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let n = scalar_i64(
+            &db,
+            "UPDATE counters SET value = value + 1 WHERE name = 'order_number' RETURNING value",
+        )
+        .await;
+        seen.push(n);
+    }
+    assert_eq!(seen, vec![1001, 1002, 1003]);
+}
+
+async fn session_store_round_trip_and_expiry(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let store = DbSessionStore::new(db.clone());
+
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    };
+    record.data.insert("staff_id".into(), serde_json::json!(7));
+    store.create(&mut record).await.unwrap();
+    let loaded = store
+        .load(&record.id)
+        .await
+        .unwrap()
+        .expect("stored session");
+    assert_eq!(loaded.data["staff_id"], 7);
+
+    record.data.insert("staff_id".into(), serde_json::json!(8));
+    store.save(&record).await.unwrap();
+    assert_eq!(
+        store.load(&record.id).await.unwrap().unwrap().data["staff_id"],
+        8
+    );
+
+    // The row key is a digest, never the id a browser holds.
+    assert_eq!(
+        scalar_i64(
+            &db,
+            &format!("SELECT COUNT(*) FROM sessions WHERE id = '{}'", record.id)
+        )
+        .await,
+        0
+    );
+
+    let mut expired = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: OffsetDateTime::now_utc() - Duration::minutes(1),
+    };
+    store.create(&mut expired).await.unwrap();
+    assert!(
+        store.load(&expired.id).await.unwrap().is_none(),
+        "expired sessions do not load"
+    );
+    store.delete_expired().await.unwrap();
+    assert_eq!(scalar_i64(&db, "SELECT COUNT(*) FROM sessions").await, 1);
+
+    store.delete(&record.id).await.unwrap();
+    assert!(store.load(&record.id).await.unwrap().is_none());
+    assert!(store.load(&Id::default()).await.unwrap().is_none());
+}
+
+both_backends!(
+    migrations_apply_and_are_idempotent,
+    uniqueness_is_the_databases_job,
+    order_numbers_come_from_one_counter,
+    session_store_round_trip_and_expiry,
+);
