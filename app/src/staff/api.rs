@@ -1,12 +1,12 @@
 //! Staff server fns: thin wrappers that check the session and call the service.
-use super::{Role, StaffView};
+use super::StaffView;
 use crate::error::AppError;
 use leptos::prelude::*;
 
 /// The signed-in staff member (401 without a session).
 #[server]
 pub async fn whoami() -> Result<StaffView, AppError> {
-    super::ssr::require(Role::Cashier).await
+    super::ssr::require(super::Role::Cashier).await
 }
 
 /// Every staff account, admins first (admin only).
@@ -14,7 +14,7 @@ pub async fn whoami() -> Result<StaffView, AppError> {
 pub async fn list_staff() -> Result<Vec<StaffView>, AppError> {
     use super::ssr::model;
     use sea_orm::{EntityTrait, QueryOrder};
-    super::ssr::require(Role::Admin).await?;
+    super::ssr::require(super::Role::Admin).await?;
     let state = crate::state::AppState::from_context()?;
     let rows = crate::error::with_status(
         model::Entity::find()

@@ -104,11 +104,11 @@ async fn require_inner(role: Role) -> Result<StaffView, AppError> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AddStaffError {
-    #[error("invalid email: {0}")]
+    #[error("invalid email")]
     Email(#[from] crate::domain::EmailError),
     #[error("invalid name: {0}")]
     Name(&'static str),
-    #[error("password refused: {0}")]
+    #[error("password refused")]
     Password(#[from] crate::staff::PasswordPolicyError),
     #[error("a staff account with the email {0} already exists")]
     Duplicate(String),

@@ -1,0 +1,3 @@
+// Created by serve.sh; keep the two in step.
+export const admin = { email: 'admin@example.com', password: 'owner keys open doors', name: 'Avery Admin' };
+export const cashier = { email: 'cashier@example.com', password: 'till drawer opens wide', name: 'Casey Cashier' };
