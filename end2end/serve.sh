@@ -3,14 +3,14 @@
 # accounts the specs sign in with (tests/accounts.ts). Run by Playwright.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-bin="$root/target/release/settle"
+bin="${SETTLE_BIN:-$root/target/release/settle}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 export DATABASE_URL="sqlite://$work/settle.db?mode=rwc"
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3917}"
 export SETTLE_PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3917}"
-export LEPTOS_SITE_ROOT="$root/target/site"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 
 printf '%s\n' 'owner keys open doors' | "$bin" staff add admin@example.com --name "Avery Admin" --admin
 printf '%s\n' 'till drawer opens wide' | "$bin" staff add cashier@example.com --name "Casey Cashier"

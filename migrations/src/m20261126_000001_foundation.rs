@@ -43,6 +43,12 @@ fn now_col(name: &'static str) -> ColumnDef {
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All or nothing on every backend (SQLite's DDL is transactional too), so a
+    /// failed start-up never leaves a half-made schema behind.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.create_table(
             Table::create()

@@ -41,10 +41,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbStartError> {
     Ok(db)
 }
 
-/// Applies pending migrations. On PostgreSQL they run in one transaction, so a
-/// failing migration leaves the schema as it was; SQLite runs each migration's
-/// statements as they come (its DDL is transactional too, but sea-orm does not
-/// wrap it), so a failure is reported before anything else touches the data.
+/// Applies pending migrations, each in a transaction (on SQLite too: see the
+/// migration's `use_transaction`), so a failure changes nothing.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbStartError> {
     Migrator::up(db, None).await.map_err(DbStartError::Migrate)
 }

@@ -1,0 +1,297 @@
+//! The `settle` binary as an operator uses it: exit codes, one-line errors,
+//! passwords from standard input, the demo seed.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        let dir = std::env::temp_dir().join(format!(
+            "settle-cli-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn db_url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.0.join("settle.db").display())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `settle` in an empty directory (no stray .env) with a clean environment.
+fn settle(scratch: &Scratch, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_settle"));
+    cmd.args(args)
+        .current_dir(&scratch.0)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("DATABASE_URL", scratch.db_url());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).trim().to_owned()
+}
+
+#[test]
+fn staff_add_reads_the_password_from_stdin_and_refuses_bad_input() {
+    let s = Scratch::new();
+    let ok = settle(
+        &s,
+        &[
+            "staff",
+            "add",
+            "Pat@Example.com",
+            "--name",
+            "Pat",
+            "--admin",
+        ],
+        &[],
+        "a fine long passphrase\n",
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Added Pat <pat@example.com> as admin."));
+
+    let dup = settle(
+        &s,
+        &["staff", "add", "pat@example.COM", "--name", "Pat Again"],
+        &[],
+        "another fine passphrase\n",
+    );
+    assert_eq!(dup.status.code(), Some(1));
+    assert_eq!(
+        stderr(&dup),
+        "settle: a staff account with the email pat@example.com already exists"
+    );
+
+    for (password, why) in [
+        ("\n", "the password is empty"),
+        ("short\n", "at least 12 characters"),
+        ("aaaaaaaaaaaaaaaa\n", "too easy to guess"),
+    ] {
+        let out = settle(
+            &s,
+            &["staff", "add", "new@example.com", "--name", "New"],
+            &[],
+            password,
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("settle: password refused: ") && err.contains(why),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1);
+    }
+    let long = format!("{}\n", "x1y2z3".repeat(300));
+    let out = settle(
+        &s,
+        &["staff", "add", "new@example.com", "--name", "New"],
+        &[],
+        &long,
+    );
+    assert!(
+        stderr(&out).contains("at most 1024 bytes"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = settle(
+        &s,
+        &["staff", "add", "bad\u{7}@example.com", "--name", "New"],
+        &[],
+        "a fine long passphrase\n",
+    );
+    assert_eq!(
+        stderr(&out),
+        "settle: invalid email: an email address cannot contain spaces or control characters"
+    );
+    let out = settle(
+        &s,
+        &["staff", "add", "new@example.com", "--name", "  "],
+        &[],
+        "a fine long passphrase\n",
+    );
+    assert_eq!(stderr(&out), "settle: invalid name: the name is empty");
+}
+
+#[test]
+fn invalid_configuration_names_the_variable_and_changes_nothing() {
+    let s = Scratch::new();
+    for (var, value) in [
+        ("SETTLE_LOG_FORMAT", "xml"),
+        ("LEPTOS_SITE_ADDR", "localhost"),
+        ("SETTLE_PUBLIC_URL", "ftp://shop.example"),
+        ("DATABASE_URL", "mysql://localhost/settle"),
+        ("SMTP_URL", "http://mail.example"),
+        ("MAIL_FROM", "not an address"),
+        ("STRIPE_SECRET_KEY", "sk_test_123"),
+        ("STRIPE_API_BASE", "not a url"),
+    ] {
+        let out = settle(&s, &["migrate"], &[(var, value)], "");
+        assert_eq!(out.status.code(), Some(1), "{var}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let named = if var == "STRIPE_SECRET_KEY" {
+            "STRIPE_PUBLISHABLE_KEY"
+        } else {
+            var
+        };
+        assert!(
+            err.starts_with(&format!("settle: invalid {named}: ")),
+            "{err}"
+        );
+    }
+    assert!(!s.0.join("settle.db").exists(), "nothing was created");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_one_clear_line() {
+    let s = Scratch::new();
+    let out = settle(
+        &s,
+        &["migrate"],
+        &[(
+            "DATABASE_URL",
+            "sqlite:///nonexistent-dir/settle.db?mode=rwc",
+        )],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("settle: cannot open the database at sqlite:///nonexistent-dir/settle.db"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+
+    let out = settle(
+        &s,
+        &["migrate"],
+        &[("DATABASE_URL", "postgres://nobody:secret@127.0.0.1:1/none")],
+        "",
+    );
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "settle: cannot open the database at postgres://nobody:***@127.0.0.1:1/none"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("secret"),
+        "passwords never reach the terminal"
+    );
+}
+
+#[test]
+fn a_failing_migration_leaves_the_schema_as_it_was() {
+    let s = Scratch::new();
+    // A stray table that collides with one the first migration creates late.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(s.db_url()).await.unwrap();
+        db.execute_unprepared("CREATE TABLE stripe_events (x INTEGER)")
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+    });
+    let out = settle(&s, &["migrate"], &[], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("settle: database migration failed (nothing was changed): "),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    rt.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(s.db_url()).await.unwrap();
+        let res = db.execute_unprepared("SELECT COUNT(*) FROM staff").await;
+        assert!(
+            res.is_err(),
+            "the tables created before the failure were rolled back"
+        );
+    });
+}
+
+#[test]
+fn seed_prints_the_admin_login_once() {
+    let s = Scratch::new();
+    let first = settle(&s, &["seed"], &[], "");
+    assert!(first.status.success(), "{}", stderr(&first));
+    let stdout = String::from_utf8_lossy(&first.stdout).to_string();
+    let password = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("password: "))
+        .expect("a printed password")
+        .trim()
+        .to_owned();
+    assert!(stdout.contains("email:    admin@example.com"));
+
+    let second = settle(&s, &["seed"], &[], "");
+    assert!(second.status.success());
+    let again = String::from_utf8_lossy(&second.stdout);
+    assert!(again.contains("already has data") && !again.contains(&password));
+
+    // The printed password signs in; the demo has products at two tax rates and three customers.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let db = server::db::connect(&s.db_url()).await.unwrap();
+        let throttle = app::staff::ssr::throttle::LoginThrottle::default();
+        let who =
+            app::staff::ssr::authenticate(&db, &throttle, "admin@example.com", &password, None)
+                .await
+                .unwrap();
+        assert_eq!(who.role, app::staff::Role::Admin);
+        assert!(
+            app::catalog::model::Entity::find()
+                .count(&db)
+                .await
+                .unwrap()
+                >= 10
+        );
+        assert_eq!(
+            app::customers::model::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
+            3
+        );
+        let rates: std::collections::BTreeSet<i32> = app::settings::ssr::tax_rate::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.rate_ppm)
+            .filter(|r| *r > 0)
+            .collect();
+        assert_eq!(rates.len(), 2);
+    });
+}
