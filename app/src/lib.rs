@@ -5,8 +5,10 @@
 pub mod catalog;
 pub mod customers;
 pub mod domain;
+pub mod email;
 pub mod error;
 pub mod orders;
+pub mod payments;
 pub mod settings;
 pub mod shell;
 pub mod staff;

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod router;
 pub mod security;
 pub mod seed;

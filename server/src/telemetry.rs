@@ -1,16 +1,24 @@
 use crate::config::LogFormat;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
-/// Human-readable logs by default, one JSON object per line with
+/// Logs go to standard error (standard output is for command results such as
+/// the seeded login). Human-readable by default, one JSON object per line with
 /// `SETTLE_LOG_FORMAT=json`. `RUST_LOG` overrides the level filter.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_target(false).with_writer(std::io::stderr))
+            .try_init(),
         LogFormat::Json => registry
-            .with(fmt::layer().json().flatten_event(true))
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(std::io::stderr),
+            )
             .try_init(),
     };
     // A second init (tests start many apps in one process) is harmless.

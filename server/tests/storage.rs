@@ -195,7 +195,181 @@ async fn session_store_round_trip_and_expiry(backend: Backend) {
     assert!(store.load(&Id::default()).await.unwrap().is_none());
 }
 
+/// Every entity reads back what it wrote on both databases: the entities and
+/// the migrations describe the same tables.
+async fn entities_round_trip(backend: Backend) {
+    use app::{
+        email::model as outbox,
+        orders::model::{event, item, order},
+        payments::{model as payment, stripe_event},
+    };
+    use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    // Whole seconds: the databases keep different sub-second precision.
+    let now =
+        OffsetDateTime::from_unix_timestamp(OffsetDateTime::now_utc().unix_timestamp()).unwrap();
+    let due = time::macros::date!(2026 - 12 - 24);
+
+    let o = order::ActiveModel {
+        number: Set(1001),
+        order_key: Set("AAAAAAAAAAAAAAAAAAAAAA".into()),
+        customer_id: Set(None),
+        billing_email: Set(Some("ada@example.com".into())),
+        billing_first_name: Set("Ada".into()),
+        billing_last_name: Set("Lovelace".into()),
+        billing_company: Set(String::new()),
+        billing_phone: Set(String::new()),
+        billing_address_1: Set("1 St James's Square".into()),
+        billing_address_2: Set(String::new()),
+        billing_city: Set("London".into()),
+        billing_state: Set(String::new()),
+        billing_postcode: Set("SW1Y 4JH".into()),
+        billing_country: Set("GB".into()),
+        currency: Set("GBP".into()),
+        subtotal_minor: Set(2997),
+        tax_total_minor: Set(599),
+        fee_total_minor: Set(0),
+        discount_total_minor: Set(0),
+        total_minor: Set(3596),
+        status: Set("pending".into()),
+        due_date: Set(Some(due)),
+        created_by_staff_id: Set(None),
+        note: Set(Some("<script>alert(1)</script> stays text".into())),
+        cancel_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        paid_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let back = order::Entity::find_by_id(o.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back, o);
+    assert_eq!(back.due_date, Some(due));
+
+    item::ActiveModel {
+        order_id: Set(o.id),
+        position: Set(0),
+        product_id: Set(None),
+        sku: Set(Some("MUG-01".into())),
+        name: Set("Ceramic mug".into()),
+        unit_price_minor: Set(999),
+        quantity: Set(3),
+        tax_label: Set("VAT 20%".into()),
+        tax_rate_ppm: Set(200_000),
+        line_subtotal_minor: Set(2997),
+        line_tax_minor: Set(599),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    let items = o.find_related(item::Entity).all(&db).await.unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].quantity, 3);
+
+    let e = event::ActiveModel {
+        order_id: Set(o.id),
+        kind: Set("created".into()),
+        message: Set("Order created".into()),
+        staff_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        event::Entity::find_by_id(e.id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap(),
+        e
+    );
+
+    let p = payment::ActiveModel {
+        order_id: Set(o.id),
+        method: Set("stripe".into()),
+        amount_minor: Set(3596),
+        currency: Set("GBP".into()),
+        provider_reference: Set(Some("pi_123".into())),
+        status: Set("succeeded".into()),
+        staff_id: Set(None),
+        note: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        payment::Entity::find_by_id(p.id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap(),
+        p
+    );
+
+    let m = outbox::ActiveModel {
+        order_id: Set(Some(o.id)),
+        kind: Set("invoice".into()),
+        recipient: Set("ada@example.com".into()),
+        subject: Set("Invoice #1001".into()),
+        html_body: Set("<p>…</p>".into()),
+        text_body: Set("…".into()),
+        status: Set("queued".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        smtp_response: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        outbox::Entity::find_by_id(m.id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap(),
+        m
+    );
+
+    let ev = stripe_event::ActiveModel {
+        id: Set("evt_1".into()),
+        event_type: Set("payment_intent.succeeded".into()),
+        payload: Set("{}".into()),
+        received_at: Set(now),
+        processed_at: Set(None),
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        stripe_event::Entity::find_by_id("evt_1".to_owned())
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap(),
+        ev
+    );
+}
+
 both_backends!(
+    entities_round_trip,
     migrations_apply_and_are_idempotent,
     uniqueness_is_the_databases_job,
     order_numbers_come_from_one_counter,

@@ -1,5 +1,7 @@
 //! Everything about orders: their identity (number, key), totals and statuses.
 pub mod key;
+#[cfg(feature = "ssr")]
+pub mod model;
 pub mod number;
 pub mod status;
 pub mod totals;

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "email_outbox")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub order_id: Option<i32>,
+    /// `invoice`, `receipt`, `reminder` or `test`.
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    /// `queued`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: TimeDateTimeWithTimeZone,
+    pub claimed_until: Option<TimeDateTimeWithTimeZone>,
+    pub last_error: Option<String>,
+    pub smtp_response: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub sent_at: Option<TimeDateTimeWithTimeZone>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

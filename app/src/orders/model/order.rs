@@ -1,0 +1,53 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "orders")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub number: i64,
+    #[sea_orm(unique)]
+    pub order_key: String,
+    pub customer_id: Option<i32>,
+    pub billing_email: Option<String>,
+    pub billing_first_name: String,
+    pub billing_last_name: String,
+    pub billing_company: String,
+    pub billing_phone: String,
+    pub billing_address_1: String,
+    pub billing_address_2: String,
+    pub billing_city: String,
+    pub billing_state: String,
+    pub billing_postcode: String,
+    pub billing_country: String,
+    pub currency: String,
+    pub subtotal_minor: i64,
+    pub tax_total_minor: i64,
+    pub fee_total_minor: i64,
+    pub discount_total_minor: i64,
+    pub total_minor: i64,
+    /// One of `OrderStatus::as_str`; changed only through the status machine.
+    pub status: String,
+    pub due_date: Option<TimeDate>,
+    pub created_by_staff_id: Option<i32>,
+    pub note: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: TimeDateTimeWithTimeZone,
+    pub updated_at: TimeDateTimeWithTimeZone,
+    pub paid_at: Option<TimeDateTimeWithTimeZone>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::item::Entity")]
+    Items,
+}
+
+impl Related<super::item::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Items.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,5 @@
+//! Payments (online and in store) and Stripe's events.
+#[cfg(feature = "ssr")]
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod stripe_event;
