@@ -44,5 +44,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbStartError> {
 /// Applies pending migrations, each in a transaction (on SQLite too: see the
 /// migration's `use_transaction`), so a failure changes nothing.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbStartError> {
-    Migrator::up(db, None).await.map_err(DbStartError::Migrate)
+    let pending = Migrator::get_pending_migrations(db)
+        .await
+        .map_err(DbStartError::Migrate)?
+        .len();
+    Migrator::up(db, None)
+        .await
+        .map_err(DbStartError::Migrate)?;
+    tracing::info!(applied = pending, "database schema is up to date");
+    Ok(())
 }

@@ -295,3 +295,97 @@ fn seed_prints_the_admin_login_once() {
         assert_eq!(rates.len(), 2);
     });
 }
+
+#[test]
+fn a_dotenv_file_is_read_and_the_environment_wins() {
+    let s = Scratch::new();
+    std::fs::write(s.0.join(".env"), "SETTLE_LOG_FORMAT=yaml\n").unwrap();
+    let out = settle(&s, &["migrate"], &[], "");
+    assert_eq!(
+        stderr(&out),
+        "settle: invalid SETTLE_LOG_FORMAT: \"yaml\" is neither text nor json"
+    );
+    let out = settle(&s, &["migrate"], &[("SETTLE_LOG_FORMAT", "text")], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let s = Scratch::new();
+    let out = settle(&s, &["migrate"], &[("SETTLE_LOG_FORMAT", "json")], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(logs.lines().count() > 0, "migrations log what they apply");
+    for line in logs.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            v.get("level").is_some() && v.get("timestamp").is_some(),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "The database is up to date."
+    );
+}
+
+#[test]
+fn serve_answers_health_and_stops_cleanly_on_sigterm() {
+    let s = Scratch::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_settle"))
+        .arg("serve")
+        .current_dir(&s.0)
+        .env_clear()
+        .env("DATABASE_URL", s.db_url())
+        .env("LEPTOS_SITE_ADDR", &addr)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let healthy = rt.block_on(async {
+        for _ in 0..100 {
+            if let Ok(res) = reqwest::get(format!("http://{addr}/healthz")).await {
+                return res.status().as_u16();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        0
+    });
+    assert_eq!(healthy, 200);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "settle did not stop within 10 s of SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(status.success(), "a graceful stop exits 0");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut logs).unwrap();
+    assert!(
+        logs.contains("shutting down") && logs.contains("Settle stopped"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("no staff accounts yet"),
+        "a fresh install says how to add the first account"
+    );
+}
