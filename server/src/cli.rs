@@ -23,11 +23,23 @@ pub enum Command {
     Migrate,
     /// Fill an empty database with a demo store and print the admin login.
     Seed,
+    /// Import data into the store.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Manage staff accounts.
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import products from a WooCommerce product CSV export. Products are
+    /// matched by SKU: importing the same file again changes nothing.
+    Products { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,8 +58,9 @@ pub enum StaffCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    crate::telemetry::init(config.log_format);
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    crate::telemetry::init(config.log_format, matches!(command, Command::Serve));
+    match command {
         Command::Serve => serve::run(config).await,
         Command::Migrate => {
             let db = db::connect(&config.database_url).await?;
@@ -73,6 +86,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import {
+            command: ImportCommand::Products { file },
+        } => import_products(&config, &file).await,
         Command::Staff {
             command: StaffCommand::Add { email, name, admin },
         } => {
@@ -94,6 +110,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import_products(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    use app::catalog::ssr::import::{import_products, RowOutcome};
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    seed::ensure_settings(&db).await?;
+    let currency = app::settings::ssr::currency(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = import_products(&db, &bytes, currency).await?;
+    for row in &report.rows {
+        let what = match &row.outcome {
+            RowOutcome::Imported => "imported".to_owned(),
+            RowOutcome::Updated => "updated".to_owned(),
+            RowOutcome::Unchanged => "unchanged".to_owned(),
+            RowOutcome::Skipped(why) => format!("skipped: {why}"),
+            RowOutcome::Error(why) => format!("error: {why}"),
+        };
+        println!(
+            "line {:>5}  {:<24} {:<40} {what}",
+            row.line, row.sku, row.name
+        );
+    }
+    println!("{}: {}", file.display(), report.summary());
+    let errors = report.count(|o| matches!(o, RowOutcome::Error(_)));
+    if errors > 0 {
+        bail!("{errors} row(s) were not imported because of errors (listed above); the other rows were saved");
+    }
+    Ok(())
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -312,7 +312,12 @@ fn a_dotenv_file_is_read_and_the_environment_wins() {
 #[test]
 fn json_logs_are_one_object_per_line() {
     let s = Scratch::new();
-    let out = settle(&s, &["migrate"], &[("SETTLE_LOG_FORMAT", "json")], "");
+    let out = settle(
+        &s,
+        &["migrate"],
+        &[("SETTLE_LOG_FORMAT", "json"), ("RUST_LOG", "info")],
+        "",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(logs.lines().count() > 0, "migrations log what they apply");
@@ -387,5 +392,48 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     assert!(
         logs.contains("no staff accounts yet"),
         "a fresh install says how to add the first account"
+    );
+}
+
+#[test]
+fn import_products_prints_a_report_per_row() {
+    let s = Scratch::new();
+    let seeded = settle(&s, &["seed"], &[], "");
+    assert!(seeded.status.success());
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/woocommerce-products.csv");
+    let out = settle(
+        &s,
+        &["import", "products", fixture.to_str().unwrap()],
+        &[],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("6 imported, 0 updated, 0 unchanged, 4 skipped, 0 with errors"),
+        "{report}"
+    );
+    assert!(report.contains("skipped: grouped product"), "{report}");
+
+    let bad = s.0.join("bad.csv");
+    std::fs::write(
+        &bad,
+        "Type,SKU,Name,Regular price\nsimple,x-1,Fine,1.00\nsimple,x-2,Broken,abc\n",
+    )
+    .unwrap();
+    let out = settle(&s, &["import", "products", bad.to_str().unwrap()], &[], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("line     3"),
+        "each row is reported by line"
+    );
+    assert_eq!(stderr(&out), "settle: 1 row(s) were not imported because of errors (listed above); the other rows were saved");
+
+    let out = settle(&s, &["import", "products", "/nonexistent.csv"], &[], "");
+    assert!(
+        stderr(&out).starts_with("settle: cannot read /nonexistent.csv: "),
+        "{}",
+        stderr(&out)
     );
 }

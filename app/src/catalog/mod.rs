@@ -1,3 +1,8 @@
-//! Products and their import.
+//! Products: the catalogue staff sell from, and its import from WooCommerce.
 #[cfg(feature = "ssr")]
-pub mod model;
+pub mod ssr;
+#[cfg(feature = "ssr")]
+pub mod woocommerce;
+
+#[cfg(feature = "ssr")]
+pub use ssr::model;

@@ -88,6 +88,20 @@ impl SignInError {
     }
 }
 
+/// Percent-encodes a path for a query value (`/login?next=…`), keeping `/`
+/// readable and everything but RFC 3986's unreserved characters encoded.
+pub fn encode_query_value(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Passwords a person chooses: long enough to resist guessing, short enough
 /// that hashing one cannot be used to tie up the server.
 pub const MIN_PASSWORD_CHARS: usize = 12;

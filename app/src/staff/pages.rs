@@ -133,7 +133,7 @@ where
                         .into_any()
                     }
                     (Err(AppError::Unauthorized), _) => {
-                        let target = format!("/login?next={}", encode_next(&path));
+                        let target = format!("/login?next={}", super::encode_query_value(&path));
                         #[cfg(feature = "ssr")]
                         leptos_axum::redirect(&target);
                         view! {
@@ -153,17 +153,6 @@ where
             }}
         </Suspense>
     }
-}
-
-fn encode_next(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

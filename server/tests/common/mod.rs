@@ -148,7 +148,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var_os("RUST_LOG").is_some() {
-        server::telemetry::init(LogFormat::Text);
+        server::telemetry::init(LogFormat::Text, true);
     }
     let test_db = TestDb::new(backend).await;
     let db = test_db.connect().await;

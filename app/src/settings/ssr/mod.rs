@@ -26,3 +26,12 @@ pub async fn load(db: &DatabaseConnection) -> Result<StoreSettings, AppError> {
         expiry_grace_days: row.expiry_grace_days,
     })
 }
+
+/// The store's currency, as a type the money code trusts.
+pub async fn currency(db: &DatabaseConnection) -> Result<crate::domain::Currency, AppError> {
+    let code = load(db).await?.currency;
+    crate::domain::Currency::parse(&code).map_err(|e| {
+        tracing::error!(error = %e, "store_settings.currency is not a supported currency");
+        AppError::Internal
+    })
+}

@@ -45,25 +45,12 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn back_to_login(error: &str, next: &str) -> Response {
     let next = safe_next(next);
     let mut url = format!("/login?error={error}");
     if next != "/" {
         url.push_str("&next=");
-        url.push_str(&encode_component(next));
+        url.push_str(&super::super::encode_query_value(next));
     }
     Redirect::to(&url).into_response()
 }
