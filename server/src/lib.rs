@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod outbox_worker;
 pub mod router;
 pub mod security;
 pub mod seed;

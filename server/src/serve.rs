@@ -45,6 +45,23 @@ pub async fn serve(
             }
         }
     });
+    // Without SMTP_URL messages stay queued in the outbox (staff can still read
+    // them); they go out once SMTP is configured and the server restarted.
+    let worker = match &config.smtp_url {
+        Some(url) => {
+            let mailer = crate::mail::Mailer::new(Some(url), &config.mail_from)
+                .map_err(|e| anyhow::anyhow!("invalid SMTP_URL or MAIL_FROM: {e}"))?;
+            Some(crate::outbox_worker::spawn(
+                db.clone(),
+                mailer,
+                std::sync::Arc::default(),
+            ))
+        }
+        None => {
+            tracing::warn!("SMTP_URL is not set: emails are kept in the outbox and not delivered");
+            None
+        }
+    };
     let app = router::build(config, db);
     let result = axum::serve(
         listener,
@@ -54,6 +71,10 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     cleanup.abort();
+    // Safe at any point: a message being sent keeps its lease and is retried.
+    if let Some(worker) = worker {
+        worker.abort();
+    }
     tracing::info!("Settle stopped");
     result
 }

@@ -1,3 +1,7 @@
-//! The email outbox: every message is a row first, delivered by a worker.
+//! The email outbox: every message is a row first (written in the same
+//! transaction as the change that causes it), delivered by a worker.
 #[cfg(feature = "ssr")]
-pub mod model;
+pub mod ssr;
+
+#[cfg(feature = "ssr")]
+pub use ssr::model;

@@ -24,7 +24,7 @@ fn python() -> PathBuf {
     python
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -42,7 +42,10 @@ impl Drop for Guard {
 }
 
 fn start(script: &str, args: &[String]) -> (Guard, u16) {
-    let port = free_port();
+    start_on(free_port(), script, args)
+}
+
+fn start_on(port: u16, script: &str, args: &[String]) -> (Guard, u16) {
     let mut child = Command::new(python())
         .arg(workspace_root().join("end2end/doubles").join(script))
         .arg("--port")
@@ -72,6 +75,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start(reject: &[&str]) -> SmtpSink {
+        Self::start_on(free_port(), reject)
+    }
+
+    /// On a given port: a test can stop the server and bring it back at the same address.
+    pub fn start_on(port: u16, reject: &[&str]) -> SmtpSink {
         let dir = std::env::temp_dir().join(format!(
             "settle-smtp-{}-{}",
             std::process::id(),
@@ -82,7 +90,7 @@ impl SmtpSink {
             args.push("--reject-rcpt".into());
             args.push((*r).to_owned());
         }
-        let (child, port) = start("smtp_sink.py", &args);
+        let (child, port) = start_on(port, "smtp_sink.py", &args);
         SmtpSink {
             _child: child,
             port,

@@ -1,0 +1,161 @@
+//! Queue, claim and settle outbox rows. Claiming is a lease (`claimed_until`):
+//! a worker that dies mid-send leaves a row that another worker (or the same
+//! one after a restart) takes again once the lease has passed, so a message is
+//! delivered at least once and never lost.
+use super::model;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, Set, Statement,
+};
+use time::{Duration, OffsetDateTime};
+
+pub const QUEUED: &str = "queued";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+
+/// How long a claimed row is reserved for one send attempt.
+pub const LEASE: Duration = Duration::seconds(120);
+/// After this many temporary failures (about two days of backoff) a message is
+/// marked failed and staff see why.
+pub const MAX_ATTEMPTS: i32 = 20;
+
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub order_id: Option<i32>,
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+}
+
+/// Writes a message to the outbox; pass the transaction of the change that causes it.
+pub async fn enqueue<C: ConnectionTrait>(
+    conn: &C,
+    message: NewMessage,
+) -> Result<model::Model, DbErr> {
+    let now = OffsetDateTime::now_utc();
+    model::ActiveModel {
+        order_id: Set(message.order_id),
+        kind: Set(message.kind.to_owned()),
+        recipient: Set(message.recipient),
+        subject: Set(message.subject),
+        html_body: Set(message.html_body),
+        text_body: Set(message.text_body),
+        status: Set(QUEUED.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_error: Set(None),
+        smtp_response: Set(None),
+        created_at: Set(now),
+        sent_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// Takes the oldest due message, if any, and leases it to the caller. On
+/// PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers claim different rows
+/// at once; SQLite has one writer, so the single statement is already atomic.
+pub async fn claim_next(db: &DatabaseConnection) -> Result<Option<model::Model>, DbErr> {
+    let now = OffsetDateTime::now_utc();
+    let backend = db.get_database_backend();
+    let lock = if backend == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE email_outbox SET claimed_until = $1, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM email_outbox \
+                     WHERE status = 'queued' AND next_attempt_at <= $2 \
+                       AND (claimed_until IS NULL OR claimed_until < $2) \
+                     ORDER BY next_attempt_at, id LIMIT 1 {lock}) \
+         RETURNING *"
+    );
+    let stmt = Statement::from_sql_and_values(backend, sql, [(now + LEASE).into(), now.into()]);
+    model::Model::find_by_statement(stmt).one(db).await
+}
+
+/// Backoff before attempt `attempts + 1`: 30 s, 1 min, 2 min, … capped at 1 hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 8) - 1;
+    Duration::seconds((30i64 << exp).min(3600))
+}
+
+pub async fn mark_sent(
+    db: &DatabaseConnection,
+    row: &model::Model,
+    answer: &str,
+) -> Result<(), DbErr> {
+    let mut active: model::ActiveModel = row.clone().into();
+    active.status = Set(SENT.to_owned());
+    active.smtp_response = Set(Some(answer.to_owned()));
+    active.sent_at = Set(Some(OffsetDateTime::now_utc()));
+    active.claimed_until = Set(None);
+    active.last_error = Set(None);
+    active.update(db).await.map(|_| ())
+}
+
+/// A temporary failure: try again after the backoff, or give up after
+/// `MAX_ATTEMPTS` and say why.
+pub async fn mark_retry(
+    db: &DatabaseConnection,
+    row: &model::Model,
+    error: &str,
+) -> Result<(), DbErr> {
+    if row.attempts >= MAX_ATTEMPTS {
+        return mark_failed(
+            db,
+            row,
+            &format!(
+                "gave up after {} attempts; last error: {error}",
+                row.attempts
+            ),
+        )
+        .await;
+    }
+    let mut active: model::ActiveModel = row.clone().into();
+    active.next_attempt_at = Set(OffsetDateTime::now_utc() + backoff(row.attempts));
+    active.claimed_until = Set(None);
+    active.last_error = Set(Some(error.to_owned()));
+    active.update(db).await.map(|_| ())
+}
+
+/// A permanent failure (the server refused the message): no more attempts.
+pub async fn mark_failed(
+    db: &DatabaseConnection,
+    row: &model::Model,
+    error: &str,
+) -> Result<(), DbErr> {
+    let mut active: model::ActiveModel = row.clone().into();
+    active.status = Set(FAILED.to_owned());
+    active.claimed_until = Set(None);
+    active.last_error = Set(Some(error.to_owned()));
+    active.update(db).await.map(|_| ())
+}
+
+/// Rows still queued (for staff: "waiting to send").
+pub async fn count_queued(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    model::Entity::find()
+        .filter(model::Column::Status.eq(QUEUED))
+        .count(db)
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(5), Duration::seconds(480));
+        assert_eq!(backoff(20), Duration::seconds(3600));
+        assert_eq!(backoff(0), Duration::seconds(30));
+    }
+}

@@ -1,0 +1,73 @@
+//! Delivers the email outbox: claims due rows, sends them through SMTP and
+//! records the answer. Runs beside the web server; with PostgreSQL several
+//! processes may each run one (claims never overlap).
+use crate::mail::{Delivery, MailError, Mailer};
+use app::domain::Email;
+use app::email::ssr::{model, outbox};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Sends every message that is due now, one at a time, and reports what happened.
+pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pass, sea_orm::DbErr> {
+    let mut pass = Pass::default();
+    while let Some(row) = outbox::claim_next(db).await? {
+        match deliver(mailer, &row).await {
+            Ok(answer) => {
+                outbox::mark_sent(db, &row, &answer).await?;
+                pass.sent += 1;
+            }
+            Err(MailError::Temporary(e)) => {
+                tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "email not sent, will retry");
+                outbox::mark_retry(db, &row, &e).await?;
+                pass.retried += 1;
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = row.id, error = %e, "email refused");
+                outbox::mark_failed(db, &row, &e.to_string()).await?;
+                pass.failed += 1;
+            }
+        }
+    }
+    Ok(pass)
+}
+
+async fn deliver(mailer: &Mailer, row: &model::Model) -> Result<String, MailError> {
+    let to = Email::parse(&row.recipient)
+        .map_err(|e| MailError::Message(format!("recipient {}: {e}", row.recipient)))?;
+    match mailer
+        .send(&to, &row.subject, &row.text_body, &row.html_body)
+        .await?
+    {
+        Delivery::Sent { answer } => Ok(answer),
+        Delivery::NotConfigured => Err(MailError::Temporary("SMTP is not configured".into())),
+    }
+}
+
+/// Runs until aborted: a pass whenever `wake` is notified (a message was just
+/// queued) and at least once a second (retries falling due, other processes).
+pub fn spawn(
+    db: DatabaseConnection,
+    mailer: Mailer,
+    wake: Arc<Notify>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = deliver_due(&db, &mailer).await {
+                tracing::error!(error = %e, "email outbox pass failed; retrying shortly");
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
