@@ -1,2 +1,3 @@
+pub mod invoice;
 pub mod model;
 pub mod outbox;

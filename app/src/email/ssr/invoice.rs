@@ -1,0 +1,271 @@
+//! The invoice email: an HTML part (styles inlined so Gmail and Outlook keep
+//! them; the `<style>` block stays for the small-screen media query) and a
+//! plain-text part, from askama templates that escape every value.
+use askama::Template;
+
+#[derive(Debug, Clone)]
+pub struct InvoiceLine {
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: String,
+    pub total: String,
+}
+
+/// Everything an invoice shows, already formatted (money, dates): the
+/// templates only lay it out.
+#[derive(Debug, Clone)]
+pub struct InvoiceData {
+    pub subject: String,
+    pub heading: String,
+    pub intro: String,
+    pub footer: String,
+    pub store_name: String,
+    pub store_email: String,
+    pub store_phone: String,
+    pub store_address: String,
+    pub logo_url: Option<String>,
+    pub brand_color: String,
+    pub accent_color: String,
+    pub number: i64,
+    pub order_date: String,
+    pub due_date: Option<String>,
+    pub lines: Vec<InvoiceLine>,
+    pub subtotal: String,
+    /// (label, amount)
+    pub discount: Option<(String, String)>,
+    pub fees: Vec<(String, String)>,
+    pub taxes: Vec<(String, String)>,
+    pub total: String,
+    pub pay_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/invoice.html")]
+struct Html<'a> {
+    subject: &'a str,
+    heading: &'a str,
+    intro: &'a str,
+    footer: &'a str,
+    store_name: &'a str,
+    store_email: &'a str,
+    store_phone: &'a str,
+    store_address_lines: Vec<&'a str>,
+    logo_url: Option<&'a str>,
+    brand_color: &'a str,
+    accent_color: &'a str,
+    number: i64,
+    order_date: &'a str,
+    due_date: Option<&'a str>,
+    lines: &'a [InvoiceLine],
+    subtotal: &'a str,
+    discount: Option<&'a (String, String)>,
+    fees: &'a [(String, String)],
+    taxes: &'a [(String, String)],
+    total: &'a str,
+    pay_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/invoice.txt", escape = "none")]
+struct Text<'a> {
+    heading: &'a str,
+    intro: &'a str,
+    footer: &'a str,
+    store_name: &'a str,
+    store_email: &'a str,
+    store_phone: &'a str,
+    store_address_lines: Vec<&'a str>,
+    number: i64,
+    order_date: &'a str,
+    due_date: Option<&'a str>,
+    lines: &'a [InvoiceLine],
+    subtotal: &'a str,
+    discount: Option<&'a (String, String)>,
+    fees: &'a [(String, String)],
+    taxes: &'a [(String, String)],
+    total: &'a str,
+    pay_url: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("rendering the email template failed: {0}")]
+    Template(#[from] askama::Error),
+    #[error("inlining the email's CSS failed: {0}")]
+    Inline(String),
+}
+
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// A colour from settings, or the fallback when it is not `#rrggbb` (it ends
+/// up inside a stylesheet, so nothing else may pass).
+fn safe_color<'a>(color: &'a str, fallback: &'a str) -> &'a str {
+    let ok = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        color
+    } else {
+        fallback
+    }
+}
+
+/// A subject on one line: header injection needs a line break, and there is none.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+pub fn render(data: &InvoiceData) -> Result<Rendered, RenderError> {
+    let subject = one_line(&data.subject);
+    let address: Vec<&str> = data
+        .store_address
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let html = Html {
+        subject: &subject,
+        heading: &data.heading,
+        intro: &data.intro,
+        footer: &data.footer,
+        store_name: &data.store_name,
+        store_email: &data.store_email,
+        store_phone: &data.store_phone,
+        store_address_lines: address.clone(),
+        logo_url: data
+            .logo_url
+            .as_deref()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        brand_color: safe_color(&data.brand_color, "#1f4f82"),
+        accent_color: safe_color(&data.accent_color, "#f2a900"),
+        number: data.number,
+        order_date: &data.order_date,
+        due_date: data.due_date.as_deref(),
+        lines: &data.lines,
+        subtotal: &data.subtotal,
+        discount: data.discount.as_ref(),
+        fees: &data.fees,
+        taxes: &data.taxes,
+        total: &data.total,
+        pay_url: &data.pay_url,
+    }
+    .render()?;
+    let inliner = css_inline::CSSInliner::options()
+        .keep_style_tags(true)
+        .load_remote_stylesheets(false)
+        .build();
+    let html = inliner
+        .inline(&html)
+        .map_err(|e| RenderError::Inline(e.to_string()))?;
+    let text = Text {
+        heading: &data.heading,
+        intro: &data.intro,
+        footer: &data.footer,
+        store_name: &data.store_name,
+        store_email: &data.store_email,
+        store_phone: &data.store_phone,
+        store_address_lines: address,
+        number: data.number,
+        order_date: &data.order_date,
+        due_date: data.due_date.as_deref(),
+        lines: &data.lines,
+        subtotal: &data.subtotal,
+        discount: data.discount.as_ref(),
+        fees: &data.fees,
+        taxes: &data.taxes,
+        total: &data.total,
+        pay_url: &data.pay_url,
+    }
+    .render()?;
+    Ok(Rendered {
+        subject,
+        html,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> InvoiceData {
+        InvoiceData {
+            subject: "Invoice for order #1001\r\nBcc: x@evil.example".into(),
+            heading: "Your invoice".into(),
+            intro: "Thanks <script>alert(1)</script>".into(),
+            footer: "Questions? Reply.".into(),
+            store_name: "Corner & Co".into(),
+            store_email: "hello@corner.example".into(),
+            store_phone: "+44 117".into(),
+            store_address: "12 High Street\nBristol".into(),
+            logo_url: Some("javascript:alert(1)".into()),
+            brand_color: "red;}</style><script>".into(),
+            accent_color: "#00ff00".into(),
+            number: 1001,
+            order_date: "26 November 2026".into(),
+            due_date: Some("10 December 2026".into()),
+            lines: vec![InvoiceLine {
+                name: "Mug <b>big</b>".into(),
+                quantity: 2,
+                unit_price: "£12.00".into(),
+                total: "£24.00".into(),
+            }],
+            subtotal: "£24.00".into(),
+            discount: Some(("Discount".into(), "£2.00".into())),
+            fees: vec![("Delivery".into(), "£3.00".into())],
+            taxes: vec![("VAT 20%".into(), "£4.40".into())],
+            total: "£29.40".into(),
+            pay_url: "http://127.0.0.1:3000/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA".into(),
+        }
+    }
+
+    #[test]
+    fn both_parts_carry_every_field_and_markup_stays_text() {
+        let r = render(&sample()).unwrap();
+        assert_eq!(r.subject, "Invoice for order #1001  Bcc: x@evil.example");
+        for part in [&r.html, &r.text] {
+            for needle in [
+                "1001",
+                "26 November 2026",
+                "10 December 2026",
+                "£12.00",
+                "£24.00",
+                "£2.00",
+                "£3.00",
+                "VAT 20%",
+                "£4.40",
+                "£29.40",
+                "12 High Street",
+                "Bristol",
+                "hello@corner.example",
+                "+44 117",
+                "pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA",
+            ] {
+                assert!(part.contains(needle), "{needle} missing");
+            }
+        }
+        assert!(r.html.contains("Pay for this order"));
+        assert!(r.text.contains("Pay for this order:"));
+        assert!(
+            r.html.contains("Mug &lt;b&gt;big&lt;/b&gt;") || r.html.contains("Mug &#60;b&#62;big"),
+            "names are escaped in HTML"
+        );
+        assert!(!r.html.contains("<script>"), "no script survives");
+        assert!(
+            r.text.contains("Mug <b>big</b>"),
+            "the text part shows names as typed"
+        );
+        assert!(!r.html.contains("javascript:"), "only http(s) logos");
+        assert!(r.html.contains("#1f4f82"), "an invalid colour falls back");
+        assert!(r.html.contains("style=\""), "styles are inlined");
+        assert!(r.html.contains("@media"), "the small-screen rules are kept");
+    }
+}
