@@ -1,8 +1,11 @@
 //! Everything about orders: their identity (number, key), totals and statuses.
+pub mod create;
 pub mod key;
 #[cfg(feature = "ssr")]
 pub mod model;
 pub mod number;
+#[cfg(feature = "ssr")]
+pub mod service;
 pub mod status;
 pub mod totals;
 

@@ -1,0 +1,388 @@
+//! Creating an order: one transaction writes the order, its lines, taxes,
+//! adjustments, timeline and (for an email invoice) the outbox row, or, for an
+//! in-store sale, the payment. Either all of it is saved or none of it.
+use super::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
+use super::model::{adjustment, event, item, order, tax};
+use super::{compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, TaxRate, Totals};
+use crate::catalog::model as product;
+use crate::customers::model as customer;
+use crate::domain::{Currency, Email, Money, Quantity};
+use crate::email::ssr::{invoice, outbox};
+use crate::settings::ssr::{model as settings, tax_rate};
+use crate::staff::{Role, StaffView};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, Statement, TransactionTrait,
+};
+use std::collections::HashMap;
+use time::{Date, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateOrderError {
+    #[error("the order has errors")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error("rendering the invoice failed: {0}")]
+    Render(String),
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> CreateOrderError {
+    CreateOrderError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+}
+
+/// At most this many lines and fees: a POS cart, not a bulk loader.
+const MAX_LINES: usize = 500;
+const MAX_FEES: usize = 20;
+const MAX_NOTE_CHARS: usize = 2000;
+
+pub async fn create_order(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    req: NewOrderRequest,
+) -> Result<CreatedOrder, CreateOrderError> {
+    let mut errors = Vec::new();
+    if req.lines.is_empty() {
+        errors.push(FieldError { field: "cart".into(), message: "Add at least one product.".into() });
+    }
+    if req.lines.len() > MAX_LINES {
+        errors.push(FieldError { field: "cart".into(), message: format!("An order can have at most {MAX_LINES} lines.").into() });
+    }
+    let mut quantities: Vec<(i32, Quantity)> = Vec::new();
+    for line in &req.lines {
+        match Quantity::new(line.quantity) {
+            Ok(q) => quantities.push((line.product_id, q)),
+            Err(e) => errors.push(FieldError { field: format!("line:{}", line.product_id), message: capitalise(&e.to_string()) }),
+        }
+    }
+    if req.fees.len() > MAX_FEES {
+        errors.push(FieldError { field: "cart".into(), message: format!("An order can have at most {MAX_FEES} fees.") });
+    }
+    for (i, fee) in req.fees.iter().enumerate() {
+        let label = fee.label.trim();
+        if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
+            errors.push(FieldError { field: format!("fee:{i}"), message: "Give the fee a name (at most 100 characters).".into() });
+        }
+        if fee.amount_minor < 0 {
+            errors.push(FieldError { field: format!("fee:{i}"), message: "A fee cannot be negative.".into() });
+        }
+    }
+    if req.discount_minor < 0 {
+        errors.push(FieldError { field: "discount".into(), message: "The discount cannot be negative.".into() });
+    }
+    let note = req.note.trim();
+    if note.chars().count() > MAX_NOTE_CHARS {
+        errors.push(FieldError { field: "note".into(), message: format!("The note can be at most {MAX_NOTE_CHARS} characters.") });
+    }
+    let typed_email = match req.invoice_email.trim() {
+        "" => None,
+        s => match Email::parse(s) {
+            Ok(e) => Some(e),
+            Err(e) => {
+                errors.push(FieldError { field: "invoice_email".into(), message: capitalise(&e.to_string()) });
+                None
+            }
+        },
+    };
+    let typed_due = match req.due_date.trim() {
+        "" => None,
+        s => match Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError { field: "due_date".into(), message: "Enter the due date as YYYY-MM-DD.".into() });
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(CreateOrderError::Invalid(errors));
+    }
+
+    let txn = db.begin().await?;
+    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+    let currency = Currency::parse(&store.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
+
+    let buyer = match req.customer_id {
+        Some(id) => Some(customer::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| invalid("customer", "That customer no longer exists."))?),
+        None => None,
+    };
+    let recipient: Option<Email> = typed_email.clone().or_else(|| buyer.as_ref().and_then(|c| Email::parse(&c.email).ok()));
+    if req.payment == PaymentChoice::EmailInvoice && recipient.is_none() {
+        return Err(invalid("invoice_email", "Enter the email address the invoice goes to."));
+    }
+
+    // Products, in the cart's order, with their tax rates.
+    let ids: Vec<i32> = quantities.iter().map(|(id, _)| *id).collect();
+    let products: HashMap<i32, product::Model> =
+        product::Entity::find().filter(product::Column::Id.is_in(ids.clone())).all(&txn).await?.into_iter().map(|p| (p.id, p)).collect();
+    let rates: HashMap<i32, tax_rate::Model> = tax_rate::Entity::find().all(&txn).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    for (id, qty) in &quantities {
+        match products.get(id) {
+            None => errors.push(FieldError { field: format!("line:{id}"), message: "This product no longer exists.".into() }),
+            Some(p) if !p.active => errors.push(FieldError { field: format!("line:{id}"), message: format!("{} is no longer sold.", p.name) }),
+            Some(p) => {
+                let tax = p.tax_rate_id.and_then(|r| rates.get(&r)).map_or_else(TaxRate::none, |r| TaxRate {
+                    label: r.name.clone(),
+                    rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0),
+                });
+                lines.push((p, LineInput { unit_price_minor: p.price_minor, quantity: *qty, tax }));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(CreateOrderError::Invalid(errors));
+    }
+    let fee_inputs: Vec<FeeInput> = req.fees.iter().map(|f| FeeInput { amount_minor: f.amount_minor, tax: TaxRate::none() }).collect();
+    let line_inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
+    let totals = compute_totals(currency, &line_inputs, &fee_inputs, req.discount_minor)
+        .map_err(|e| invalid(if matches!(e, super::TotalsError::DiscountExceedsSubtotal { .. }) { "discount" } else { "cart" }, capitalise(&e.to_string())))?;
+
+    let now = OffsetDateTime::now_utc();
+    let today = now.date();
+    let due_date = match req.payment {
+        PaymentChoice::EmailInvoice => {
+            let days = buyer.as_ref().and_then(|c| c.payment_terms_days).unwrap_or(store.default_due_days);
+            let due = typed_due.unwrap_or(today + time::Duration::days(i64::from(days.clamp(0, 3650))));
+            if due < today {
+                return Err(invalid("due_date", "The due date cannot be in the past."));
+            }
+            Some(due)
+        }
+        _ => None,
+    };
+
+    let number = next_order_number(&txn).await?;
+    let key = OrderKey::generate();
+    let billing_email = match (&buyer, req.save_to_billing) {
+        // A registered customer's order keeps their billing email unless told otherwise.
+        (Some(c), false) => Some(c.email.clone()),
+        _ => recipient.as_ref().map(|e| e.as_str().to_owned()),
+    };
+    let blank = String::new;
+    let o = order::ActiveModel {
+        number: Set(number),
+        order_key: Set(key.encode()),
+        customer_id: Set(buyer.as_ref().map(|c| c.id)),
+        billing_email: Set(billing_email),
+        billing_first_name: Set(buyer.as_ref().map_or_else(blank, |c| c.first_name.clone())),
+        billing_last_name: Set(buyer.as_ref().map_or_else(blank, |c| c.last_name.clone())),
+        billing_company: Set(buyer.as_ref().map_or_else(blank, |c| c.company.clone())),
+        billing_phone: Set(buyer.as_ref().map_or_else(blank, |c| c.phone.clone())),
+        billing_address_1: Set(buyer.as_ref().map_or_else(blank, |c| c.address_1.clone())),
+        billing_address_2: Set(buyer.as_ref().map_or_else(blank, |c| c.address_2.clone())),
+        billing_city: Set(buyer.as_ref().map_or_else(blank, |c| c.city.clone())),
+        billing_state: Set(buyer.as_ref().map_or_else(blank, |c| c.state.clone())),
+        billing_postcode: Set(buyer.as_ref().map_or_else(blank, |c| c.postcode.clone())),
+        billing_country: Set(buyer.as_ref().map_or_else(blank, |c| c.country.clone())),
+        currency: Set(currency.code().to_owned()),
+        subtotal_minor: Set(totals.subtotal),
+        tax_total_minor: Set(totals.tax_total),
+        fee_total_minor: Set(totals.fee_total),
+        discount_total_minor: Set(totals.discount),
+        total_minor: Set(totals.total),
+        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        due_date: Set(due_date),
+        created_by_staff_id: Set(Some(staff.id)),
+        note: Set((!note.is_empty()).then(|| note.to_owned())),
+        cancel_reason: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        paid_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+
+    for (position, ((p, input), line_totals)) in lines.iter().zip(&totals.lines).enumerate() {
+        item::ActiveModel {
+            order_id: Set(o.id),
+            position: Set(position as i32),
+            product_id: Set(Some(p.id)),
+            sku: Set(p.sku.clone()),
+            name: Set(p.name.clone()),
+            unit_price_minor: Set(input.unit_price_minor),
+            quantity: Set(input.quantity.get() as i32),
+            tax_label: Set(input.tax.label.clone()),
+            tax_rate_ppm: Set(input.tax.rate_ppm as i32),
+            line_subtotal_minor: Set(line_totals.subtotal),
+            line_tax_minor: Set(line_totals.tax),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let mut position = 0;
+    for fee in &req.fees {
+        adjustment::ActiveModel { order_id: Set(o.id), position: Set(position), kind: Set("fee".into()), label: Set(fee.label.trim().to_owned()), amount_minor: Set(fee.amount_minor), ..Default::default() }
+            .insert(&txn)
+            .await?;
+        position += 1;
+    }
+    if totals.discount > 0 {
+        adjustment::ActiveModel { order_id: Set(o.id), position: Set(position), kind: Set("discount".into()), label: Set("Discount".into()), amount_minor: Set(totals.discount), ..Default::default() }
+            .insert(&txn)
+            .await?;
+    }
+    for t in &totals.taxes {
+        tax::ActiveModel { order_id: Set(o.id), label: Set(t.label.clone()), rate_ppm: Set(t.rate_ppm as i32), amount_minor: Set(t.amount), ..Default::default() }
+            .insert(&txn)
+            .await?;
+    }
+    add_event(&txn, o.id, "created", &format!("Order created by {}", staff.name), Some(staff.id)).await?;
+
+    if req.save_to_billing {
+        if let (Some(c), Some(email)) = (&buyer, &typed_email) {
+            if c.email != email.as_str() {
+                let mut active: customer::ActiveModel = c.clone().into();
+                active.email = Set(email.as_str().to_owned());
+                active.updated_at = Set(now);
+                active.update(&txn).await.map_err(|e| match e.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => invalid("invoice_email", "Another customer already uses this email address."),
+                    _ => CreateOrderError::Database(e),
+                })?;
+                add_event(&txn, o.id, "billing_email_updated", &format!("Billing email changed from {} to {}", c.email, email), Some(staff.id)).await?;
+            }
+        }
+    }
+
+    let status = match req.payment.in_store_method() {
+        Some(method) => {
+            let actor = if staff.role == Role::Admin { Actor::Admin } else { Actor::Cashier };
+            let paid = OrderStatus::Pending.apply(OrderAction::SettledInStore, actor).map_err(|e| DbErr::Custom(e.to_string()))?;
+            crate::payments::model::ActiveModel {
+                order_id: Set(o.id),
+                method: Set(method.to_owned()),
+                amount_minor: Set(totals.total),
+                currency: Set(currency.code().to_owned()),
+                provider_reference: Set(None),
+                status: Set("succeeded".into()),
+                staff_id: Set(Some(staff.id)),
+                note: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let mut active: order::ActiveModel = o.clone().into();
+            active.status = Set(paid.as_str().to_owned());
+            active.paid_at = Set(Some(now));
+            active.update(&txn).await?;
+            add_event(&txn, o.id, "paid_in_store", &format!("Paid in store: {} {}", req.payment.label(), totals.money(totals.total)), Some(staff.id)).await?;
+            paid
+        }
+        None => {
+            let to = recipient.ok_or_else(|| invalid("invoice_email", "Enter the email address the invoice goes to."))?;
+            let pay_url = format!("{}/pay/{}?key={}", public_url.trim_end_matches('/'), number, key.encode());
+            let data = invoice_data(&store, &o, &lines, &totals, &req, &pay_url);
+            let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
+            outbox::enqueue(
+                &txn,
+                outbox::NewMessage {
+                    order_id: Some(o.id),
+                    kind: "invoice",
+                    recipient: to.as_str().to_owned(),
+                    subject: rendered.subject,
+                    html_body: rendered.html,
+                    text_body: rendered.text,
+                },
+            )
+            .await?;
+            add_event(&txn, o.id, "invoice_queued", &format!("Invoice queued to {to}"), Some(staff.id)).await?;
+            OrderStatus::Pending
+        }
+    };
+    txn.commit().await?;
+    Ok(CreatedOrder { number, status: status.as_str().to_owned(), total_minor: totals.total, currency: currency.code().to_owned() })
+}
+
+/// The counter row is locked by the update until the transaction ends, so two
+/// orders never share a number and a rolled-back order gives its number back.
+async fn next_order_number(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_string(backend, "UPDATE counters SET value = value + 1 WHERE name = 'order_number' RETURNING value"))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("counters.order_number".into()))?;
+    row.try_get_by_index::<i64>(0)
+}
+
+pub async fn add_event<C: ConnectionTrait>(conn: &C, order_id: i32, kind: &str, message: &str, staff_id: Option<i32>) -> Result<(), DbErr> {
+    event::ActiveModel {
+        order_id: Set(order_id),
+        kind: Set(kind.to_owned()),
+        message: Set(message.to_owned()),
+        staff_id: Set(staff_id),
+        created_at: Set(OffsetDateTime::now_utc()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}
+
+fn long_date(d: Date) -> String {
+    d.format(time::macros::format_description!("[day padding:none] [month repr:long] [year]")).unwrap_or_else(|_| d.to_string())
+}
+
+fn invoice_data(
+    store: &settings::Model,
+    o: &order::Model,
+    lines: &[(&product::Model, LineInput)],
+    totals: &Totals,
+    req: &NewOrderRequest,
+    pay_url: &str,
+) -> invoice::InvoiceData {
+    let money = |m: i64| Money::from_minor(m, totals.currency).to_string();
+    let subject = store.invoice_subject.replace("{order_number}", &o.number.to_string()).replace("{store_name}", &store.name);
+    invoice::InvoiceData {
+        subject,
+        heading: store.invoice_heading.clone(),
+        intro: store.invoice_intro.clone(),
+        footer: store.invoice_footer.clone(),
+        store_name: store.name.clone(),
+        store_email: store.email.clone(),
+        store_phone: store.phone.clone(),
+        store_address: store.address.clone(),
+        logo_url: store.logo_url.clone(),
+        brand_color: store.brand_color.clone(),
+        accent_color: store.accent_color.clone(),
+        number: o.number,
+        order_date: long_date(o.created_at.date()),
+        due_date: o.due_date.map(long_date),
+        lines: lines
+            .iter()
+            .zip(&totals.lines)
+            .map(|((p, input), t)| invoice::InvoiceLine {
+                name: p.name.clone(),
+                quantity: input.quantity.get(),
+                unit_price: money(input.unit_price_minor),
+                total: money(t.subtotal),
+            })
+            .collect(),
+        subtotal: money(totals.subtotal),
+        discount: (totals.discount > 0).then(|| ("Discount".to_owned(), money(totals.discount))),
+        fees: req.fees.iter().map(|f| (f.label.trim().to_owned(), money(f.amount_minor))).collect(),
+        taxes: totals.taxes.iter().map(|t| (format!("{} ({})", t.label, TaxRate { label: String::new(), rate_ppm: t.rate_ppm }.percent_label()), money(t.amount))).collect(),
+        total: money(totals.total),
+        pay_url: pay_url.to_owned(),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    let mut out = match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
