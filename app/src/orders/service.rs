@@ -3,7 +3,9 @@
 //! in-store sale, the payment. Either all of it is saved or none of it.
 use super::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use super::model::{adjustment, event, item, order, tax};
-use super::{compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, TaxRate, Totals};
+use super::{
+    compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, TaxRate, Totals,
+};
 use crate::catalog::model as product;
 use crate::customers::model as customer;
 use crate::domain::{Currency, Email, Money, Quantity};
@@ -11,8 +13,8 @@ use crate::email::ssr::{invoice, outbox};
 use crate::settings::ssr::{model as settings, tax_rate};
 use crate::staff::{Role, StaffView};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, Set, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, Set, Statement, TransactionTrait,
 };
 use std::collections::HashMap;
 use time::{Date, OffsetDateTime};
@@ -28,7 +30,10 @@ pub enum CreateOrderError {
 }
 
 fn invalid(field: impl Into<String>, message: impl Into<String>) -> CreateOrderError {
-    CreateOrderError::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    CreateOrderError::Invalid(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
 }
 
 /// At most this many lines and fees: a POS cart, not a bulk loader.
@@ -44,43 +49,70 @@ pub async fn create_order(
 ) -> Result<CreatedOrder, CreateOrderError> {
     let mut errors = Vec::new();
     if req.lines.is_empty() {
-        errors.push(FieldError { field: "cart".into(), message: "Add at least one product.".into() });
+        errors.push(FieldError {
+            field: "cart".into(),
+            message: "Add at least one product.".into(),
+        });
     }
     if req.lines.len() > MAX_LINES {
-        errors.push(FieldError { field: "cart".into(), message: format!("An order can have at most {MAX_LINES} lines.").into() });
+        errors.push(FieldError {
+            field: "cart".into(),
+            message: format!("An order can have at most {MAX_LINES} lines.").into(),
+        });
     }
     let mut quantities: Vec<(i32, Quantity)> = Vec::new();
     for line in &req.lines {
         match Quantity::new(line.quantity) {
             Ok(q) => quantities.push((line.product_id, q)),
-            Err(e) => errors.push(FieldError { field: format!("line:{}", line.product_id), message: capitalise(&e.to_string()) }),
+            Err(e) => errors.push(FieldError {
+                field: format!("line:{}", line.product_id),
+                message: capitalise(&e.to_string()),
+            }),
         }
     }
     if req.fees.len() > MAX_FEES {
-        errors.push(FieldError { field: "cart".into(), message: format!("An order can have at most {MAX_FEES} fees.") });
+        errors.push(FieldError {
+            field: "cart".into(),
+            message: format!("An order can have at most {MAX_FEES} fees."),
+        });
     }
     for (i, fee) in req.fees.iter().enumerate() {
         let label = fee.label.trim();
         if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
-            errors.push(FieldError { field: format!("fee:{i}"), message: "Give the fee a name (at most 100 characters).".into() });
+            errors.push(FieldError {
+                field: format!("fee:{i}"),
+                message: "Give the fee a name (at most 100 characters).".into(),
+            });
         }
         if fee.amount_minor < 0 {
-            errors.push(FieldError { field: format!("fee:{i}"), message: "A fee cannot be negative.".into() });
+            errors.push(FieldError {
+                field: format!("fee:{i}"),
+                message: "A fee cannot be negative.".into(),
+            });
         }
     }
     if req.discount_minor < 0 {
-        errors.push(FieldError { field: "discount".into(), message: "The discount cannot be negative.".into() });
+        errors.push(FieldError {
+            field: "discount".into(),
+            message: "The discount cannot be negative.".into(),
+        });
     }
     let note = req.note.trim();
     if note.chars().count() > MAX_NOTE_CHARS {
-        errors.push(FieldError { field: "note".into(), message: format!("The note can be at most {MAX_NOTE_CHARS} characters.") });
+        errors.push(FieldError {
+            field: "note".into(),
+            message: format!("The note can be at most {MAX_NOTE_CHARS} characters."),
+        });
     }
     let typed_email = match req.invoice_email.trim() {
         "" => None,
         s => match Email::parse(s) {
             Ok(e) => Some(e),
             Err(e) => {
-                errors.push(FieldError { field: "invoice_email".into(), message: capitalise(&e.to_string()) });
+                errors.push(FieldError {
+                    field: "invoice_email".into(),
+                    message: capitalise(&e.to_string()),
+                });
                 None
             }
         },
@@ -90,7 +122,10 @@ pub async fn create_order(
         s => match Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
             Ok(d) => Some(d),
             Err(_) => {
-                errors.push(FieldError { field: "due_date".into(), message: "Enter the due date as YYYY-MM-DD.".into() });
+                errors.push(FieldError {
+                    field: "due_date".into(),
+                    message: "Enter the due date as YYYY-MM-DD.".into(),
+                });
                 None
             }
         },
@@ -107,48 +142,104 @@ pub async fn create_order(
     let currency = Currency::parse(&store.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
 
     let buyer = match req.customer_id {
-        Some(id) => Some(customer::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| invalid("customer", "That customer no longer exists."))?),
+        Some(id) => Some(
+            customer::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| invalid("customer", "That customer no longer exists."))?,
+        ),
         None => None,
     };
-    let recipient: Option<Email> = typed_email.clone().or_else(|| buyer.as_ref().and_then(|c| Email::parse(&c.email).ok()));
+    let recipient: Option<Email> = typed_email
+        .clone()
+        .or_else(|| buyer.as_ref().and_then(|c| Email::parse(&c.email).ok()));
     if req.payment == PaymentChoice::EmailInvoice && recipient.is_none() {
-        return Err(invalid("invoice_email", "Enter the email address the invoice goes to."));
+        return Err(invalid(
+            "invoice_email",
+            "Enter the email address the invoice goes to.",
+        ));
     }
 
     // Products, in the cart's order, with their tax rates.
     let ids: Vec<i32> = quantities.iter().map(|(id, _)| *id).collect();
-    let products: HashMap<i32, product::Model> =
-        product::Entity::find().filter(product::Column::Id.is_in(ids.clone())).all(&txn).await?.into_iter().map(|p| (p.id, p)).collect();
-    let rates: HashMap<i32, tax_rate::Model> = tax_rate::Entity::find().all(&txn).await?.into_iter().map(|r| (r.id, r)).collect();
+    let products: HashMap<i32, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(ids.clone()))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let rates: HashMap<i32, tax_rate::Model> = tax_rate::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     for (id, qty) in &quantities {
         match products.get(id) {
-            None => errors.push(FieldError { field: format!("line:{id}"), message: "This product no longer exists.".into() }),
-            Some(p) if !p.active => errors.push(FieldError { field: format!("line:{id}"), message: format!("{} is no longer sold.", p.name) }),
+            None => errors.push(FieldError {
+                field: format!("line:{id}"),
+                message: "This product no longer exists.".into(),
+            }),
+            Some(p) if !p.active => errors.push(FieldError {
+                field: format!("line:{id}"),
+                message: format!("{} is no longer sold.", p.name),
+            }),
             Some(p) => {
-                let tax = p.tax_rate_id.and_then(|r| rates.get(&r)).map_or_else(TaxRate::none, |r| TaxRate {
-                    label: r.name.clone(),
-                    rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0),
-                });
-                lines.push((p, LineInput { unit_price_minor: p.price_minor, quantity: *qty, tax }));
+                let tax =
+                    p.tax_rate_id
+                        .and_then(|r| rates.get(&r))
+                        .map_or_else(TaxRate::none, |r| TaxRate {
+                            label: r.name.clone(),
+                            rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0),
+                        });
+                lines.push((
+                    p,
+                    LineInput {
+                        unit_price_minor: p.price_minor,
+                        quantity: *qty,
+                        tax,
+                    },
+                ));
             }
         }
     }
     if !errors.is_empty() {
         return Err(CreateOrderError::Invalid(errors));
     }
-    let fee_inputs: Vec<FeeInput> = req.fees.iter().map(|f| FeeInput { amount_minor: f.amount_minor, tax: TaxRate::none() }).collect();
+    let fee_inputs: Vec<FeeInput> = req
+        .fees
+        .iter()
+        .map(|f| FeeInput {
+            amount_minor: f.amount_minor,
+            tax: TaxRate::none(),
+        })
+        .collect();
     let line_inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
-    let totals = compute_totals(currency, &line_inputs, &fee_inputs, req.discount_minor)
-        .map_err(|e| invalid(if matches!(e, super::TotalsError::DiscountExceedsSubtotal { .. }) { "discount" } else { "cart" }, capitalise(&e.to_string())))?;
+    let totals =
+        compute_totals(currency, &line_inputs, &fee_inputs, req.discount_minor).map_err(|e| {
+            invalid(
+                if matches!(e, super::TotalsError::DiscountExceedsSubtotal { .. }) {
+                    "discount"
+                } else {
+                    "cart"
+                },
+                capitalise(&e.to_string()),
+            )
+        })?;
 
     let now = OffsetDateTime::now_utc();
     let today = now.date();
     let due_date = match req.payment {
         PaymentChoice::EmailInvoice => {
-            let days = buyer.as_ref().and_then(|c| c.payment_terms_days).unwrap_or(store.default_due_days);
-            let due = typed_due.unwrap_or(today + time::Duration::days(i64::from(days.clamp(0, 3650))));
+            let days = buyer
+                .as_ref()
+                .and_then(|c| c.payment_terms_days)
+                .unwrap_or(store.default_due_days);
+            let due =
+                typed_due.unwrap_or(today + time::Duration::days(i64::from(days.clamp(0, 3650))));
             if due < today {
                 return Err(invalid("due_date", "The due date cannot be in the past."));
             }
@@ -219,22 +310,49 @@ pub async fn create_order(
     }
     let mut position = 0;
     for fee in &req.fees {
-        adjustment::ActiveModel { order_id: Set(o.id), position: Set(position), kind: Set("fee".into()), label: Set(fee.label.trim().to_owned()), amount_minor: Set(fee.amount_minor), ..Default::default() }
-            .insert(&txn)
-            .await?;
+        adjustment::ActiveModel {
+            order_id: Set(o.id),
+            position: Set(position),
+            kind: Set("fee".into()),
+            label: Set(fee.label.trim().to_owned()),
+            amount_minor: Set(fee.amount_minor),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
         position += 1;
     }
     if totals.discount > 0 {
-        adjustment::ActiveModel { order_id: Set(o.id), position: Set(position), kind: Set("discount".into()), label: Set("Discount".into()), amount_minor: Set(totals.discount), ..Default::default() }
-            .insert(&txn)
-            .await?;
+        adjustment::ActiveModel {
+            order_id: Set(o.id),
+            position: Set(position),
+            kind: Set("discount".into()),
+            label: Set("Discount".into()),
+            amount_minor: Set(totals.discount),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
     }
     for t in &totals.taxes {
-        tax::ActiveModel { order_id: Set(o.id), label: Set(t.label.clone()), rate_ppm: Set(t.rate_ppm as i32), amount_minor: Set(t.amount), ..Default::default() }
-            .insert(&txn)
-            .await?;
+        tax::ActiveModel {
+            order_id: Set(o.id),
+            label: Set(t.label.clone()),
+            rate_ppm: Set(t.rate_ppm as i32),
+            amount_minor: Set(t.amount),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
     }
-    add_event(&txn, o.id, "created", &format!("Order created by {}", staff.name), Some(staff.id)).await?;
+    add_event(
+        &txn,
+        o.id,
+        "created",
+        &format!("Order created by {}", staff.name),
+        Some(staff.id),
+    )
+    .await?;
 
     if req.save_to_billing {
         if let (Some(c), Some(email)) = (&buyer, &typed_email) {
@@ -243,18 +361,34 @@ pub async fn create_order(
                 active.email = Set(email.as_str().to_owned());
                 active.updated_at = Set(now);
                 active.update(&txn).await.map_err(|e| match e.sql_err() {
-                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => invalid("invoice_email", "Another customer already uses this email address."),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => invalid(
+                        "invoice_email",
+                        "Another customer already uses this email address.",
+                    ),
                     _ => CreateOrderError::Database(e),
                 })?;
-                add_event(&txn, o.id, "billing_email_updated", &format!("Billing email changed from {} to {}", c.email, email), Some(staff.id)).await?;
+                add_event(
+                    &txn,
+                    o.id,
+                    "billing_email_updated",
+                    &format!("Billing email changed from {} to {}", c.email, email),
+                    Some(staff.id),
+                )
+                .await?;
             }
         }
     }
 
     let status = match req.payment.in_store_method() {
         Some(method) => {
-            let actor = if staff.role == Role::Admin { Actor::Admin } else { Actor::Cashier };
-            let paid = OrderStatus::Pending.apply(OrderAction::SettledInStore, actor).map_err(|e| DbErr::Custom(e.to_string()))?;
+            let actor = if staff.role == Role::Admin {
+                Actor::Admin
+            } else {
+                Actor::Cashier
+            };
+            let paid = OrderStatus::Pending
+                .apply(OrderAction::SettledInStore, actor)
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
             crate::payments::model::ActiveModel {
                 order_id: Set(o.id),
                 method: Set(method.to_owned()),
@@ -274,14 +408,36 @@ pub async fn create_order(
             active.status = Set(paid.as_str().to_owned());
             active.paid_at = Set(Some(now));
             active.update(&txn).await?;
-            add_event(&txn, o.id, "paid_in_store", &format!("Paid in store: {} {}", req.payment.label(), totals.money(totals.total)), Some(staff.id)).await?;
+            add_event(
+                &txn,
+                o.id,
+                "paid_in_store",
+                &format!(
+                    "Paid in store: {} {}",
+                    req.payment.label(),
+                    totals.money(totals.total)
+                ),
+                Some(staff.id),
+            )
+            .await?;
             paid
         }
         None => {
-            let to = recipient.ok_or_else(|| invalid("invoice_email", "Enter the email address the invoice goes to."))?;
-            let pay_url = format!("{}/pay/{}?key={}", public_url.trim_end_matches('/'), number, key.encode());
+            let to = recipient.ok_or_else(|| {
+                invalid(
+                    "invoice_email",
+                    "Enter the email address the invoice goes to.",
+                )
+            })?;
+            let pay_url = format!(
+                "{}/pay/{}?key={}",
+                public_url.trim_end_matches('/'),
+                number,
+                key.encode()
+            );
             let data = invoice_data(&store, &o, &lines, &totals, &req, &pay_url);
-            let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
+            let rendered =
+                invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
             outbox::enqueue(
                 &txn,
                 outbox::NewMessage {
@@ -294,12 +450,24 @@ pub async fn create_order(
                 },
             )
             .await?;
-            add_event(&txn, o.id, "invoice_queued", &format!("Invoice queued to {to}"), Some(staff.id)).await?;
+            add_event(
+                &txn,
+                o.id,
+                "invoice_queued",
+                &format!("Invoice queued to {to}"),
+                Some(staff.id),
+            )
+            .await?;
             OrderStatus::Pending
         }
     };
     txn.commit().await?;
-    Ok(CreatedOrder { number, status: status.as_str().to_owned(), total_minor: totals.total, currency: currency.code().to_owned() })
+    Ok(CreatedOrder {
+        number,
+        status: status.as_str().to_owned(),
+        total_minor: totals.total,
+        currency: currency.code().to_owned(),
+    })
 }
 
 /// The counter row is locked by the update until the transaction ends, so two
@@ -307,13 +475,22 @@ pub async fn create_order(
 async fn next_order_number(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
     let backend = txn.get_database_backend();
     let row = txn
-        .query_one_raw(Statement::from_string(backend, "UPDATE counters SET value = value + 1 WHERE name = 'order_number' RETURNING value"))
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE counters SET value = value + 1 WHERE name = 'order_number' RETURNING value",
+        ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("counters.order_number".into()))?;
     row.try_get_by_index::<i64>(0)
 }
 
-pub async fn add_event<C: ConnectionTrait>(conn: &C, order_id: i32, kind: &str, message: &str, staff_id: Option<i32>) -> Result<(), DbErr> {
+pub async fn add_event<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i32,
+    kind: &str,
+    message: &str,
+    staff_id: Option<i32>,
+) -> Result<(), DbErr> {
     event::ActiveModel {
         order_id: Set(order_id),
         kind: Set(kind.to_owned()),
@@ -328,7 +505,10 @@ pub async fn add_event<C: ConnectionTrait>(conn: &C, order_id: i32, kind: &str, 
 }
 
 fn long_date(d: Date) -> String {
-    d.format(time::macros::format_description!("[day padding:none] [month repr:long] [year]")).unwrap_or_else(|_| d.to_string())
+    d.format(time::macros::format_description!(
+        "[day padding:none] [month repr:long] [year]"
+    ))
+    .unwrap_or_else(|_| d.to_string())
 }
 
 fn invoice_data(
@@ -340,7 +520,10 @@ fn invoice_data(
     pay_url: &str,
 ) -> invoice::InvoiceData {
     let money = |m: i64| Money::from_minor(m, totals.currency).to_string();
-    let subject = store.invoice_subject.replace("{order_number}", &o.number.to_string()).replace("{store_name}", &store.name);
+    let subject = store
+        .invoice_subject
+        .replace("{order_number}", &o.number.to_string())
+        .replace("{store_name}", &store.name);
     invoice::InvoiceData {
         subject,
         heading: store.invoice_heading.clone(),
@@ -368,8 +551,29 @@ fn invoice_data(
             .collect(),
         subtotal: money(totals.subtotal),
         discount: (totals.discount > 0).then(|| ("Discount".to_owned(), money(totals.discount))),
-        fees: req.fees.iter().map(|f| (f.label.trim().to_owned(), money(f.amount_minor))).collect(),
-        taxes: totals.taxes.iter().map(|t| (format!("{} ({})", t.label, TaxRate { label: String::new(), rate_ppm: t.rate_ppm }.percent_label()), money(t.amount))).collect(),
+        fees: req
+            .fees
+            .iter()
+            .map(|f| (f.label.trim().to_owned(), money(f.amount_minor)))
+            .collect(),
+        taxes: totals
+            .taxes
+            .iter()
+            .map(|t| {
+                (
+                    format!(
+                        "{} ({})",
+                        t.label,
+                        TaxRate {
+                            label: String::new(),
+                            rate_ppm: t.rate_ppm
+                        }
+                        .percent_label()
+                    ),
+                    money(t.amount),
+                )
+            })
+            .collect(),
         total: money(totals.total),
         pay_url: pay_url.to_owned(),
     }

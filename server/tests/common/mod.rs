@@ -256,3 +256,56 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The decoded text/plain and text/html parts of a raw message (quoted-printable
+/// or base64, as lettre chose), CRLF already normalised.
+pub fn mime_parts(raw: &str) -> (String, String) {
+    let mut text = String::new();
+    let mut html = String::new();
+    for part in raw.split("\n--") {
+        let Some((head, body)) = part.split_once("\n\n") else {
+            continue;
+        };
+        let head_lower = head.to_ascii_lowercase();
+        let body = body.trim_end_matches(|c| c == '-' || c == '\n');
+        let decoded = if head_lower.contains("content-transfer-encoding: quoted-printable") {
+            decode_qp(body)
+        } else if head_lower.contains("content-transfer-encoding: base64") {
+            use base64::Engine;
+            let compact: String = body.split_whitespace().collect();
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .unwrap_or_default(),
+            )
+            .unwrap_or_default()
+        } else {
+            body.to_owned()
+        };
+        if head_lower.contains("content-type: text/plain") {
+            text = decoded;
+        } else if head_lower.contains("content-type: text/html") {
+            html = decoded;
+        }
+    }
+    (text, html)
+}
+
+fn decode_qp(body: &str) -> String {
+    let joined = body.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

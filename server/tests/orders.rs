@@ -1,0 +1,541 @@
+//! Creating orders: one transaction for everything, every refusal leaves no
+//! trace, totals equal the shared totals code. On SQLite and PostgreSQL.
+mod common;
+
+use app::catalog::model as product;
+use app::domain::{Currency, Quantity};
+use app::email::ssr::model as outbox;
+use app::orders::create::{CartFee, CartLine, NewOrderRequest, PaymentChoice};
+use app::orders::model::{event, item, order, tax};
+use app::orders::service::{create_order, CreateOrderError};
+use app::orders::{compute_totals, FeeInput, LineInput, TaxRate};
+use app::staff::{Role, StaffView};
+use common::doubles::SmtpSink;
+use common::{Backend, TestDb};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
+
+const PUBLIC: &str = "http://shop.example";
+
+struct Shop {
+    _test_db: TestDb,
+    db: DatabaseConnection,
+    staff: StaffView,
+    mug: i32,
+    tea: i32,
+    retired: i32,
+    ada: i32,
+}
+
+async fn shop(backend: Backend) -> Shop {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    server::seed::seed_demo(&db).await.unwrap();
+    let staff = app::staff::ssr::add_staff(
+        &db,
+        "till@example.com",
+        "Casey",
+        "blue river stones 42",
+        Role::Cashier,
+    )
+    .await
+    .unwrap();
+    let sku = |s: &'static str| {
+        let db = db.clone();
+        async move {
+            product::Entity::find()
+                .filter(product::Column::Sku.eq(s))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (mug, tea, retired) = (
+        sku("MUG-01").await,
+        sku("OAT-1L").await,
+        sku("GRIND-OLD").await,
+    );
+    let ada = app::customers::model::Entity::find()
+        .filter(app::customers::model::Column::Email.eq("ada@example.com"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    Shop {
+        _test_db: test_db,
+        db,
+        staff,
+        mug,
+        tea,
+        retired,
+        ada,
+    }
+}
+
+fn invoice(lines: &[(i32, u32)], email: &str) -> NewOrderRequest {
+    NewOrderRequest {
+        lines: lines
+            .iter()
+            .map(|(id, q)| CartLine {
+                product_id: *id,
+                quantity: *q,
+            })
+            .collect(),
+        fees: vec![],
+        discount_minor: 0,
+        customer_id: None,
+        invoice_email: email.into(),
+        save_to_billing: false,
+        payment: PaymentChoice::EmailInvoice,
+        due_date: String::new(),
+        note: String::new(),
+    }
+}
+
+async fn counts(db: &DatabaseConnection) -> (u64, u64, u64, u64) {
+    (
+        order::Entity::find().count(db).await.unwrap(),
+        item::Entity::find().count(db).await.unwrap(),
+        outbox::Entity::find().count(db).await.unwrap(),
+        event::Entity::find().count(db).await.unwrap(),
+    )
+}
+
+async fn an_email_invoice_is_one_transaction(backend: Backend) {
+    let s = shop(backend).await;
+    let mut req = invoice(&[(s.mug, 3), (s.tea, 2)], "Guest@Example.com");
+    req.fees = vec![CartFee {
+        label: "Delivery <b>".into(),
+        amount_minor: 450,
+    }];
+    req.discount_minor = 500;
+    req.note = "<script>alert('x')</script>".into();
+    let created = create_order(&s.db, &s.staff, PUBLIC, req).await.unwrap();
+    assert_eq!((created.number, created.status.as_str()), (1001, "pending"));
+
+    let o = order::Entity::find()
+        .filter(order::Column::Number.eq(1001))
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        o.billing_email.as_deref(),
+        Some("guest@example.com"),
+        "guests stay findable by email"
+    );
+    assert_eq!(o.customer_id, None);
+    assert!(
+        o.due_date.is_some(),
+        "invoices get the store's default due date"
+    );
+    assert_eq!(o.order_key.len(), 22);
+
+    // The stored totals are exactly what the shared totals code computes (the POS runs the same code).
+    let gbp = Currency::parse("GBP").unwrap();
+    let expected = compute_totals(
+        gbp,
+        &[
+            LineInput {
+                unit_price_minor: 1200,
+                quantity: Quantity::new(3).unwrap(),
+                tax: TaxRate {
+                    label: "VAT 20%".into(),
+                    rate_ppm: 200_000,
+                },
+            },
+            LineInput {
+                unit_price_minor: 350,
+                quantity: Quantity::new(2).unwrap(),
+                tax: TaxRate {
+                    label: "VAT 5%".into(),
+                    rate_ppm: 50_000,
+                },
+            },
+        ],
+        &[FeeInput {
+            amount_minor: 450,
+            tax: TaxRate::none(),
+        }],
+        500,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            o.subtotal_minor,
+            o.discount_total_minor,
+            o.fee_total_minor,
+            o.tax_total_minor,
+            o.total_minor
+        ),
+        (
+            expected.subtotal,
+            expected.discount,
+            expected.fee_total,
+            expected.tax_total,
+            expected.total
+        )
+    );
+    assert_eq!(created.total_minor, expected.total);
+    let taxes = tax::Entity::find()
+        .filter(tax::Column::OrderId.eq(o.id))
+        .all(&s.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        taxes.iter().map(|t| t.amount_minor).sum::<i64>(),
+        expected.tax_total
+    );
+    assert_eq!(
+        item::Entity::find()
+            .filter(item::Column::OrderId.eq(o.id))
+            .count(&s.db)
+            .await
+            .unwrap(),
+        2
+    );
+
+    let mail = outbox::Entity::find().one(&s.db).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            mail.recipient.as_str(),
+            mail.kind.as_str(),
+            mail.status.as_str()
+        ),
+        ("guest@example.com", "invoice", "queued")
+    );
+    assert_eq!(
+        mail.subject,
+        "Invoice for order #1001 from Corner Coffee Co."
+    );
+    let link = format!("{PUBLIC}/pay/1001?key={}", o.order_key);
+    assert!(mail.text_body.contains(&link) && mail.html_body.contains(&link));
+    assert!(
+        mail.html_body.contains("Delivery &#60;b&#62;")
+            || mail.html_body.contains("Delivery &lt;b&gt;")
+    );
+    let kinds: Vec<String> = event::Entity::find()
+        .filter(event::Column::OrderId.eq(o.id))
+        .all(&s.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["created", "invoice_queued"]);
+
+    // The next order gets the next number.
+    let next = create_order(
+        &s.db,
+        &s.staff,
+        PUBLIC,
+        invoice(&[(s.mug, 1)], "guest@example.com"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(next.number, 1002);
+}
+
+async fn every_refusal_saves_nothing(backend: Backend) {
+    let s = shop(backend).await;
+    let before = counts(&s.db).await;
+    let expensive = product::ActiveModel {
+        sku: Set(Some("GOLD".into())),
+        name: Set("Gold bar".into()),
+        price_minor: Set(i64::MAX / 4),
+        regular_price_minor: Set(i64::MAX / 4),
+        tax_rate_id: Set(None),
+        active: Set(true),
+        created_at: Set(time::OffsetDateTime::now_utc()),
+        updated_at: Set(time::OffsetDateTime::now_utc()),
+        ..Default::default()
+    }
+    .insert(&s.db)
+    .await
+    .unwrap();
+
+    let cases: Vec<(NewOrderRequest, &str, &str)> = vec![
+        (
+            invoice(&[], "a@example.com"),
+            "cart",
+            "Add at least one product.",
+        ),
+        (
+            invoice(&[(s.mug, 0)], "a@example.com"),
+            "line",
+            "The quantity must be at least 1.",
+        ),
+        (
+            invoice(&[(s.mug, 10_001)], "a@example.com"),
+            "line",
+            "The quantity can be at most 10,000.",
+        ),
+        (
+            invoice(&[(999_999, 1)], "a@example.com"),
+            "line",
+            "This product no longer exists.",
+        ),
+        (
+            invoice(&[(s.retired, 1)], "a@example.com"),
+            "line",
+            "Hand grinder (discontinued) is no longer sold.",
+        ),
+        (
+            invoice(&[(s.mug, 1)], "not-an-email"),
+            "invoice_email",
+            "Enter an email address such as name@example.com.",
+        ),
+        (
+            invoice(&[(s.mug, 1)], ""),
+            "invoice_email",
+            "Enter the email address the invoice goes to.",
+        ),
+        (
+            invoice(&[(expensive.id, 10)], "a@example.com"),
+            "cart",
+            "The order total is too large.",
+        ),
+        (
+            NewOrderRequest {
+                discount_minor: 1_000_000,
+                ..invoice(&[(s.mug, 1)], "a@example.com")
+            },
+            "discount",
+            "The discount (£10,000.00) is more than the items' subtotal (£12.00).",
+        ),
+        (
+            NewOrderRequest {
+                due_date: "2001-01-01".into(),
+                ..invoice(&[(s.mug, 1)], "a@example.com")
+            },
+            "due_date",
+            "The due date cannot be in the past.",
+        ),
+        (
+            NewOrderRequest {
+                due_date: "next week".into(),
+                ..invoice(&[(s.mug, 1)], "a@example.com")
+            },
+            "due_date",
+            "Enter the due date as YYYY-MM-DD.",
+        ),
+        (
+            NewOrderRequest {
+                customer_id: Some(424242),
+                ..invoice(&[(s.mug, 1)], "a@example.com")
+            },
+            "customer",
+            "That customer no longer exists.",
+        ),
+        (
+            NewOrderRequest {
+                fees: vec![CartFee {
+                    label: " ".into(),
+                    amount_minor: 100,
+                }],
+                ..invoice(&[(s.mug, 1)], "a@example.com")
+            },
+            "fee:0",
+            "Give the fee a name (at most 100 characters).",
+        ),
+    ];
+    for (req, field, message) in cases {
+        match create_order(&s.db, &s.staff, PUBLIC, req).await {
+            Err(CreateOrderError::Invalid(errors)) => {
+                assert!(
+                    errors
+                        .iter()
+                        .any(|e| e.field.starts_with(field) && e.message == message),
+                    "{field}: {errors:?}"
+                );
+            }
+            other => panic!("{field}: expected a refusal, got {other:?}"),
+        }
+        assert_eq!(counts(&s.db).await, before, "{field}: nothing saved");
+    }
+    // A refused order does not use up an order number.
+    let ok = create_order(
+        &s.db,
+        &s.staff,
+        PUBLIC,
+        invoice(&[(s.mug, 1)], "a@example.com"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(ok.number, 1001);
+}
+
+async fn an_in_store_sale_is_paid_at_once(backend: Backend) {
+    let s = shop(backend).await;
+    let mut req = invoice(&[(s.mug, 2)], "");
+    req.payment = PaymentChoice::Cash;
+    let created = create_order(&s.db, &s.staff, PUBLIC, req).await.unwrap();
+    assert_eq!(created.status, "paid");
+    let o = order::Entity::find().one(&s.db).await.unwrap().unwrap();
+    assert!(o.paid_at.is_some() && o.due_date.is_none());
+    let payments = app::payments::model::Entity::find()
+        .all(&s.db)
+        .await
+        .unwrap();
+    assert_eq!(payments.len(), 1);
+    assert_eq!(
+        (
+            payments[0].method.as_str(),
+            payments[0].amount_minor,
+            payments[0].staff_id
+        ),
+        ("cash", o.total_minor, Some(s.staff.id))
+    );
+    assert_eq!(
+        outbox::Entity::find().count(&s.db).await.unwrap(),
+        0,
+        "no invoice for a sale paid at the till"
+    );
+}
+
+async fn save_to_billing_decides_whose_email_changes(backend: Backend) {
+    let s = shop(backend).await;
+    let customer = |db: DatabaseConnection, id: i32| async move {
+        app::customers::model::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+
+    // Unticked: the invoice goes to the typed address; the order and profile keep Ada's.
+    let mut req = invoice(&[(s.mug, 1)], "ada.accounts@example.com");
+    req.customer_id = Some(s.ada);
+    let first = create_order(&s.db, &s.staff, PUBLIC, req.clone())
+        .await
+        .unwrap();
+    let o = order::Entity::find()
+        .filter(order::Column::Number.eq(first.number))
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.billing_email.as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        (o.billing_first_name.as_str(), o.billing_city.as_str()),
+        ("Ada", "London"),
+        "billing snapshot from the profile"
+    );
+    assert!(
+        o.due_date.unwrap() >= time::OffsetDateTime::now_utc().date() + time::Duration::days(30),
+        "Ada's 30-day terms"
+    );
+    let mail = outbox::Entity::find().one(&s.db).await.unwrap().unwrap();
+    assert_eq!(mail.recipient, "ada.accounts@example.com");
+    assert_eq!(customer(s.db.clone(), s.ada).await.email, "ada@example.com");
+
+    // Ticked: the order's billing email and Ada's profile change, and the timeline says so.
+    req.save_to_billing = true;
+    let second = create_order(&s.db, &s.staff, PUBLIC, req).await.unwrap();
+    let o = order::Entity::find()
+        .filter(order::Column::Number.eq(second.number))
+        .one(&s.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.billing_email.as_deref(), Some("ada.accounts@example.com"));
+    assert_eq!(
+        customer(s.db.clone(), s.ada).await.email,
+        "ada.accounts@example.com"
+    );
+    let events: Vec<String> = event::Entity::find()
+        .filter(event::Column::OrderId.eq(o.id))
+        .all(&s.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|m| m == "Billing email changed from ada@example.com to ada.accounts@example.com"),
+        "{events:?}"
+    );
+
+    // Ticked with an address another customer owns: refused, nothing saved.
+    let before = counts(&s.db).await;
+    let mut clash = invoice(&[(s.mug, 1)], "grace@example.org");
+    clash.customer_id = Some(s.ada);
+    clash.save_to_billing = true;
+    assert!(
+        matches!(create_order(&s.db, &s.staff, PUBLIC, clash).await, Err(CreateOrderError::Invalid(e)) if e[0].message == "Another customer already uses this email address.")
+    );
+    assert_eq!(counts(&s.db).await, before);
+}
+
+async fn the_invoice_reaches_a_real_smtp_server(backend: Backend) {
+    let s = shop(backend).await;
+    let sink = SmtpSink::start(&[]);
+    let mut req = invoice(&[(s.mug, 2), (s.tea, 1)], "guest@example.com");
+    req.fees = vec![CartFee {
+        label: "Delivery".into(),
+        amount_minor: 300,
+    }];
+    req.discount_minor = 100;
+    create_order(&s.db, &s.staff, PUBLIC, req).await.unwrap();
+    let mailer = server::mail::Mailer::new(
+        Some(&format!("smtp://127.0.0.1:{}", sink.port)),
+        "Corner Coffee <invoices@corner.example>",
+    )
+    .unwrap();
+    assert_eq!(
+        server::outbox_worker::deliver_due(&s.db, &mailer)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    let o = order::Entity::find().one(&s.db).await.unwrap().unwrap();
+    let raw = sink.messages().pop().expect("a message");
+    let (text, html) = common::mime_parts(&raw);
+    let link = format!("{PUBLIC}/pay/1001?key={}", o.order_key);
+    for part in [&text, &html] {
+        for needle in [
+            "1001",
+            "Ceramic mug",
+            "Oat milk 1 L",
+            "£12.00",
+            "£24.00",
+            "£3.50",
+            "Subtotal",
+            "£27.50",
+            "Discount",
+            "£1.00",
+            "Delivery",
+            "£3.00",
+            "VAT 20%",
+            "VAT 5%",
+            "Total due",
+            "Due",
+            "12 High Street",
+            "hello@corner-coffee.example",
+            "+44 117 496 0000",
+            &link,
+        ] {
+            assert!(
+                part.contains(needle),
+                "{needle} missing from a part:\n{part}"
+            );
+        }
+    }
+    assert!(html.contains("Pay for this order</a>"));
+}
+
+both_backends!(
+    an_email_invoice_is_one_transaction,
+    every_refusal_saves_nothing,
+    an_in_store_sale_is_paid_at_once,
+    save_to_billing_decides_whose_email_changes,
+    the_invoice_reaches_a_real_smtp_server,
+);
