@@ -10,9 +10,13 @@ trap 'rm -rf "$work"' EXIT
 export DATABASE_URL="sqlite://$work/settle.db?mode=rwc"
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3917}"
 export SETTLE_PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3917}"
+# scripts/test starts a real SMTP server (aiosmtpd) and passes its port.
+if [ -n "${E2E_SMTP_PORT:-}" ]; then export SMTP_URL="smtp://127.0.0.1:$E2E_SMTP_PORT"; fi
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 
-printf '%s\n' 'owner keys open doors' | "$bin" staff add admin@example.com --name "Avery Admin" --admin
+# The demo store (products, customers, tax rates); its own admin login is not used.
+"$bin" seed >/dev/null
+printf '%s\n' 'keys open many doors' | "$bin" staff add owner@example.com --name "Avery Admin" --admin
 printf '%s\n' 'till drawer opens wide' | "$bin" staff add cashier@example.com --name "Casey Cashier"
 "$bin" serve &
 server=$!

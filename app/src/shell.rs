@@ -1,4 +1,5 @@
 //! The HTML document and the route table.
+use crate::orders::{detail::OrderPage, pos::PosPage};
 use crate::settings::pages::SettingsPage;
 use crate::staff::pages::{HomePage, LoginPage, StaffListPage};
 use leptos::prelude::*;
@@ -59,6 +60,8 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/pos") view=PosPage ssr=SsrMode::Async/>
+                <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=StaffListPage ssr=SsrMode::Async/>
             </Routes>

@@ -17,6 +17,9 @@ pub struct AppState {
     /// response's script nonce goes.
     #[from_ref(skip)]
     pub csp_template: Arc<str>,
+    /// Wakes the email outbox worker when a message has just been queued.
+    #[from_ref(skip)]
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -33,7 +33,11 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
-pub fn build(config: &Config, db: DatabaseConnection) -> Router {
+pub fn build(
+    config: &Config,
+    db: DatabaseConnection,
+    outbox_wake: Arc<tokio::sync::Notify>,
+) -> Router {
     let leptos_options = leptos_options(config);
     let state = AppState {
         leptos_options: leptos_options.clone(),
@@ -41,6 +45,7 @@ pub fn build(config: &Config, db: DatabaseConnection) -> Router {
         throttle: Arc::default(),
         public_url: config.public_url.as_str().into(),
         csp_template: security::page_csp_template(config).into(),
+        outbox_wake,
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("settle_session")

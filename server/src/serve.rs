@@ -47,6 +47,7 @@ pub async fn serve(
     });
     // Without SMTP_URL messages stay queued in the outbox (staff can still read
     // them); they go out once SMTP is configured and the server restarted.
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
     let worker = match &config.smtp_url {
         Some(url) => {
             let mailer = crate::mail::Mailer::new(Some(url), &config.mail_from)
@@ -62,7 +63,7 @@ pub async fn serve(
             None
         }
     };
-    let app = router::build(config, db);
+    let app = router::build(config, db, wake);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

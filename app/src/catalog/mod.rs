@@ -1,4 +1,5 @@
 //! Products: the catalogue staff sell from, and its import from WooCommerce.
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]

@@ -1,9 +1,12 @@
 //! Everything about orders: their identity (number, key), totals and statuses.
+pub mod api;
 pub mod create;
+pub mod detail;
 pub mod key;
 #[cfg(feature = "ssr")]
 pub mod model;
 pub mod number;
+pub mod pos;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod status;

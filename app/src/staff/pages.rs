@@ -163,6 +163,7 @@ fn StaffFrame(staff: StaffView, children: Children) -> impl IntoView {
             <a class="brand" href="/">"Settle"</a>
             <nav aria-label="Main">
                 <a href="/">"Home"</a>
+                <a href="/pos">"POS"</a>
                 <Show when=move || is_admin>
                     <a href="/settings">"Settings"</a>
                     <a href="/staff">"Staff"</a>
@@ -187,7 +188,7 @@ pub fn HomePage() -> impl IntoView {
             load=whoami
             render=|me: StaffView| view! {
                 <h1>"Welcome, " {me.name}</h1>
-                <p>"Settle is ready. The POS and order list arrive with the next release."</p>
+                <p><a href="/pos">"Open the POS"</a> " to build an order and send an invoice or take payment."</p>
             }
         />
     }

@@ -1,0 +1,244 @@
+//! The order page: what was sold, what is owed, what happened, what was sent.
+use super::status::OrderStatus;
+use crate::domain::{Currency, Money};
+use crate::error::AppError;
+use crate::staff::{pages::StaffPage, Role};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderDetail {
+    pub number: i64,
+    pub status: String,
+    pub currency: String,
+    pub billing_email: Option<String>,
+    pub billing_name: String,
+    pub due_date: Option<String>,
+    pub created_at: String,
+    pub pay_url: String,
+    /// (name, quantity, unit price, line subtotal)
+    pub items: Vec<(String, i32, i64, i64)>,
+    /// (label, amount); discounts negative
+    pub adjustments: Vec<(String, i64)>,
+    pub taxes: Vec<(String, i64)>,
+    pub subtotal: i64,
+    pub total: i64,
+    /// (when, message)
+    pub timeline: Vec<(String, String)>,
+    /// (when, recipient, subject, state)
+    pub emails: Vec<(String, String, String, String)>,
+}
+
+#[server]
+pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
+    use super::model::{adjustment, event, item, order, tax};
+    use crate::email::ssr::model as outbox;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    crate::staff::ssr::require(Role::Cashier).await?;
+    let state = crate::state::AppState::from_context()?;
+    let fmt = |t: time::OffsetDateTime| {
+        t.format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default()
+    };
+    crate::error::with_status(
+        async {
+            let o = order::Entity::find()
+                .filter(order::Column::Number.eq(number))
+                .one(&state.db)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let items = item::Entity::find()
+                .filter(item::Column::OrderId.eq(o.id))
+                .order_by_asc(item::Column::Position)
+                .all(&state.db)
+                .await?;
+            let adjustments = adjustment::Entity::find()
+                .filter(adjustment::Column::OrderId.eq(o.id))
+                .order_by_asc(adjustment::Column::Position)
+                .all(&state.db)
+                .await?;
+            let taxes = tax::Entity::find()
+                .filter(tax::Column::OrderId.eq(o.id))
+                .order_by_asc(tax::Column::Id)
+                .all(&state.db)
+                .await?;
+            let events = event::Entity::find()
+                .filter(event::Column::OrderId.eq(o.id))
+                .order_by_asc(event::Column::Id)
+                .all(&state.db)
+                .await?;
+            let mails = outbox::Entity::find()
+                .filter(outbox::Column::OrderId.eq(o.id))
+                .order_by_asc(outbox::Column::Id)
+                .all(&state.db)
+                .await?;
+            Ok(OrderDetail {
+                number: o.number,
+                status: o.status.clone(),
+                currency: o.currency.clone(),
+                billing_email: o.billing_email.clone(),
+                billing_name: format!("{} {}", o.billing_first_name, o.billing_last_name)
+                    .trim()
+                    .to_owned(),
+                due_date: o.due_date.map(|d| d.to_string()),
+                created_at: fmt(o.created_at),
+                pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
+                items: items
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            i.name,
+                            i.quantity,
+                            i.unit_price_minor,
+                            i.line_subtotal_minor,
+                        )
+                    })
+                    .collect(),
+                adjustments: adjustments
+                    .into_iter()
+                    .map(|a| {
+                        if a.kind == "discount" {
+                            (a.label, -a.amount_minor)
+                        } else {
+                            (a.label, a.amount_minor)
+                        }
+                    })
+                    .collect(),
+                taxes: taxes
+                    .into_iter()
+                    .map(|t| (t.label, t.amount_minor))
+                    .collect(),
+                subtotal: o.subtotal_minor,
+                total: o.total_minor,
+                timeline: events
+                    .into_iter()
+                    .map(|e| (fmt(e.created_at), e.message))
+                    .collect(),
+                emails: mails
+                    .into_iter()
+                    .map(|m| {
+                        let state = match m.status.as_str() {
+                            "sent" => format!("Sent ({})", m.smtp_response.unwrap_or_default()),
+                            "failed" => format!("Failed: {}", m.last_error.unwrap_or_default()),
+                            _ => match m.last_error {
+                                Some(e) => {
+                                    format!("Waiting to send (attempt {} failed: {e})", m.attempts)
+                                }
+                                None => "Queued".to_owned(),
+                            },
+                        };
+                        (fmt(m.created_at), m.recipient, m.subject, state)
+                    })
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let number = params.with_untracked(|p| {
+        p.get("number")
+            .and_then(|n| super::OrderNumber::parse(&n).ok())
+            .map(|n| n.get())
+    });
+    let load = move || async move {
+        match number {
+            Some(n) => get_order(n).await,
+            None => Err(AppError::NotFound),
+        }
+    };
+    view! { <StaffPage role=Role::Cashier load=load render=order_view/> }
+}
+
+fn order_view(o: OrderDetail) -> impl IntoView {
+    let currency = Currency::parse(&o.currency).ok();
+    let money = move |m: i64| {
+        currency
+            .map(|c| Money::from_minor(m, c).to_string())
+            .unwrap_or_else(|| m.to_string())
+    };
+    let status =
+        OrderStatus::parse(&o.status).map_or_else(|| o.status.clone(), |s| s.label().to_owned());
+    view! {
+        <h1>{format!("Order #{}", o.number)}</h1>
+        <p class="status"><strong>{status}</strong>
+            {o.due_date.clone().map(|d| view! { " · Due " {d} })}
+            " · Created " {o.created_at.clone()}
+        </p>
+        <p>{o.billing_name.clone()} " " {o.billing_email.clone().unwrap_or_default()}</p>
+        <section aria-labelledby="items-h">
+            <h2 id="items-h">"Items"</h2>
+            <table>
+                <thead><tr><th scope="col">"Item"</th><th scope="col" class="num">"Qty"</th><th scope="col" class="num">"Unit price"</th><th scope="col" class="num">"Total"</th></tr></thead>
+                <tbody>
+                    {o.items.iter().map(|(name, qty, unit, line)| view! {
+                        <tr><td>{name.clone()}</td><td class="num">{*qty}</td><td class="num">{money(*unit)}</td><td class="num">{money(*line)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <dl class="totals">
+                <dt>"Subtotal"</dt><dd class="num">{money(o.subtotal)}</dd>
+                {o.adjustments.iter().map(|(label, amount)| view! { <dt>{label.clone()}</dt><dd class="num">{money(*amount)}</dd> }).collect_view()}
+                {o.taxes.iter().map(|(label, amount)| view! { <dt>{label.clone()}</dt><dd class="num">{money(*amount)}</dd> }).collect_view()}
+                <dt class="grand">"Total"</dt><dd class="num grand">{money(o.total)}</dd>
+            </dl>
+        </section>
+        <section aria-labelledby="link-h">
+            <h2 id="link-h">"Pay link"</h2>
+            <p class="paylink"><a href=o.pay_url.clone()>{o.pay_url.clone()}</a></p>
+            <CopyButton text=o.pay_url.clone() label="Copy pay link".to_owned()/>
+        </section>
+        <section aria-labelledby="emails-h">
+            <h2 id="emails-h">"Emails"</h2>
+            {if o.emails.is_empty() {
+                view! { <p class="muted">"No emails for this order."</p> }.into_any()
+            } else {
+                view! {
+                    <table>
+                        <thead><tr><th scope="col">"Queued"</th><th scope="col">"To"</th><th scope="col">"Subject"</th><th scope="col">"Delivery"</th></tr></thead>
+                        <tbody>
+                            {o.emails.iter().map(|(when, to, subject, state)| view! {
+                                <tr><td>{when.clone()}</td><td>{to.clone()}</td><td>{subject.clone()}</td><td>{state.clone()}</td></tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+        <section aria-labelledby="timeline-h">
+            <h2 id="timeline-h">"Timeline"</h2>
+            <ol class="timeline">
+                {o.timeline.iter().map(|(when, what)| view! { <li><time>{when.clone()}</time> " " {what.clone()}</li> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+/// Copies `text` to the clipboard. Without JavaScript the link above it can
+/// still be selected and copied by hand.
+#[island]
+fn CopyButton(text: String, label: String) -> impl IntoView {
+    let (copied, set_copied) = signal(false);
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    let copy = move |_| {
+        // Click handlers only ever run in the browser.
+        #[cfg(feature = "hydrate")]
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(&text);
+            set_copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, set_copied);
+    };
+    view! {
+        <button type="button" class="secondary" hidden=move || !hydrated.get() on:click=copy>{label}</button>
+        <span role="status">{move || if copied.get() { "Copied." } else { "" }}</span>
+    }
+}

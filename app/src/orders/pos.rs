@@ -1,0 +1,466 @@
+//! The POS screen: build a cart, pick or type the customer, send the invoice
+//! or take payment. The cart is an island; its totals come from the same
+//! `compute_totals` the server stores, so the screen and the invoice agree.
+use super::api::{pos_context, send_order, PosSetup, SendOutcome};
+use super::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
+use super::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
+use crate::catalog::api::{search_products, ProductHit};
+use crate::customers::api::{search_customers, CustomerHit};
+use crate::domain::{Currency, Money, Quantity};
+use crate::staff::{pages::StaffPage, Role};
+use leptos::prelude::*;
+
+#[component]
+pub fn PosPage() -> impl IntoView {
+    view! {
+        <StaffPage
+            role=Role::Cashier
+            load=pos_context
+            render=|ctx: PosSetup| view! {
+                <h1>"Point of sale"</h1>
+                <PosScreen currency=ctx.currency/>
+            }
+        />
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    product: ProductHit,
+    quantity: String,
+}
+
+/// Everything typed into the cart, parsed: the lines and fees for the totals,
+/// or the message to show next to each field that does not parse.
+struct Parsed {
+    lines: Vec<LineInput>,
+    fees: Vec<FeeInput>,
+    discount: i64,
+    errors: Vec<FieldError>,
+}
+
+fn parse_cart(
+    currency: Currency,
+    lines: &[Line],
+    fee_label: &str,
+    fee_amount: &str,
+    discount: &str,
+) -> Parsed {
+    let mut errors = Vec::new();
+    let mut inputs = Vec::new();
+    for line in lines {
+        match Quantity::parse(&line.quantity) {
+            Ok(q) => inputs.push(LineInput {
+                unit_price_minor: line.product.price_minor,
+                quantity: q,
+                tax: TaxRate {
+                    label: line.product.tax_label.clone(),
+                    rate_ppm: line.product.tax_rate_ppm,
+                },
+            }),
+            Err(e) => errors.push(FieldError {
+                field: format!("line:{}", line.product.id),
+                message: e.to_string(),
+            }),
+        }
+    }
+    let mut fees = Vec::new();
+    if !fee_amount.trim().is_empty() {
+        match Money::parse(fee_amount, currency) {
+            Ok(m) if fee_label.trim().is_empty() => {
+                let _ = m;
+                errors.push(FieldError {
+                    field: "fee:0".into(),
+                    message: "give the fee a name".into(),
+                })
+            }
+            Ok(m) => fees.push(FeeInput {
+                amount_minor: m.minor(),
+                tax: TaxRate::none(),
+            }),
+            Err(e) => errors.push(FieldError {
+                field: "fee:0".into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    let discount = match discount.trim() {
+        "" => 0,
+        s => match Money::parse(s, currency) {
+            Ok(m) => m.minor(),
+            Err(e) => {
+                errors.push(FieldError {
+                    field: "discount".into(),
+                    message: e.to_string(),
+                });
+                0
+            }
+        },
+    };
+    Parsed {
+        lines: inputs,
+        fees,
+        discount,
+        errors,
+    }
+}
+
+#[island]
+fn PosScreen(currency: String) -> impl IntoView {
+    let Ok(currency) = Currency::parse(&currency) else {
+        return view! { <p role="alert">"The store's currency is not set up; ask an admin to fix Settings."</p> }.into_any();
+    };
+    let money = move |minor: i64| Money::from_minor(minor, currency).to_string();
+
+    let query = RwSignal::new(String::new());
+    let search = Action::new_local(|q: &String| search_products(q.clone()));
+    let lines = RwSignal::new(Vec::<Line>::new());
+    let fee_label = RwSignal::new(String::new());
+    let fee_amount = RwSignal::new(String::new());
+    let discount = RwSignal::new(String::new());
+    let customer_query = RwSignal::new(String::new());
+    let customer_search = Action::new_local(|q: &String| search_customers(q.clone()));
+    let customer = RwSignal::new(None::<CustomerHit>);
+    let email = RwSignal::new(String::new());
+    let save_to_billing = RwSignal::new(false);
+    let payment = RwSignal::new(PaymentChoice::EmailInvoice);
+    let due_date = RwSignal::new(String::new());
+    let send = Action::new_local(|req: &NewOrderRequest| send_order(req.clone()));
+    // Rendered by the server, hidden once the island runs: without JavaScript
+    // (or until the wasm loads) the cashier reads why nothing responds.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    let parsed = Memo::new(move |_| {
+        let p = lines.with(|l| {
+            parse_cart(
+                currency,
+                l,
+                &fee_label.get(),
+                &fee_amount.get(),
+                &discount.get(),
+            )
+        });
+        let totals: Result<Totals, String> =
+            compute_totals(currency, &p.lines, &p.fees, p.discount).map_err(|e| e.to_string());
+        (p.errors, totals)
+    });
+    let server_errors = move || match send.value().get() {
+        Some(Ok(SendOutcome::Rejected(errors))) => errors,
+        _ => Vec::new(),
+    };
+    let error_for = move |field: String| {
+        move || {
+            let local = parsed.with(|(errs, _)| {
+                errs.iter()
+                    .find(|e| e.field == field)
+                    .map(|e| e.message.clone())
+            });
+            local.or_else(|| {
+                server_errors()
+                    .into_iter()
+                    .find(|e| e.field == field)
+                    .map(|e| e.message)
+            })
+        }
+    };
+
+    let add = move |hit: ProductHit| {
+        lines.update(|ls| match ls.iter_mut().find(|l| l.product.id == hit.id) {
+            Some(line) => {
+                let n = line
+                    .quantity
+                    .trim()
+                    .parse::<u32>()
+                    .unwrap_or(0)
+                    .saturating_add(1);
+                line.quantity = n.to_string();
+            }
+            None => ls.push(Line {
+                product: hit,
+                quantity: "1".into(),
+            }),
+        });
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let p = lines.with(|l| {
+            parse_cart(
+                currency,
+                l,
+                &fee_label.get_untracked(),
+                &fee_amount.get_untracked(),
+                &discount.get_untracked(),
+            )
+        });
+        if !p.errors.is_empty() {
+            return;
+        }
+        let req = NewOrderRequest {
+            lines: lines.with_untracked(|ls| {
+                ls.iter()
+                    .zip(&p.lines)
+                    .map(|(l, input)| CartLine {
+                        product_id: l.product.id,
+                        quantity: input.quantity.get(),
+                    })
+                    .collect()
+            }),
+            fees: p
+                .fees
+                .iter()
+                .map(|f| CartFee {
+                    label: fee_label.get_untracked().trim().to_owned(),
+                    amount_minor: f.amount_minor,
+                })
+                .collect(),
+            discount_minor: p.discount,
+            customer_id: customer.get_untracked().map(|c| c.id),
+            invoice_email: email.get_untracked(),
+            save_to_billing: save_to_billing.get_untracked(),
+            payment: payment.get_untracked(),
+            due_date: due_date.get_untracked(),
+            note: String::new(),
+        };
+        send.dispatch(req);
+    };
+
+    // A fresh cart once an order has been created.
+    Effect::new(move |_| {
+        if let Some(Ok(SendOutcome::Created(_))) = send.value().get() {
+            lines.set(Vec::new());
+            fee_label.set(String::new());
+            fee_amount.set(String::new());
+            discount.set(String::new());
+            customer.set(None);
+            email.set(String::new());
+            save_to_billing.set(false);
+            due_date.set(String::new());
+        }
+    });
+
+    let payment_radio = move |choice: PaymentChoice, id: &'static str| {
+        view! {
+            <label for=id class="radio">
+                <input
+                    type="radio"
+                    id=id
+                    name="payment"
+                    prop:checked=move || payment.get() == choice
+                    on:change=move |_| payment.set(choice)
+                />
+                {choice.label()}
+            </label>
+        }
+    };
+
+    view! {
+        <p class="notice" role="status" hidden=move || hydrated.get()>
+            "Loading the POS… It needs JavaScript; orders and settings work without it."
+        </p>
+        <form class="pos" on:submit=submit novalidate>
+            <section class="pos-products" aria-labelledby="pos-products-h">
+                <h2 id="pos-products-h">"Products"</h2>
+                <label for="pos-search">"Search products"</label>
+                <input
+                    id="pos-search"
+                    type="search"
+                    autocomplete="off"
+                    placeholder="Name or SKU"
+                    prop:value=move || query.get()
+                    on:input=move |ev| {
+                        let q = event_target_value(&ev);
+                        query.set(q.clone());
+                        search.dispatch(q);
+                    }
+                />
+                <ul class="hits" aria-live="polite">
+                    {move || match search.value().get() {
+                        Some(Ok(hits)) if hits.is_empty() && !query.get().trim().is_empty() => view! { <li class="muted">"No products match."</li> }.into_any(),
+                        Some(Ok(hits)) => hits
+                            .into_iter()
+                            .map(|hit| {
+                                let label = format!("Add {}", hit.name);
+                                let price = money(hit.price_minor);
+                                let name = hit.name.clone();
+                                view! {
+                                    <li>
+                                        <button type="button" class="hit" aria-label=label on:click=move |_| add(hit.clone())>
+                                            <span>{name}</span>
+                                            <span class="num">{price}</span>
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                            .into_any(),
+                        Some(Err(e)) => view! { <li role="alert">{e.to_string()}</li> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                </ul>
+            </section>
+
+            <section class="pos-cart" aria-labelledby="pos-cart-h">
+                <h2 id="pos-cart-h">"Cart"</h2>
+                {move || error_for("cart".into())().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                <table>
+                    <thead><tr><th scope="col">"Item"</th><th scope="col">"Qty"</th><th scope="col" class="num">"Price"</th><th scope="col" class="num">"Total"</th><th scope="col"><span class="sr-only">"Remove"</span></th></tr></thead>
+                    <tbody>
+                        <For each=move || lines.get() key=|l| l.product.id let:line>
+                            {
+                                let id = line.product.id;
+                                let name = line.product.name.clone();
+                                let qty_label = format!("Quantity for {name}");
+                                let remove_label = format!("Remove {name}");
+                                let unit = money(line.product.price_minor);
+                                let line_total = move || {
+                                    let qty = lines.with(|ls| ls.iter().find(|l| l.product.id == id).and_then(|l| Quantity::parse(&l.quantity).ok()));
+                                    qty.map(|q| money(line.product.price_minor.saturating_mul(i64::from(q.get())))).unwrap_or_default()
+                                };
+                                let field = format!("line:{id}");
+                                view! {
+                                    <tr>
+                                        <td>{name.clone()}</td>
+                                        <td>
+                                            <input
+                                                type="number"
+                                                class="qty"
+                                                min="1"
+                                                max="10000"
+                                                inputmode="numeric"
+                                                aria-label=qty_label
+                                                prop:value=move || lines.with(|ls| ls.iter().find(|l| l.product.id == id).map(|l| l.quantity.clone()).unwrap_or_default())
+                                                on:input=move |ev| {
+                                                    let v = event_target_value(&ev);
+                                                    lines.update(|ls| if let Some(l) = ls.iter_mut().find(|l| l.product.id == id) { l.quantity = v; });
+                                                }
+                                            />
+                                            {move || error_for(field.clone())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                                        </td>
+                                        <td class="num">{unit}</td>
+                                        <td class="num">{line_total}</td>
+                                        <td>
+                                            <button type="button" class="secondary" aria-label=remove_label on:click=move |_| lines.update(|ls| ls.retain(|l| l.product.id != id))>"×"</button>
+                                        </td>
+                                    </tr>
+                                }
+                            }
+                        </For>
+                    </tbody>
+                </table>
+                <Show when=move || lines.with(Vec::is_empty)>
+                    <p class="muted">"The cart is empty: search for a product and add it."</p>
+                </Show>
+
+                <div class="pos-extras">
+                    <label for="pos-fee-label">"Fee name"</label>
+                    <input id="pos-fee-label" type="text" maxlength="100" placeholder="e.g. Delivery" prop:value=move || fee_label.get() on:input=move |ev| fee_label.set(event_target_value(&ev))/>
+                    <label for="pos-fee-amount">"Fee amount"</label>
+                    <input id="pos-fee-amount" type="text" inputmode="decimal" prop:value=move || fee_amount.get() on:input=move |ev| fee_amount.set(event_target_value(&ev))/>
+                    {move || error_for("fee:0".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                    <label for="pos-discount">"Discount"</label>
+                    <input id="pos-discount" type="text" inputmode="decimal" prop:value=move || discount.get() on:input=move |ev| discount.set(event_target_value(&ev))/>
+                    {move || error_for("discount".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                </div>
+
+                <dl class="totals" aria-label="Totals">
+                    {move || match parsed.get().1 {
+                        Ok(t) => {
+                            let taxes = t.taxes.iter().map(|x| {
+                                let label = format!("{} ({})", x.label, TaxRate { label: String::new(), rate_ppm: x.rate_ppm }.percent_label());
+                                view! { <dt>{label}</dt><dd class="num">{money(x.amount)}</dd> }
+                            }).collect_view();
+                            view! {
+                                <dt>"Subtotal"</dt><dd class="num">{money(t.subtotal)}</dd>
+                                {(t.discount > 0).then(|| view! { <dt>"Discount"</dt><dd class="num">"-" {money(t.discount)}</dd> })}
+                                {(t.fee_total > 0).then(|| view! { <dt>"Fees"</dt><dd class="num">{money(t.fee_total)}</dd> })}
+                                {taxes}
+                                <dt class="grand">"Total"</dt><dd class="num grand" data-testid="pos-total">{money(t.total)}</dd>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <dt>"Total"</dt><dd class="error" role="alert">{e}</dd> }.into_any(),
+                    }}
+                </dl>
+            </section>
+
+            <section class="pos-customer" aria-labelledby="pos-customer-h">
+                <h2 id="pos-customer-h">"Customer"</h2>
+                <label for="pos-customer-search">"Customer"</label>
+                <input
+                    id="pos-customer-search"
+                    type="search"
+                    autocomplete="off"
+                    placeholder="Name, email or phone"
+                    prop:value=move || customer_query.get()
+                    on:input=move |ev| {
+                        let q = event_target_value(&ev);
+                        customer_query.set(q.clone());
+                        customer_search.dispatch(q);
+                    }
+                />
+                {move || customer.get().map(|c| view! {
+                    <p class="chosen">{c.name.clone()} " · " {c.email.clone()}
+                        " " <button type="button" class="secondary" on:click=move |_| customer.set(None)>"Clear customer"</button>
+                    </p>
+                })}
+                <ul class="hits">
+                    {move || match customer_search.value().get() {
+                        Some(Ok(hits)) if customer.get().is_none() => hits.into_iter().map(|hit| {
+                            let label = format!("Choose {}", if hit.name.is_empty() { hit.email.clone() } else { hit.name.clone() });
+                            let text = format!("{} · {}", hit.name, hit.email);
+                            view! {
+                                <li><button type="button" class="hit" aria-label=label on:click=move |_| {
+                                    email.set(hit.email.clone());
+                                    customer.set(Some(hit.clone()));
+                                    customer_query.set(String::new());
+                                }>{text}</button></li>
+                            }
+                        }).collect_view().into_any(),
+                        Some(Err(e)) => view! { <li role="alert">{e.to_string()}</li> }.into_any(),
+                        _ => ().into_any(),
+                    }}
+                </ul>
+                {move || error_for("customer".into())().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+
+                <label for="pos-email">"Invoice email"</label>
+                <input id="pos-email" type="email" autocomplete="off" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                {move || error_for("invoice_email".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                <label class="check" for="pos-save-billing">
+                    <input id="pos-save-billing" type="checkbox" prop:checked=move || save_to_billing.get() on:change=move |ev| save_to_billing.set(event_target_checked(&ev))/>
+                    "Save to billing address"
+                </label>
+
+                <div role="radiogroup" aria-labelledby="pos-payment-label" class="radios">
+                    <span id="pos-payment-label" class="label">"Payment method"</span>
+                    {payment_radio(PaymentChoice::EmailInvoice, "pay-invoice")}
+                    {payment_radio(PaymentChoice::Cash, "pay-cash")}
+                    {payment_radio(PaymentChoice::CardTerminal, "pay-card")}
+                    {payment_radio(PaymentChoice::Other, "pay-other")}
+                </div>
+                <Show when=move || payment.get() == PaymentChoice::EmailInvoice>
+                    <label for="pos-due">"Due date"</label>
+                    <input id="pos-due" type="date" prop:value=move || due_date.get() on:input=move |ev| due_date.set(event_target_value(&ev))/>
+                    {move || error_for("due_date".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                </Show>
+
+                <button type="submit" class="primary" disabled=move || send.pending().get()>
+                    {move || if payment.get() == PaymentChoice::EmailInvoice { "Send invoice" } else { "Take payment" }}
+                </button>
+                <div role="status" class="pos-result">
+                    {move || match send.value().get() {
+                        Some(Ok(SendOutcome::Created(o))) => {
+                            let href = format!("/orders/{}", o.number);
+                            let what = if o.status == "paid" { "paid".to_owned() } else { "created; the invoice is on its way".to_owned() };
+                            view! { <p class="notice"><a href=href>{format!("Order #{}", o.number)}</a> " " {what}</p> }.into_any()
+                        }
+                        Some(Ok(SendOutcome::Rejected(_))) => view! { <p class="error">"Nothing was saved: fix the fields marked above."</p> }.into_any(),
+                        Some(Err(e)) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        None => ().into_any(),
+                    }}
+                </div>
+            </section>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,94 @@
+import { test, expect, type Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import { cashier } from './accounts';
+
+async function signInAsCashier(page: Page, next: string) {
+  await page.goto(`/login?next=${next}`);
+  await page.getByLabel('Email').fill(cashier.email);
+  await page.getByLabel('Password', { exact: true }).fill(cashier.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`${next}$`));
+}
+
+/** The newest message the SMTP server received for `to`, decoded enough to read links. */
+function lastMailTo(to: string): string | undefined {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir || !fs.existsSync(path.join(dir, 'index.jsonl'))) return undefined;
+  const entries = fs.readFileSync(path.join(dir, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const hit = entries.reverse().find((e: any) => e.rcpt_tos.includes(to));
+  if (!hit) return undefined;
+  // Undo quoted-printable soft breaks and =XX escapes.
+  return fs.readFileSync(path.join(dir, hit.file), 'utf8')
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+}
+
+test('a cashier sends an invoice to a guest and the email carries a working pay link', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+  await page.getByLabel('Search products').fill('mug');
+  await page.getByRole('button', { name: 'Add Ceramic mug' }).click();
+  await page.getByLabel('Search products').fill('oat');
+  await page.getByRole('button', { name: 'Add Oat milk 1 L' }).click();
+  await page.getByLabel('Quantity for Ceramic mug').fill('3');
+  // 3 × £12.00 at 20% + £3.50 at 5%: £36.00 + £7.20 + £3.50 + £0.18 (0.175 rounds half up).
+  await expect(page.getByTestId('pos-total')).toHaveText('£46.88');
+
+  // Quantity 0 is refused next to the field, and nothing is sent.
+  await page.getByLabel('Quantity for Ceramic mug').fill('0');
+  await expect(page.getByText('the quantity must be at least 1')).toBeVisible();
+  await page.getByLabel('Quantity for Ceramic mug').fill('3');
+
+  const guest = `guest-${info.project.name}-${Date.now()}@example.com`;
+  await page.getByLabel('Invoice email').fill('not an email');
+  await page.getByRole('radio', { name: 'Email invoice' }).check();
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  await expect(page.getByText('Nothing was saved')).toBeVisible();
+  await expect(page.getByText('An email address cannot contain spaces or control characters.')).toBeVisible();
+
+  await page.getByLabel('Invoice email').fill(guest);
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  const link = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+  await expect(link).toBeVisible();
+  const number = (await link.textContent())!.replace('Order #', '');
+  await link.click();
+  await expect(page.getByRole('heading', { name: `Order #${number}` })).toBeVisible();
+  await expect(page.getByText('Pending payment')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Copy pay link' })).toBeVisible();
+  const payLink = await page.locator('.paylink a').getAttribute('href');
+  expect(payLink).toMatch(new RegExp(`/pay/${number}\\?key=[A-Za-z0-9_-]{22}$`));
+
+  if (!process.env.E2E_MAIL_DIR) {
+    test.info().annotations.push({ type: 'note', description: 'no SMTP server: run through scripts/test to check the email' });
+    return;
+  }
+  await expect.poll(() => lastMailTo(guest), { timeout: 10_000 }).toBeTruthy();
+  const mail = lastMailTo(guest)!;
+  expect(mail).toContain(`Invoice for order #${number}`);
+  expect(mail).toContain(payLink!);
+  expect(mail).toContain('Pay for this order');
+  await page.reload();
+  await expect(page.getByText(/^Sent \(250 /)).toBeVisible();
+});
+
+test('a cash sale is paid at once', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+  await page.getByLabel('Search products').fill('BREAD');
+  await page.getByRole('button', { name: 'Add Sourdough loaf' }).click();
+  await page.getByRole('radio', { name: 'Cash' }).check();
+  await page.getByRole('button', { name: 'Take payment' }).click();
+  const link = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+  await link.click();
+  await expect(page.getByText('Paid', { exact: true })).toBeVisible();
+  await expect(page.getByText(/Paid in store: Cash £6\.83/)).toBeVisible();
+});
+
+test('without JavaScript the POS says it needs it', async ({ page }, info) => {
+  test.skip(info.project.name === 'js', 'checks the no-JS page');
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('It needs JavaScript; orders and settings work without it.')).toBeVisible();
+});
