@@ -9,6 +9,8 @@ pub mod email;
 pub mod error;
 pub mod orders;
 pub mod payments;
+#[cfg(feature = "ssr")]
+pub mod search;
 pub mod settings;
 pub mod shell;
 pub mod staff;

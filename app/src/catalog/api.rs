@@ -18,45 +18,22 @@ pub struct ProductHit {
 #[server]
 pub async fn search_products(query: String) -> Result<Vec<ProductHit>, AppError> {
     use super::model;
+    use crate::search::{contains_pattern, lower_like};
     use crate::settings::ssr::tax_rate;
-    use sea_orm::{
-        sea_query::{Expr, ExprTrait, Func},
-        ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    };
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let needle: String = query
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
-    if needle.is_empty() {
+    let Some(pattern) = contains_pattern(&query) else {
         return Ok(Vec::new());
-    }
-    // LIKE wildcards typed by a person are matched literally.
-    let pattern = format!(
-        "%{}%",
-        needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    };
     crate::error::with_status(
         async {
             let rows = model::Entity::find()
                 .filter(model::Column::Active.eq(true))
                 .filter(
                     Condition::any()
-                        .add(
-                            Expr::expr(Func::lower(Expr::col(model::Column::Name)))
-                                .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\')),
-                        )
-                        .add(
-                            Expr::expr(Func::lower(Expr::col(model::Column::Sku)))
-                                .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\')),
-                        ),
+                        .add(lower_like(model::Column::Name, &pattern))
+                        .add(lower_like(model::Column::Sku, &pattern)),
                 )
                 .order_by_asc(model::Column::Name)
                 .limit(20)

@@ -16,32 +16,14 @@ pub struct CustomerHit {
 #[server]
 pub async fn search_customers(query: String) -> Result<Vec<CustomerHit>, AppError> {
     use super::model;
-    use sea_orm::{
-        sea_query::{Expr, ExprTrait, Func, LikeExpr},
-        Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    };
+    use crate::search::{contains_pattern, lower_like};
+    use sea_orm::{Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let needle: String = query
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(100)
-        .collect();
-    if needle.is_empty() {
+    let Some(pattern) = contains_pattern(&query) else {
         return Ok(Vec::new());
-    }
-    let pattern = format!(
-        "%{}%",
-        needle
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let like = |col: model::Column| {
-        Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(&pattern).escape('\\'))
     };
+    let like = |col: model::Column| lower_like(col, &pattern);
     crate::error::with_status(
         async {
             let rows = model::Entity::find()

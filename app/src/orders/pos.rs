@@ -260,7 +260,7 @@ fn PosScreen(currency: String) -> impl IntoView {
             "Loading the POS… It needs JavaScript; orders and settings work without it."
         </p>
         <form class="pos" on:submit=submit novalidate>
-            <section class="pos-products" aria-labelledby="pos-products-h">
+            <section class="pos-products">
                 <h2 id="pos-products-h">"Products"</h2>
                 <label for="pos-search">"Search products"</label>
                 <input
@@ -301,7 +301,7 @@ fn PosScreen(currency: String) -> impl IntoView {
                 </ul>
             </section>
 
-            <section class="pos-cart" aria-labelledby="pos-cart-h">
+            <section class="pos-cart">
                 <h2 id="pos-cart-h">"Cart"</h2>
                 {move || error_for("cart".into())().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 <table>
@@ -384,7 +384,7 @@ fn PosScreen(currency: String) -> impl IntoView {
                 </dl>
             </section>
 
-            <section class="pos-customer" aria-labelledby="pos-customer-h">
+            <section class="pos-customer">
                 <h2 id="pos-customer-h">"Customer"</h2>
                 <label for="pos-customer-search">"Customer"</label>
                 <input

@@ -1,7 +1,7 @@
 //! The email outbox and its worker against a real SMTP server, on SQLite and
 //! PostgreSQL: retries while the server is down, delivery once it is back,
 //! permanent refusals recorded, leases honoured.
-mod common;
+use crate::common;
 
 use app::email::ssr::{model, outbox};
 use common::doubles::{free_port, SmtpSink};

@@ -1,5 +1,5 @@
 //! Delivery through a real SMTP server (aiosmtpd, see end2end/doubles/smtp_sink.py).
-mod common;
+use crate::common;
 
 use app::domain::Email;
 use common::doubles::SmtpSink;

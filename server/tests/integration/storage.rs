@@ -1,5 +1,5 @@
 //! The schema and the session store on SQLite and PostgreSQL.
-mod common;
+use crate::common;
 
 use app::staff::ssr::session_store::DbSessionStore;
 use common::{Backend, TestDb};

@@ -1,5 +1,5 @@
 //! Importing WooCommerce product exports, on SQLite and PostgreSQL.
-mod common;
+use crate::common;
 
 use app::catalog::{
     model as product,
@@ -13,7 +13,7 @@ use sea_orm::{
     Set,
 };
 
-const FIXTURE: &str = include_str!("fixtures/woocommerce-products.csv");
+const FIXTURE: &str = include_str!("../fixtures/woocommerce-products.csv");
 
 fn usd() -> Currency {
     Currency::parse("USD").unwrap()

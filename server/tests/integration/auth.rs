@@ -1,6 +1,6 @@
 //! Staff sign-in, sessions and access control through the real router, on
 //! SQLite and PostgreSQL.
-mod common;
+use crate::common;
 
 use app::staff::api::{ListStaff, Whoami};
 use app::staff::Role;

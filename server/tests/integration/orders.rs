@@ -1,6 +1,6 @@
 //! Creating orders: one transaction for everything, every refusal leaves no
 //! trace, totals equal the shared totals code. On SQLite and PostgreSQL.
-mod common;
+use crate::common;
 
 use app::catalog::model as product;
 use app::domain::{Currency, Quantity};

@@ -1,0 +1,13 @@
+//! The server's integration tests, one binary: each module starts the real
+//! router (or the `settle` binary) against fresh databases and real doubles.
+//! One binary instead of one per file: a test build links once, not seven times.
+#[macro_use]
+mod common;
+
+mod auth;
+mod catalog;
+mod cli;
+mod mail;
+mod orders;
+mod outbox;
+mod storage;
