@@ -67,8 +67,7 @@ fn parse_cart(
     let mut fees = Vec::new();
     if !fee_amount.trim().is_empty() {
         match Money::parse(fee_amount, currency) {
-            Ok(m) if fee_label.trim().is_empty() => {
-                let _ = m;
+            Ok(_) if fee_label.trim().is_empty() => {
                 errors.push(FieldError {
                     field: "fee:0".into(),
                     message: "give the fee a name".into(),
