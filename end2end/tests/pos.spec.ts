@@ -72,6 +72,17 @@ test('a cashier sends an invoice to a guest and the email carries a working pay 
   expect(mail).toContain('Pay for this order');
   await page.reload();
   await expect(page.getByText(/^Sent \(250 /)).toBeVisible();
+
+  // Resend to a corrected address, then cancel with a reason: plain form posts.
+  await page.getByLabel('Send the invoice to').fill(`fixed-${guest}`);
+  await page.getByRole('button', { name: 'Resend invoice' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'The invoice was queued again.' })).toBeVisible();
+  await expect.poll(() => lastMailTo(`fixed-${guest}`), { timeout: 10_000 }).toContain(payLink!);
+  await page.getByLabel('Reason for cancelling').fill('Customer will pay next visit');
+  await page.getByRole('button', { name: 'Cancel order' }).click();
+  await expect(page.getByText('The order was cancelled. Its pay link now says so.')).toBeVisible();
+  await expect(page.getByText('Cancelled', { exact: true })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Cancel order' })).toHaveCount(0);
 });
 
 test('a cash sale is paid at once', async ({ page }, info) => {

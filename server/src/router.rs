@@ -65,6 +65,7 @@ pub fn build(
             get(server_fn_handler).post(server_fn_handler),
         )
         .merge(app::staff::ssr::web::routes())
+        .merge(app::orders::web::routes())
         .leptos_routes_with_context(
             &state,
             routes,

@@ -17,6 +17,8 @@ pub struct OrderDetail {
     pub due_date: Option<String>,
     pub created_at: String,
     pub pay_url: String,
+    pub payable: bool,
+    pub cancel_reason: Option<String>,
     /// (name, quantity, unit price, line subtotal)
     pub items: Vec<(String, i32, i64, i64)>,
     /// (label, amount); discounts negative
@@ -86,6 +88,8 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 due_date: o.due_date.map(|d| d.to_string()),
                 created_at: fmt(o.created_at),
                 pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
+                payable: OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable),
+                cancel_reason: o.cancel_reason.clone(),
                 items: items
                     .into_iter()
                     .map(|i| {
@@ -153,7 +157,42 @@ pub fn OrderPage() -> impl IntoView {
             None => Err(AppError::NotFound),
         }
     };
-    view! { <StaffPage role=Role::Cashier load=load render=order_view/> }
+    // The outcome of the last action (?done= / ?error=), shown once above the order.
+    let query = leptos_router::hooks::use_query_map();
+    let notice = query.with_untracked(|q| {
+        let done = q
+            .get("done")
+            .and_then(|c| order_message(&c))
+            .map(|m| (false, m));
+        done.or_else(|| {
+            q.get("error")
+                .and_then(|c| order_message(&c))
+                .map(|m| (true, m))
+        })
+    });
+    view! {
+        <StaffPage role=Role::Cashier load=load render=move |o| view! {
+            {notice.map(|(is_error, m)| if is_error {
+                view! { <p class="error" role="alert">{m}</p> }.into_any()
+            } else {
+                view! { <p class="notice" role="status">{m}</p> }.into_any()
+            })}
+            {order_view(o)}
+        }/>
+    }
+}
+
+/// What the order page says for each `?done=` / `?error=` code.
+fn order_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "cancelled" => "The order was cancelled. Its pay link now says so.",
+        "resent" => "The invoice was queued again.",
+        "reason" => "Give a reason for cancelling (at most 500 characters).",
+        "refused" => "That is not possible for this order in its current status.",
+        "email" => "Enter a valid email address for the invoice.",
+        "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
+        _ => return None,
+    })
 }
 
 fn order_view(o: OrderDetail) -> impl IntoView {
@@ -189,6 +228,26 @@ fn order_view(o: OrderDetail) -> impl IntoView {
                 <dt class="grand">"Total"</dt><dd class="num grand">{money(o.total)}</dd>
             </dl>
         </section>
+        {o.cancel_reason.clone().map(|r| view! { <p>"Cancelled: " {r}</p> })}
+        {o.payable.then(|| {
+            let number = o.number;
+            let email = o.billing_email.clone().unwrap_or_default();
+            view! {
+                <section aria-labelledby="actions-h" class="actions">
+                    <h2 id="actions-h">"Actions"</h2>
+                    <form method="post" action=format!("/orders/{number}/resend") class="stack">
+                        <label for="resend-email">"Send the invoice to"</label>
+                        <input id="resend-email" name="email" type="email" value=email maxlength="254"/>
+                        <button type="submit" class="secondary">"Resend invoice"</button>
+                    </form>
+                    <form method="post" action=format!("/orders/{number}/cancel") class="stack">
+                        <label for="cancel-reason">"Reason for cancelling"</label>
+                        <input id="cancel-reason" name="reason" type="text" required maxlength="500"/>
+                        <button type="submit" class="secondary">"Cancel order"</button>
+                    </form>
+                </section>
+            }
+        })}
         <section aria-labelledby="link-h">
             <h2 id="link-h">"Pay link"</h2>
             <p class="paylink"><a href=o.pay_url.clone()>{o.pay_url.clone()}</a></p>

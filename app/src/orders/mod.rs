@@ -11,6 +11,8 @@ pub mod pos;
 pub mod service;
 pub mod status;
 pub mod totals;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 pub use key::{OrderKey, OrderKeyError};
 pub use number::{OrderNumber, OrderNumberError};

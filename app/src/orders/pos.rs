@@ -67,12 +67,10 @@ fn parse_cart(
     let mut fees = Vec::new();
     if !fee_amount.trim().is_empty() {
         match Money::parse(fee_amount, currency) {
-            Ok(_) if fee_label.trim().is_empty() => {
-                errors.push(FieldError {
-                    field: "fee:0".into(),
-                    message: "give the fee a name".into(),
-                })
-            }
+            Ok(_) if fee_label.trim().is_empty() => errors.push(FieldError {
+                field: "fee:0".into(),
+                message: "give the fee a name".into(),
+            }),
             Ok(m) => fees.push(FeeInput {
                 amount_minor: m.minor(),
                 tax: TaxRate::none(),

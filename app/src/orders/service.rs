@@ -4,7 +4,7 @@
 use super::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use super::model::{adjustment, event, item, order, tax};
 use super::{
-    compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, TaxRate, Totals,
+    compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, TaxRate,
 };
 use crate::catalog::model as product;
 use crate::customers::model as customer;
@@ -429,33 +429,14 @@ pub async fn create_order(
                     "Enter the email address the invoice goes to.",
                 )
             })?;
-            let pay_url = format!(
-                "{}/pay/{}?key={}",
-                public_url.trim_end_matches('/'),
-                number,
-                key.encode()
-            );
-            let data = invoice_data(&store, &o, &lines, &totals, &req, &pay_url);
-            let rendered =
-                invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
-            outbox::enqueue(
+            queue_invoice(
                 &txn,
-                outbox::NewMessage {
-                    order_id: Some(o.id),
-                    kind: "invoice",
-                    recipient: to.as_str().to_owned(),
-                    subject: rendered.subject,
-                    html_body: rendered.html,
-                    text_body: rendered.text,
-                },
-            )
-            .await?;
-            add_event(
-                &txn,
-                o.id,
-                "invoice_queued",
-                &format!("Invoice queued to {to}"),
+                &store,
+                &o,
+                &to,
+                public_url,
                 Some(staff.id),
+                "Invoice queued to",
             )
             .await?;
             OrderStatus::Pending
@@ -511,21 +492,47 @@ fn long_date(d: Date) -> String {
     .unwrap_or_else(|_| d.to_string())
 }
 
-fn invoice_data(
+/// Renders the invoice from the order as stored and writes it to the outbox,
+/// with a timeline event. The one path for first sends and resends, so a
+/// resent invoice shows exactly what the order holds.
+pub async fn queue_invoice<C: ConnectionTrait>(
+    conn: &C,
     store: &settings::Model,
     o: &order::Model,
-    lines: &[(&product::Model, LineInput)],
-    totals: &Totals,
-    req: &NewOrderRequest,
-    pay_url: &str,
-) -> invoice::InvoiceData {
-    let money = |m: i64| Money::from_minor(m, totals.currency).to_string();
-    let subject = store
-        .invoice_subject
-        .replace("{order_number}", &o.number.to_string())
-        .replace("{store_name}", &store.name);
-    invoice::InvoiceData {
-        subject,
+    to: &Email,
+    public_url: &str,
+    staff_id: Option<i32>,
+    event_prefix: &str,
+) -> Result<(), CreateOrderError> {
+    use sea_orm::QueryOrder;
+    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let items = item::Entity::find()
+        .filter(item::Column::OrderId.eq(o.id))
+        .order_by_asc(item::Column::Position)
+        .all(conn)
+        .await?;
+    let adjustments = adjustment::Entity::find()
+        .filter(adjustment::Column::OrderId.eq(o.id))
+        .order_by_asc(adjustment::Column::Position)
+        .all(conn)
+        .await?;
+    let taxes = tax::Entity::find()
+        .filter(tax::Column::OrderId.eq(o.id))
+        .order_by_asc(tax::Column::Id)
+        .all(conn)
+        .await?;
+    let pay_url = format!(
+        "{}/pay/{}?key={}",
+        public_url.trim_end_matches('/'),
+        o.number,
+        o.order_key
+    );
+    let data = invoice::InvoiceData {
+        subject: store
+            .invoice_subject
+            .replace("{order_number}", &o.number.to_string())
+            .replace("{store_name}", &store.name),
         heading: store.invoice_heading.clone(),
         intro: store.invoice_intro.clone(),
         footer: store.invoice_footer.clone(),
@@ -539,44 +546,61 @@ fn invoice_data(
         number: o.number,
         order_date: long_date(o.created_at.date()),
         due_date: o.due_date.map(long_date),
-        lines: lines
+        lines: items
             .iter()
-            .zip(&totals.lines)
-            .map(|((p, input), t)| invoice::InvoiceLine {
-                name: p.name.clone(),
-                quantity: input.quantity.get(),
-                unit_price: money(input.unit_price_minor),
-                total: money(t.subtotal),
+            .map(|i| invoice::InvoiceLine {
+                name: i.name.clone(),
+                quantity: u32::try_from(i.quantity).unwrap_or(0),
+                unit_price: money(i.unit_price_minor),
+                total: money(i.line_subtotal_minor),
             })
             .collect(),
-        subtotal: money(totals.subtotal),
-        discount: (totals.discount > 0).then(|| ("Discount".to_owned(), money(totals.discount))),
-        fees: req
-            .fees
+        subtotal: money(o.subtotal_minor),
+        discount: adjustments
             .iter()
-            .map(|f| (f.label.trim().to_owned(), money(f.amount_minor)))
+            .find(|a| a.kind == "discount")
+            .map(|a| (a.label.clone(), money(a.amount_minor))),
+        fees: adjustments
+            .iter()
+            .filter(|a| a.kind == "fee")
+            .map(|a| (a.label.clone(), money(a.amount_minor)))
             .collect(),
-        taxes: totals
-            .taxes
+        taxes: taxes
             .iter()
             .map(|t| {
-                (
-                    format!(
-                        "{} ({})",
-                        t.label,
-                        TaxRate {
-                            label: String::new(),
-                            rate_ppm: t.rate_ppm
-                        }
-                        .percent_label()
-                    ),
-                    money(t.amount),
-                )
+                let pct = TaxRate {
+                    label: String::new(),
+                    rate_ppm: u32::try_from(t.rate_ppm).unwrap_or(0),
+                }
+                .percent_label();
+                (format!("{} ({pct})", t.label), money(t.amount_minor))
             })
             .collect(),
-        total: money(totals.total),
-        pay_url: pay_url.to_owned(),
-    }
+        total: money(o.total_minor),
+        pay_url,
+    };
+    let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
+    outbox::enqueue(
+        conn,
+        outbox::NewMessage {
+            order_id: Some(o.id),
+            kind: "invoice",
+            recipient: to.as_str().to_owned(),
+            subject: rendered.subject,
+            html_body: rendered.html,
+            text_body: rendered.text,
+        },
+    )
+    .await?;
+    add_event(
+        conn,
+        o.id,
+        "invoice_queued",
+        &format!("{event_prefix} {to}"),
+        staff_id,
+    )
+    .await?;
+    Ok(())
 }
 
 fn capitalise(s: &str) -> String {
@@ -589,4 +613,172 @@ fn capitalise(s: &str) -> String {
         out.push('.');
     }
     out
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderActionError {
+    #[error("There is no order #{0}.")]
+    NotFound(i64),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error("rendering the invoice failed: {0}")]
+    Render(String),
+}
+
+impl From<CreateOrderError> for OrderActionError {
+    fn from(e: CreateOrderError) -> Self {
+        match e {
+            CreateOrderError::Database(d) => OrderActionError::Database(d),
+            CreateOrderError::Render(r) => OrderActionError::Render(r),
+            CreateOrderError::Invalid(errors) => OrderActionError::Refused(
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        }
+    }
+}
+
+fn actor_of(staff: &StaffView) -> Actor {
+    if staff.role == Role::Admin {
+        Actor::Admin
+    } else {
+        Actor::Cashier
+    }
+}
+
+/// Loads an order for an action, locking its row on PostgreSQL so that two
+/// actions on one order run one after the other (SQLite has one writer).
+async fn order_for_update(
+    txn: &DatabaseTransaction,
+    number: i64,
+) -> Result<order::Model, OrderActionError> {
+    use sea_orm::QuerySelect;
+    let mut query = order::Entity::find().filter(order::Column::Number.eq(number));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    query
+        .one(txn)
+        .await?
+        .ok_or(OrderActionError::NotFound(number))
+}
+
+/// Cancels an unpaid order with a reason; its pay link then says so. The order
+/// and its history stay: cancelling is never deleting.
+pub async fn cancel_order(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    number: i64,
+    reason: &str,
+) -> Result<(), OrderActionError> {
+    let reason = reason.trim();
+    if reason.is_empty()
+        || reason.chars().count() > 500
+        || reason.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(OrderActionError::Refused(
+            "Give a reason for cancelling (at most 500 characters).".into(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let next = status
+        .apply(OrderAction::Cancel, actor_of(staff))
+        .map_err(|_| {
+            OrderActionError::Refused(format!(
+                "A {} order cannot be cancelled.",
+                status.label().to_lowercase()
+            ))
+        })?;
+    let id = o.id;
+    let mut active: order::ActiveModel = o.into();
+    active.status = Set(next.as_str().to_owned());
+    active.cancel_reason = Set(Some(reason.to_owned()));
+    active.updated_at = Set(OffsetDateTime::now_utc());
+    active.update(&txn).await?;
+    add_event(
+        &txn,
+        id,
+        "cancelled",
+        &format!("Cancelled by {}: {reason}", staff.name),
+        Some(staff.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Queues the invoice again, to the order's billing email or a corrected
+/// address (which then becomes the order's billing email).
+pub async fn resend_invoice(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    number: i64,
+    to: Option<Email>,
+) -> Result<Email, OrderActionError> {
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    if !status.is_payable() {
+        return Err(OrderActionError::Refused(format!(
+            "A {} order has no invoice to pay.",
+            status.label().to_lowercase()
+        )));
+    }
+    let current = o
+        .billing_email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok());
+    let to = match (to, current) {
+        (Some(to), _) => to,
+        (None, Some(current)) => current,
+        (None, None) => {
+            return Err(OrderActionError::Refused(
+                "Enter the email address the invoice goes to.".into(),
+            ))
+        }
+    };
+    let o = if o.billing_email.as_deref() != Some(to.as_str()) {
+        let previous = o.billing_email.clone().unwrap_or_default();
+        let mut active: order::ActiveModel = o.into();
+        active.billing_email = Set(Some(to.as_str().to_owned()));
+        active.updated_at = Set(OffsetDateTime::now_utc());
+        let updated = active.update(&txn).await?;
+        add_event(
+            &txn,
+            updated.id,
+            "billing_email_updated",
+            &format!("Invoice email corrected from {previous} to {to}"),
+            Some(staff.id),
+        )
+        .await?;
+        updated
+    } else {
+        o
+    };
+    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+    queue_invoice(
+        &txn,
+        &store,
+        &o,
+        &to,
+        public_url,
+        Some(staff.id),
+        "Invoice re-sent to",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(to)
 }

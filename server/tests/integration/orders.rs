@@ -538,4 +538,149 @@ both_backends!(
     an_in_store_sale_is_paid_at_once,
     save_to_billing_decides_whose_email_changes,
     the_invoice_reaches_a_real_smtp_server,
+    resend_and_cancel_from_the_order_page,
 );
+
+/// The POS's server fn, then the order page's Resend and Cancel forms, over HTTP.
+async fn resend_and_cancel_from_the_order_page(backend: Backend) {
+    use app::orders::api::SendOrder;
+    let app = common::spawn_app(backend).await;
+    server::seed::seed_demo(&app.db).await.unwrap();
+    app.add_staff("till@example.com", "blue river stones 42", Role::Cashier)
+        .await;
+    let mug = product::Entity::find()
+        .filter(product::Column::Sku.eq("MUG-01"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let body = serde_json::json!({ "order": invoice(&[(mug, 2)], "guest@example.com") });
+    let send_path = common::server_fn_path::<SendOrder>();
+
+    let anonymous = app.client();
+    let res = anonymous
+        .post(app.url(send_path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(order::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    let client = app
+        .signed_in_client("till@example.com", "blue river stones 42")
+        .await;
+    let res = client
+        .post(app.url(send_path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let created: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(created["Created"]["number"], 1001, "{created}");
+
+    let res = anonymous
+        .post(app.url("/orders/1001/cancel"))
+        .form(&[("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "no session, no action");
+
+    let res = client
+        .post(app.url("/orders/1001/resend"))
+        .form(&[("email", "guest.fixed@example.com")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::location(&res), "/orders/1001?done=resent");
+    let mails = outbox::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(
+        mails
+            .iter()
+            .map(|m| m.recipient.as_str())
+            .collect::<Vec<_>>(),
+        ["guest@example.com", "guest.fixed@example.com"]
+    );
+    assert_eq!(
+        mails[0].html_body, mails[1].html_body,
+        "a resend shows exactly what the order holds"
+    );
+    let o = order::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(o.billing_email.as_deref(), Some("guest.fixed@example.com"));
+    let res = client
+        .post(app.url("/orders/1001/resend"))
+        .form(&[("email", "bad address")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::location(&res), "/orders/1001?error=email");
+
+    let res = client
+        .post(app.url("/orders/1001/cancel"))
+        .form(&[("reason", "  ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::location(&res), "/orders/1001?error=reason");
+    let res = client
+        .post(app.url("/orders/1001/cancel"))
+        .form(&[("reason", "Customer changed their mind <b>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::location(&res), "/orders/1001?done=cancelled");
+    let o = order::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(
+        (o.status.as_str(), o.cancel_reason.as_deref()),
+        ("cancelled", Some("Customer changed their mind <b>"))
+    );
+
+    // A cancelled order can be neither cancelled again nor re-sent.
+    for (path, field, value) in [
+        ("/orders/1001/cancel", "reason", "again"),
+        ("/orders/1001/resend", "email", ""),
+    ] {
+        let res = client
+            .post(app.url(path))
+            .form(&[(field, value)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            common::location(&res),
+            "/orders/1001?error=refused",
+            "{path}"
+        );
+    }
+    assert_eq!(outbox::Entity::find().count(&app.db).await.unwrap(), 2);
+    let res = client
+        .post(app.url("/orders/9999/cancel"))
+        .form(&[("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    let page = client
+        .get(app.url("/orders/1001?done=cancelled"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("<!>", "");
+    assert!(page.contains("The order was cancelled."));
+    assert!(
+        page.contains("Cancelled: Customer changed their mind &lt;b&gt;"),
+        "reasons are shown as text"
+    );
+    assert!(
+        !page.contains(">Cancel order</button>"),
+        "no cancel button on a cancelled order"
+    );
+    app.stop().await;
+}
