@@ -17,4 +17,6 @@ pub mod web;
 pub use key::{OrderKey, OrderKeyError};
 pub use number::{OrderNumber, OrderNumberError};
 pub use status::{Actor, IllegalTransition, OrderAction, OrderStatus};
-pub use totals::{compute_totals, FeeInput, LineInput, TaxRate, Totals, TotalsError};
+pub use totals::{
+    compute_totals, tax_line_label, FeeInput, LineInput, TaxRate, Totals, TotalsError,
+};

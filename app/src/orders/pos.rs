@@ -365,7 +365,7 @@ fn PosScreen(currency: String) -> impl IntoView {
                     {move || match parsed.get().1 {
                         Ok(t) => {
                             let taxes = t.taxes.iter().map(|x| {
-                                let label = format!("{} ({})", x.label, TaxRate { label: String::new(), rate_ppm: x.rate_ppm }.percent_label());
+                                let label = super::tax_line_label(&x.label, x.rate_ppm);
                                 view! { <dt>{label}</dt><dd class="num">{money(x.amount)}</dd> }
                             }).collect_view();
                             view! {

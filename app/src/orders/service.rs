@@ -568,12 +568,8 @@ pub async fn queue_invoice<C: ConnectionTrait>(
         taxes: taxes
             .iter()
             .map(|t| {
-                let pct = TaxRate {
-                    label: String::new(),
-                    rate_ppm: u32::try_from(t.rate_ppm).unwrap_or(0),
-                }
-                .percent_label();
-                (format!("{} ({pct})", t.label), money(t.amount_minor))
+                let label = super::tax_line_label(&t.label, u32::try_from(t.rate_ppm).unwrap_or(0));
+                (label, money(t.amount_minor))
             })
             .collect(),
         total: money(o.total_minor),

@@ -44,6 +44,21 @@ impl TaxRate {
     }
 }
 
+/// How a tax line is labelled on screens and invoices: "VAT 20%" stays as it
+/// is; a name without the rate gets it ("Sales tax (8.875%)").
+pub fn tax_line_label(label: &str, rate_ppm: u32) -> String {
+    let pct = TaxRate {
+        label: String::new(),
+        rate_ppm,
+    }
+    .percent_label();
+    match label.trim() {
+        "" => format!("Tax ({pct})"),
+        l if l.contains('%') => l.to_owned(),
+        l => format!("{l} ({pct})"),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineInput {
     pub unit_price_minor: i64,
@@ -357,6 +372,13 @@ mod tests {
             ),
             Err(TotalsError::Overflow)
         );
+    }
+
+    #[test]
+    fn tax_line_labels() {
+        assert_eq!(tax_line_label("VAT 20%", 200_000), "VAT 20%");
+        assert_eq!(tax_line_label("Sales tax", 88_750), "Sales tax (8.875%)");
+        assert_eq!(tax_line_label("", 50_000), "Tax (5%)");
     }
 
     #[test]
