@@ -381,13 +381,8 @@ pub async fn create_order(
 
     let status = match req.payment.in_store_method() {
         Some(method) => {
-            let actor = if staff.role == Role::Admin {
-                Actor::Admin
-            } else {
-                Actor::Cashier
-            };
             let paid = OrderStatus::Pending
-                .apply(OrderAction::SettledInStore, actor)
+                .apply(OrderAction::SettledInStore, actor_of(staff))
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             crate::payments::model::ActiveModel {
                 order_id: Set(o.id),
