@@ -39,52 +39,23 @@ pub struct InvoiceData {
     pub pay_url: String,
 }
 
+/// Both parts read the same data; only the layout (and HTML escaping) differs.
 #[derive(Template)]
 #[template(path = "email/invoice.html")]
 struct Html<'a> {
+    inv: &'a InvoiceData,
     subject: &'a str,
-    heading: &'a str,
-    intro: &'a str,
-    footer: &'a str,
-    store_name: &'a str,
-    store_email: &'a str,
-    store_phone: &'a str,
-    store_address_lines: Vec<&'a str>,
+    address: &'a [&'a str],
     logo_url: Option<&'a str>,
     brand_color: &'a str,
     accent_color: &'a str,
-    number: i64,
-    order_date: &'a str,
-    due_date: Option<&'a str>,
-    lines: &'a [InvoiceLine],
-    subtotal: &'a str,
-    discount: Option<&'a (String, String)>,
-    fees: &'a [(String, String)],
-    taxes: &'a [(String, String)],
-    total: &'a str,
-    pay_url: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "email/invoice.txt", escape = "none")]
 struct Text<'a> {
-    heading: &'a str,
-    intro: &'a str,
-    footer: &'a str,
-    store_name: &'a str,
-    store_email: &'a str,
-    store_phone: &'a str,
-    store_address_lines: Vec<&'a str>,
-    number: i64,
-    order_date: &'a str,
-    due_date: Option<&'a str>,
-    lines: &'a [InvoiceLine],
-    subtotal: &'a str,
-    discount: Option<&'a (String, String)>,
-    fees: &'a [(String, String)],
-    taxes: &'a [(String, String)],
-    total: &'a str,
-    pay_url: &'a str,
+    inv: &'a InvoiceData,
+    address: &'a [&'a str],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,30 +103,15 @@ pub fn render(data: &InvoiceData) -> Result<Rendered, RenderError> {
         .filter(|l| !l.is_empty())
         .collect();
     let html = Html {
+        inv: data,
         subject: &subject,
-        heading: &data.heading,
-        intro: &data.intro,
-        footer: &data.footer,
-        store_name: &data.store_name,
-        store_email: &data.store_email,
-        store_phone: &data.store_phone,
-        store_address_lines: address.clone(),
+        address: &address,
         logo_url: data
             .logo_url
             .as_deref()
             .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         brand_color: safe_color(&data.brand_color, "#1f4f82"),
         accent_color: safe_color(&data.accent_color, "#f2a900"),
-        number: data.number,
-        order_date: &data.order_date,
-        due_date: data.due_date.as_deref(),
-        lines: &data.lines,
-        subtotal: &data.subtotal,
-        discount: data.discount.as_ref(),
-        fees: &data.fees,
-        taxes: &data.taxes,
-        total: &data.total,
-        pay_url: &data.pay_url,
     }
     .render()?;
     let inliner = css_inline::CSSInliner::options()
@@ -166,23 +122,8 @@ pub fn render(data: &InvoiceData) -> Result<Rendered, RenderError> {
         .inline(&html)
         .map_err(|e| RenderError::Inline(e.to_string()))?;
     let text = Text {
-        heading: &data.heading,
-        intro: &data.intro,
-        footer: &data.footer,
-        store_name: &data.store_name,
-        store_email: &data.store_email,
-        store_phone: &data.store_phone,
-        store_address_lines: address,
-        number: data.number,
-        order_date: &data.order_date,
-        due_date: data.due_date.as_deref(),
-        lines: &data.lines,
-        subtotal: &data.subtotal,
-        discount: data.discount.as_ref(),
-        fees: &data.fees,
-        taxes: &data.taxes,
-        total: &data.total,
-        pay_url: &data.pay_url,
+        inv: data,
+        address: &address,
     }
     .render()?;
     Ok(Rendered {
