@@ -112,10 +112,6 @@ impl Currency {
         CURRENCIES[self.0].2
     }
 
-    pub fn all() -> impl Iterator<Item = Currency> {
-        (0..CURRENCIES.len()).map(Currency)
-    }
-
     fn scale(self) -> i64 {
         10i64.pow(u32::from(self.exponent()))
     }
@@ -188,26 +184,12 @@ impl Money {
         self.currency
     }
 
-    pub fn is_negative(self) -> bool {
-        self.minor < 0
-    }
-
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
         }
         self.minor
             .checked_add(other.minor)
-            .map(|minor| Money::from_minor(minor, self.currency))
-            .ok_or(MoneyError::Overflow)
-    }
-
-    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        if self.currency != other.currency {
-            return Err(MoneyError::CurrencyMismatch(self.currency, other.currency));
-        }
-        self.minor
-            .checked_sub(other.minor)
             .map(|minor| Money::from_minor(minor, self.currency))
             .ok_or(MoneyError::Overflow)
     }

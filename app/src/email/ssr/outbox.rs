@@ -4,8 +4,8 @@
 //! delivered at least once and never lost.
 use super::model;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, Set, Statement,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, FromQueryResult, Set,
+    Statement,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -135,15 +135,6 @@ pub async fn mark_failed(
     active.claimed_until = Set(None);
     active.last_error = Set(Some(error.to_owned()));
     active.update(db).await.map(|_| ())
-}
-
-/// Rows still queued (for staff: "waiting to send").
-pub async fn count_queued(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    model::Entity::find()
-        .filter(model::Column::Status.eq(QUEUED))
-        .count(db)
-        .await
 }
 
 #[cfg(test)]
