@@ -7,6 +7,7 @@ pub mod customers;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod forms;
 pub mod orders;
 pub mod payments;
 #[cfg(feature = "ssr")]

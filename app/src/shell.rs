@@ -1,5 +1,5 @@
 //! The HTML document and the route table.
-use crate::orders::{detail::OrderPage, pos::PosPage};
+use crate::orders::{detail::OrderPage, list::OrdersPage, pos::PosPage};
 use crate::settings::pages::SettingsPage;
 use crate::staff::pages::{HomePage, LoginPage, StaffListPage};
 use leptos::prelude::*;
@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/pos") view=PosPage ssr=SsrMode::Async/>
+                <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=StaffListPage ssr=SsrMode::Async/>

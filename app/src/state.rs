@@ -20,6 +20,10 @@ pub struct AppState {
     /// Wakes the email outbox worker when a message has just been queued.
     #[from_ref(skip)]
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The SMTP sender (unconfigured without `SMTP_URL`), for **Send test email**;
+    /// the outbox worker holds its own clone.
+    #[from_ref(skip)]
+    pub mailer: crate::email::ssr::transport::Mailer,
 }
 
 impl AppState {

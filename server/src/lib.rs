@@ -3,7 +3,10 @@
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod mail;
+/// The SMTP sender lives with the email room in `app`; re-exported for the worker and tests.
+pub mod mail {
+    pub use app::email::ssr::transport::*;
+}
 pub mod outbox_worker;
 pub mod router;
 pub mod security;

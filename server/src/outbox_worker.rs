@@ -4,6 +4,7 @@
 use crate::mail::{Delivery, MailError, Mailer};
 use app::domain::Email;
 use app::email::ssr::{model, outbox};
+use lettre::message::dkim::DkimConfig;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +20,10 @@ pub struct Pass {
 /// Sends every message that is due now, one at a time, and reports what happened.
 pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pass, sea_orm::DbErr> {
     let mut pass = Pass::default();
+    // Read once a pass, so a settings change applies from the next message on.
+    let dkim = app::settings::ssr::dkim_config(db).await?;
     while let Some(row) = outbox::claim_next(db).await? {
-        match deliver(mailer, &row).await {
+        match deliver(mailer, &row, dkim.as_ref()).await {
             Ok(answer) => {
                 outbox::mark_sent(db, &row, &answer).await?;
                 pass.sent += 1;
@@ -40,11 +43,15 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
     Ok(pass)
 }
 
-async fn deliver(mailer: &Mailer, row: &model::Model) -> Result<String, MailError> {
+async fn deliver(
+    mailer: &Mailer,
+    row: &model::Model,
+    dkim: Option<&DkimConfig>,
+) -> Result<String, MailError> {
     let to = Email::parse(&row.recipient)
         .map_err(|e| MailError::Message(format!("recipient {}: {e}", row.recipient)))?;
     match mailer
-        .send(&to, &row.subject, &row.text_body, &row.html_body)
+        .send_signed(&to, &row.subject, &row.text_body, &row.html_body, dkim)
         .await?
     {
         Delivery::Sent { answer } => Ok(answer),

@@ -37,6 +37,7 @@ pub fn build(
     config: &Config,
     db: DatabaseConnection,
     outbox_wake: Arc<tokio::sync::Notify>,
+    mailer: app::email::ssr::transport::Mailer,
 ) -> Router {
     let leptos_options = leptos_options(config);
     let state = AppState {
@@ -46,6 +47,7 @@ pub fn build(
         public_url: config.public_url.as_str().into(),
         csp_template: security::page_csp_template(config).into(),
         outbox_wake,
+        mailer,
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("settle_session")
@@ -66,6 +68,7 @@ pub fn build(
         )
         .merge(app::staff::ssr::web::routes())
         .merge(app::orders::web::routes())
+        .merge(app::settings::ssr::web::routes())
         .leptos_routes_with_context(
             &state,
             routes,

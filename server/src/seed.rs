@@ -51,6 +51,9 @@ fn default_settings(
                 .into(),
         ),
         invoice_footer: Set("Questions about this invoice? Reply to this email or call us.".into()),
+        dkim_domain: Set(String::new()),
+        dkim_selector: Set(String::new()),
+        dkim_private_key: Set(String::new()),
         updated_at: Set(OffsetDateTime::now_utc()),
     }
 }

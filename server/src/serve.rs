@@ -48,22 +48,19 @@ pub async fn serve(
     // Without SMTP_URL messages stay queued in the outbox (staff can still read
     // them); they go out once SMTP is configured and the server restarted.
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
-    let worker = match &config.smtp_url {
-        Some(url) => {
-            let mailer = crate::mail::Mailer::new(Some(url), &config.mail_from)
-                .map_err(|e| anyhow::anyhow!("invalid SMTP_URL or MAIL_FROM: {e}"))?;
-            Some(crate::outbox_worker::spawn(
-                db.clone(),
-                mailer,
-                std::sync::Arc::default(),
-            ))
-        }
-        None => {
-            tracing::warn!("SMTP_URL is not set: emails are kept in the outbox and not delivered");
-            None
-        }
+    let mailer = crate::mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from)
+        .map_err(|e| anyhow::anyhow!("invalid SMTP_URL or MAIL_FROM: {e}"))?;
+    let worker = if mailer.is_configured() {
+        Some(crate::outbox_worker::spawn(
+            db.clone(),
+            mailer.clone(),
+            wake.clone(),
+        ))
+    } else {
+        tracing::warn!("SMTP_URL is not set: emails are kept in the outbox and not delivered");
+        None
     };
-    let app = router::build(config, db, wake);
+    let app = router::build(config, db, wake, mailer);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -49,3 +49,20 @@ pub async fn send_order(order: NewOrderRequest) -> Result<SendOutcome, AppError>
     };
     crate::error::with_status(result)
 }
+
+/// Saves the cart as a quote: priced and kept, nothing sent or paid.
+#[server(input = Json)]
+pub async fn save_quote(order: NewOrderRequest) -> Result<SendOutcome, AppError> {
+    use super::service::{create_quote, CreateOrderError};
+    let staff = crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
+    let state = crate::state::AppState::from_context()?;
+    let result = match create_quote(&state.db, &staff, order).await {
+        Ok(created) => Ok(SendOutcome::Created(created)),
+        Err(CreateOrderError::Invalid(errors)) => Ok(SendOutcome::Rejected(errors)),
+        Err(e) => {
+            tracing::error!(error = %e, "saving a quote");
+            Err(AppError::Internal)
+        }
+    };
+    crate::error::with_status(result)
+}

@@ -58,13 +58,9 @@ pub struct NewOrderRequest {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// `cart`, `line:{product_id}`, `fee:{index}`, `discount`, `customer`,
-    /// `invoice_email`, `due_date`, `note`.
-    pub field: String,
-    pub message: String,
-}
+/// Field names: `cart`, `line:{product_id}`, `fee:{index}`, `discount`,
+/// `customer`, `invoice_email`, `due_date`, `note`.
+pub use crate::forms::FieldError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedOrder {

@@ -18,6 +18,7 @@ pub struct OrderDetail {
     pub created_at: String,
     pub pay_url: String,
     pub payable: bool,
+    pub is_quote: bool,
     pub cancel_reason: Option<String>,
     /// (name, quantity, unit price, line subtotal)
     pub items: Vec<(String, i32, i64, i64)>,
@@ -89,6 +90,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 created_at: fmt(o.created_at),
                 pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
                 payable: OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable),
+                is_quote: o.status == OrderStatus::Quote.as_str(),
                 cancel_reason: o.cancel_reason.clone(),
                 items: items
                     .into_iter()
@@ -158,25 +160,10 @@ pub fn OrderPage() -> impl IntoView {
         }
     };
     // The outcome of the last action (?done= / ?error=), shown once above the order.
-    let query = leptos_router::hooks::use_query_map();
-    let notice = query.with_untracked(|q| {
-        let done = q
-            .get("done")
-            .and_then(|c| order_message(&c))
-            .map(|m| (false, m));
-        done.or_else(|| {
-            q.get("error")
-                .and_then(|c| order_message(&c))
-                .map(|m| (true, m))
-        })
-    });
+    let notice = crate::forms::query_notice(order_message);
     view! {
         <StaffPage role=Role::Cashier load=load render=move |o| view! {
-            {notice.map(|(is_error, m)| if is_error {
-                view! { <p class="error" role="alert">{m}</p> }.into_any()
-            } else {
-                view! { <p class="notice" role="status">{m}</p> }.into_any()
-            })}
+            <crate::forms::Notice notice=notice.clone()/>
             {order_view(o)}
         }/>
     }
@@ -187,6 +174,8 @@ fn order_message(code: &str) -> Option<&'static str> {
     Some(match code {
         "cancelled" => "The order was cancelled. Its pay link now says so.",
         "resent" => "The invoice was queued again.",
+        "converted" => "The quote is now an invoice; it was queued to the customer.",
+        "due" => "Enter the due date as a date that is today or later.",
         "reason" => "Give a reason for cancelling (at most 500 characters).",
         "refused" => "That is not possible for this order in its current status.",
         "email" => "Enter a valid email address for the invoice.",
@@ -248,11 +237,40 @@ fn order_view(o: OrderDetail) -> impl IntoView {
                 </section>
             }
         })}
-        <section aria-labelledby="link-h">
-            <h2 id="link-h">"Pay link"</h2>
-            <p class="paylink"><a href=o.pay_url.clone()>{o.pay_url.clone()}</a></p>
-            <CopyButton text=o.pay_url.clone() label="Copy pay link".to_owned()/>
-        </section>
+        {o.is_quote.then(|| {
+            let number = o.number;
+            let email = o.billing_email.clone().unwrap_or_default();
+            view! {
+                <section aria-labelledby="quote-h" class="actions">
+                    <h2 id="quote-h">"Quote"</h2>
+                    <p class="muted">"Nothing has been sent. Converting queues the invoice with these prices."</p>
+                    <form method="post" action=format!("/orders/{number}/convert") class="stack">
+                        <label for="convert-email">"Send the invoice to"</label>
+                        <input id="convert-email" name="email" type="email" value=email maxlength="254"/>
+                        <label for="convert-due">"Due date (empty for the usual terms)"</label>
+                        <input id="convert-due" name="due_date" type="date"/>
+                        <button type="submit" class="primary">"Convert to invoice"</button>
+                    </form>
+                    <form method="post" action=format!("/orders/{number}/cancel") class="stack">
+                        <label for="cancel-reason">"Reason for cancelling"</label>
+                        <input id="cancel-reason" name="reason" type="text" required maxlength="500"/>
+                        <button type="submit" class="secondary">"Cancel order"</button>
+                    </form>
+                </section>
+            }
+        })}
+        {(!o.is_quote).then(|| view! {
+            <section aria-labelledby="link-h">
+                <h2 id="link-h">"Pay link"</h2>
+                <p class="paylink"><a href=o.pay_url.clone()>{o.pay_url.clone()}</a></p>
+                <CopyButton text=o.pay_url.clone() label="Copy pay link".to_owned()/>
+                <p>
+                    <a href=format!("/orders/{}/email", o.number) target="_blank" rel="noopener">"Preview email"</a>
+                    " · "
+                    <a href=format!("/orders/{}/email?part=text", o.number) target="_blank" rel="noopener">"Plain-text part"</a>
+                </p>
+            </section>
+        })}
         <section aria-labelledby="emails-h">
             <h2 id="emails-h">"Emails"</h2>
             {if o.emails.is_empty() {

@@ -3,6 +3,7 @@ pub mod api;
 pub mod create;
 pub mod detail;
 pub mod key;
+pub mod list;
 #[cfg(feature = "ssr")]
 pub mod model;
 pub mod number;

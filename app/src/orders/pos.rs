@@ -1,7 +1,7 @@
 //! The POS screen: build a cart, pick or type the customer, send the invoice
 //! or take payment. The cart is an island; its totals come from the same
 //! `compute_totals` the server stores, so the screen and the invoice agree.
-use super::api::{pos_context, send_order, PosSetup, SendOutcome};
+use super::api::{pos_context, save_quote, send_order, PosSetup, SendOutcome};
 use super::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
 use super::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
 use crate::catalog::api::{search_products, ProductHit};
@@ -122,7 +122,17 @@ fn PosScreen(currency: String) -> impl IntoView {
     let save_to_billing = RwSignal::new(false);
     let payment = RwSignal::new(PaymentChoice::EmailInvoice);
     let due_date = RwSignal::new(String::new());
-    let send = Action::new_local(|req: &NewOrderRequest| send_order(req.clone()));
+    // (cart, save as a quote instead)
+    let send = Action::new_local(|(req, quote): &(NewOrderRequest, bool)| {
+        let (req, quote) = (req.clone(), *quote);
+        async move {
+            if quote {
+                save_quote(req).await
+            } else {
+                send_order(req).await
+            }
+        }
+    });
     // Rendered by the server, hidden once the island runs: without JavaScript
     // (or until the wasm loads) the cashier reads why nothing responds.
     let hydrated = RwSignal::new(false);
@@ -180,8 +190,7 @@ fn PosScreen(currency: String) -> impl IntoView {
         });
     };
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let dispatch = move |quote: bool| {
         let p = lines.with(|l| {
             parse_cart(
                 currency,
@@ -220,7 +229,11 @@ fn PosScreen(currency: String) -> impl IntoView {
             due_date: due_date.get_untracked(),
             note: String::new(),
         };
-        send.dispatch(req);
+        send.dispatch((req, quote));
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        dispatch(false);
     };
 
     // A fresh cart once an order has been created.
@@ -444,11 +457,18 @@ fn PosScreen(currency: String) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || send.pending().get()>
                     {move || if payment.get() == PaymentChoice::EmailInvoice { "Send invoice" } else { "Take payment" }}
                 </button>
+                <button type="button" class="secondary" disabled=move || send.pending().get() on:click=move |_| dispatch(true)>
+                    "Save as quote"
+                </button>
                 <div role="status" class="pos-result">
                     {move || match send.value().get() {
                         Some(Ok(SendOutcome::Created(o))) => {
                             let href = format!("/orders/{}", o.number);
-                            let what = if o.status == "paid" { "paid".to_owned() } else { "created; the invoice is on its way".to_owned() };
+                            let what = match o.status.as_str() {
+                                "paid" => "paid",
+                                "quote" => "saved as a quote; convert it to an invoice from its page",
+                                _ => "created; the invoice is on its way",
+                            };
                             view! { <p class="notice"><a href=href>{format!("Order #{}", o.number)}</a> " " {what}</p> }.into_any()
                         }
                         Some(Ok(SendOutcome::Rejected(_))) => view! { <p class="error">"Nothing was saved: fix the fields marked above."</p> }.into_any(),

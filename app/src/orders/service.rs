@@ -41,12 +41,41 @@ const MAX_LINES: usize = 500;
 const MAX_FEES: usize = 20;
 const MAX_NOTE_CHARS: usize = 2000;
 
+/// What a new order becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    /// As the cart's payment choice says: an invoice, or an in-store sale.
+    Order,
+    /// A quote: priced and kept, nothing sent or paid until converted.
+    Quote,
+}
+
 pub async fn create_order(
     db: &DatabaseConnection,
     staff: &StaffView,
     public_url: &str,
     req: NewOrderRequest,
 ) -> Result<CreatedOrder, CreateOrderError> {
+    create(db, staff, public_url, req, Intent::Order).await
+}
+
+/// Saves the cart as a quote (see [`convert_quote`]).
+pub async fn create_quote(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    req: NewOrderRequest,
+) -> Result<CreatedOrder, CreateOrderError> {
+    create(db, staff, "", req, Intent::Quote).await
+}
+
+async fn create(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    req: NewOrderRequest,
+    intent: Intent,
+) -> Result<CreatedOrder, CreateOrderError> {
+    let quote = intent == Intent::Quote;
     let mut errors = Vec::new();
     if req.lines.is_empty() {
         errors.push(FieldError {
@@ -153,7 +182,7 @@ pub async fn create_order(
     let recipient: Option<Email> = typed_email
         .clone()
         .or_else(|| buyer.as_ref().and_then(|c| Email::parse(&c.email).ok()));
-    if req.payment == PaymentChoice::EmailInvoice && recipient.is_none() {
+    if !quote && req.payment == PaymentChoice::EmailInvoice && recipient.is_none() {
         return Err(invalid(
             "invoice_email",
             "Enter the email address the invoice goes to.",
@@ -233,6 +262,7 @@ pub async fn create_order(
     let now = OffsetDateTime::now_utc();
     let today = now.date();
     let due_date = match req.payment {
+        _ if quote => None,
         PaymentChoice::EmailInvoice => {
             let days = buyer
                 .as_ref()
@@ -277,7 +307,13 @@ pub async fn create_order(
         fee_total_minor: Set(totals.fee_total),
         discount_total_minor: Set(totals.discount),
         total_minor: Set(totals.total),
-        status: Set(OrderStatus::Pending.as_str().to_owned()),
+        status: Set(if quote {
+            OrderStatus::Quote
+        } else {
+            OrderStatus::Pending
+        }
+        .as_str()
+        .to_owned()),
         due_date: Set(due_date),
         created_by_staff_id: Set(Some(staff.id)),
         note: Set((!note.is_empty()).then(|| note.to_owned())),
@@ -349,7 +385,11 @@ pub async fn create_order(
         &txn,
         o.id,
         "created",
-        &format!("Order created by {}", staff.name),
+        &if quote {
+            format!("Quote saved by {}", staff.name)
+        } else {
+            format!("Order created by {}", staff.name)
+        },
         Some(staff.id),
     )
     .await?;
@@ -380,6 +420,7 @@ pub async fn create_order(
     }
 
     let status = match req.payment.in_store_method() {
+        _ if quote => OrderStatus::Quote,
         Some(method) => {
             let paid = OrderStatus::Pending
                 .apply(OrderAction::SettledInStore, actor_of(staff))
@@ -487,18 +528,14 @@ fn long_date(d: Date) -> String {
     .unwrap_or_else(|_| d.to_string())
 }
 
-/// Renders the invoice from the order as stored and writes it to the outbox,
-/// with a timeline event. The one path for first sends and resends, so a
-/// resent invoice shows exactly what the order holds.
-pub async fn queue_invoice<C: ConnectionTrait>(
+/// Renders the invoice from the order as stored: the one path for first
+/// sends, resends and previews, so each shows exactly what the order holds.
+pub async fn render_invoice<C: ConnectionTrait>(
     conn: &C,
     store: &settings::Model,
     o: &order::Model,
-    to: &Email,
     public_url: &str,
-    staff_id: Option<i32>,
-    event_prefix: &str,
-) -> Result<(), CreateOrderError> {
+) -> Result<invoice::Rendered, CreateOrderError> {
     use sea_orm::QueryOrder;
     let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
@@ -570,7 +607,20 @@ pub async fn queue_invoice<C: ConnectionTrait>(
         total: money(o.total_minor),
         pay_url,
     };
-    let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
+    invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))
+}
+
+/// Writes the invoice to the outbox, with a timeline event.
+pub async fn queue_invoice<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    o: &order::Model,
+    to: &Email,
+    public_url: &str,
+    staff_id: Option<i32>,
+    event_prefix: &str,
+) -> Result<(), CreateOrderError> {
+    let rendered = render_invoice(conn, store, o, public_url).await?;
     outbox::enqueue(
         conn,
         outbox::NewMessage {
@@ -768,6 +818,87 @@ pub async fn resend_invoice(
         public_url,
         Some(staff.id),
         "Invoice re-sent to",
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(to)
+}
+
+/// Turns a quote into an invoice: due date from the form, the customer's
+/// terms or the store default; the invoice goes to `to` or the order's
+/// billing email (which a typed address replaces).
+pub async fn convert_quote(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    number: i64,
+    to: Option<Email>,
+    due: Option<Date>,
+) -> Result<Email, OrderActionError> {
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let next = status
+        .apply(OrderAction::ConvertQuote, actor_of(staff))
+        .map_err(|_| {
+            OrderActionError::Refused("Only a quote can be converted to an invoice.".into())
+        })?;
+    let to = match (
+        to,
+        o.billing_email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok()),
+    ) {
+        (Some(to), _) | (None, Some(to)) => to,
+        (None, None) => {
+            return Err(OrderActionError::Refused(
+                "Enter the email address the invoice goes to.".into(),
+            ))
+        }
+    };
+    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+    let terms = match o.customer_id {
+        Some(id) => customer::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .and_then(|c| c.payment_terms_days),
+        None => None,
+    };
+    let now = OffsetDateTime::now_utc();
+    let today = now.date();
+    let days = i64::from(terms.unwrap_or(store.default_due_days).clamp(0, 3650));
+    let due = due.unwrap_or(today + time::Duration::days(days));
+    if due < today {
+        return Err(OrderActionError::Refused(
+            "The due date cannot be in the past.".into(),
+        ));
+    }
+    let mut active: order::ActiveModel = o.into();
+    active.status = Set(next.as_str().to_owned());
+    active.billing_email = Set(Some(to.as_str().to_owned()));
+    active.due_date = Set(Some(due));
+    active.updated_at = Set(now);
+    let o = active.update(&txn).await?;
+    add_event(
+        &txn,
+        o.id,
+        "quote_converted",
+        &format!("Quote converted to an invoice by {}", staff.name),
+        Some(staff.id),
+    )
+    .await?;
+    queue_invoice(
+        &txn,
+        &store,
+        &o,
+        &to,
+        public_url,
+        Some(staff.id),
+        "Invoice queued to",
     )
     .await?;
     txn.commit().await?;

@@ -8,6 +8,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OrderStatus {
+    /// A saved cart: priced and kept, not yet sent or payable.
+    Quote,
     /// Awaiting payment; payable.
     Pending,
     /// The last payment attempt failed; still payable.
@@ -21,6 +23,8 @@ pub enum OrderStatus {
 /// Something that happens to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OrderAction {
+    /// Staff turn a quote into an invoice.
+    ConvertQuote,
     /// Stripe says an attempt failed.
     PaymentFailed,
     /// Stripe says the PaymentIntent succeeded.
@@ -47,7 +51,8 @@ pub struct IllegalTransition {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
+    pub const ALL: [OrderStatus; 6] = [
+        OrderStatus::Quote,
         OrderStatus::Pending,
         OrderStatus::Failed,
         OrderStatus::Paid,
@@ -57,6 +62,7 @@ impl OrderStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            OrderStatus::Quote => "quote",
             OrderStatus::Pending => "pending",
             OrderStatus::Failed => "failed",
             OrderStatus::Paid => "paid",
@@ -72,6 +78,7 @@ impl OrderStatus {
     /// What staff and customers read.
     pub fn label(self) -> &'static str {
         match self {
+            OrderStatus::Quote => "Quote",
             OrderStatus::Pending => "Pending payment",
             OrderStatus::Failed => "Payment failed",
             OrderStatus::Paid => "Paid",
@@ -100,7 +107,10 @@ impl OrderStatus {
                 Some(OrderStatus::Paid)
             }
             (A::SettledInStore, s) if staff && s.is_payable() => Some(OrderStatus::Paid),
-            (A::Cancel, s) if staff && s.is_payable() => Some(OrderStatus::Cancelled),
+            (A::ConvertQuote, OrderStatus::Quote) if staff => Some(OrderStatus::Pending),
+            (A::Cancel, s) if staff && (s.is_payable() || s == OrderStatus::Quote) => {
+                Some(OrderStatus::Cancelled)
+            }
             // Refunds move money back out of the till: admins only.
             (A::RefundInFull, OrderStatus::Paid) if actor == Actor::Admin => {
                 Some(OrderStatus::Refunded)
@@ -127,7 +137,8 @@ mod tests {
     use OrderAction as A;
     use OrderStatus as S;
 
-    const ACTIONS: [OrderAction; 5] = [
+    const ACTIONS: [OrderAction; 6] = [
+        A::ConvertQuote,
         A::PaymentFailed,
         A::PaymentSucceeded,
         A::SettledInStore,
@@ -144,7 +155,8 @@ mod tests {
             (S::Pending | S::Failed, A::PaymentFailed, Stripe) => Some(S::Failed),
             (S::Pending | S::Failed, A::PaymentSucceeded, Stripe) => Some(S::Paid),
             (S::Pending | S::Failed, A::SettledInStore, Cashier | Admin) => Some(S::Paid),
-            (S::Pending | S::Failed, A::Cancel, Cashier | Admin) => Some(S::Cancelled),
+            (S::Pending | S::Failed | S::Quote, A::Cancel, Cashier | Admin) => Some(S::Cancelled),
+            (S::Quote, A::ConvertQuote, Cashier | Admin) => Some(S::Pending),
             (S::Paid, A::RefundInFull, Admin) => Some(S::Refunded),
             _ => None,
         }
@@ -166,13 +178,22 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 13);
+        assert_eq!(legal, 17);
     }
 
     #[test]
     fn a_late_failure_never_unpays() {
         for status in [S::Paid, S::Cancelled, S::Refunded] {
             assert!(status.apply(A::PaymentFailed, Actor::Stripe).is_err());
+        }
+    }
+
+    #[test]
+    fn a_quote_cannot_be_paid_until_converted() {
+        assert!(!S::Quote.is_payable());
+        for actor in ACTORS {
+            assert!(S::Quote.apply(A::PaymentSucceeded, actor).is_err());
+            assert!(S::Quote.apply(A::SettledInStore, actor).is_err());
         }
     }
 

@@ -1,7 +1,9 @@
 //! Order actions as plain HTML form posts (they work before and without
 //! hydration), answered with a 303 back to the order page and a short code
 //! the page turns into a message.
-use super::service::{cancel_order, resend_invoice, OrderActionError};
+use super::service::{
+    cancel_order, convert_quote, render_invoice, resend_invoice, OrderActionError,
+};
 use super::OrderNumber;
 use crate::domain::Email;
 use crate::state::AppState;
@@ -9,7 +11,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
-    routing::post,
+    routing::{get, post},
     Form, Router,
 };
 use serde::Deserialize;
@@ -19,6 +21,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orders/{number}/cancel", post(cancel))
         .route("/orders/{number}/resend", post(resend))
+        .route("/orders/{number}/convert", post(convert))
+        .route("/orders/{number}/email", get(preview))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,6 +35,20 @@ struct CancelForm {
 struct ResendForm {
     #[serde(default)]
     email: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ConvertForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    due_date: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PreviewQuery {
+    #[serde(default)]
+    part: String,
 }
 
 fn unauthorized() -> Response {
@@ -50,6 +68,9 @@ fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Res
         }
         Err(OrderActionError::Refused(msg)) if msg.starts_with("Enter the email") => {
             back(number, "error=email")
+        }
+        Err(OrderActionError::Refused(msg)) if msg.starts_with("The due date") => {
+            back(number, "error=due")
         }
         Err(OrderActionError::Refused(_)) => back(number, "error=refused"),
         Err(e) => {
@@ -111,4 +132,98 @@ async fn resend(
         state.outbox_wake.notify_one();
     }
     outcome(number.get(), "resent", result)
+}
+
+fn typed_email(typed: &str) -> Result<Option<Email>, ()> {
+    match typed.trim() {
+        "" => Ok(None),
+        typed => Email::parse(typed).map(Some).map_err(|_| ()),
+    }
+}
+
+async fn convert(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<ConvertForm>,
+) -> Response {
+    let Some(who) = staff(&state, &session).await else {
+        return unauthorized();
+    };
+    let Ok(number) = OrderNumber::parse(&number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(to) = typed_email(&form.email) else {
+        return back(number.get(), "error=email");
+    };
+    let due = match form.due_date.trim() {
+        "" => None,
+        s => {
+            match time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
+                Ok(d) => Some(d),
+                Err(_) => return back(number.get(), "error=due"),
+            }
+        }
+    };
+    let result = convert_quote(&state.db, &who, &state.public_url, number.get(), to, due)
+        .await
+        .map(|_| ());
+    if result.is_ok() {
+        state.outbox_wake.notify_one();
+    }
+    outcome(number.get(), "converted", result)
+}
+
+/// The invoice email exactly as it would be sent now, rendered from the
+/// stored order: `?part=text` for the plain-text part. Served with a policy
+/// of its own (no script at all, inline styles allowed, as mail clients do).
+async fn preview(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<PreviewQuery>,
+) -> Response {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if staff(&state, &session).await.is_none() {
+        return unauthorized();
+    }
+    let Ok(number) = OrderNumber::parse(&number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let order = super::model::order::Entity::find()
+        .filter(super::model::order::Column::Number.eq(number.get()))
+        .one(&state.db)
+        .await;
+    let store =
+        crate::settings::ssr::model::Entity::find_by_id(crate::settings::ssr::model::SINGLETON_ID)
+            .one(&state.db)
+            .await;
+    let (Ok(Some(order)), Ok(Some(store))) = (order, store) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match render_invoice(&state.db, &store, &order, &state.public_url).await {
+        Ok(rendered) if q.part == "text" => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (axum::http::header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+            ],
+            format!("Subject: {}\n\n{}", rendered.subject, rendered.text),
+        )
+            .into_response(),
+        Ok(rendered) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src http: https:; form-action 'none'; base-uri 'none'",
+                ),
+            ],
+            rendered.html,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, number = number.get(), "rendering an invoice preview");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }

@@ -1,22 +1,29 @@
-use super::{StoreSettings, TaxRateView};
+use super::{SettingsForm, SettingsPageData, TaxRateView};
 use crate::error::AppError;
+use crate::forms::Refused;
 use leptos::prelude::*;
 
-/// Store settings and tax rates (admin only).
+/// The settings page: the stored values, or what a refused save typed, with
+/// the messages; and the outcome of the last **Send test email**.
 #[server]
-pub async fn get_settings() -> Result<(StoreSettings, Vec<TaxRateView>), AppError> {
-    use super::ssr::tax_rate;
+pub async fn get_settings() -> Result<SettingsPageData, AppError> {
+    use super::ssr::{edit, model, tax_rate, web};
+    use crate::forms::ssr::take_flash;
     use sea_orm::{EntityTrait, QueryOrder};
     crate::staff::ssr::require(crate::staff::Role::Admin).await?;
     let state = crate::state::AppState::from_context()?;
+    let refused: Option<Refused<SettingsForm>> = take_flash(web::FORM_FLASH).await;
+    let test_result: Option<(bool, String)> = take_flash(web::TEST_FLASH).await;
     crate::error::with_status(
         async {
-            let settings = super::ssr::load(&state.db).await?;
+            let row = model::Entity::find_by_id(model::SINGLETON_ID)
+                .one(&state.db)
+                .await?
+                .ok_or(AppError::Internal)?;
             let rates = tax_rate::Entity::find()
                 .order_by_asc(tax_rate::Column::Id)
                 .all(&state.db)
-                .await?;
-            let rates = rates
+                .await?
                 .into_iter()
                 .map(|r| TaxRateView {
                     id: r.id,
@@ -25,7 +32,19 @@ pub async fn get_settings() -> Result<(StoreSettings, Vec<TaxRateView>), AppErro
                     rate_ppm: r.rate_ppm,
                 })
                 .collect();
-            Ok((settings, rates))
+            let (form, errors) = match refused {
+                Some(r) => (r.values, r.errors),
+                None => (edit::form_of(&row), Vec::new()),
+            };
+            Ok(SettingsPageData {
+                form,
+                errors,
+                currency: row.currency.clone(),
+                rates,
+                dkim_key_stored: !row.dkim_private_key.is_empty(),
+                smtp_configured: state.mailer.is_configured(),
+                test_result,
+            })
         }
         .await,
     )

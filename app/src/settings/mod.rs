@@ -1,4 +1,4 @@
-//! Store identity, currency, taxes and invoice texts (admin).
+//! Store identity, currency, taxes, invoice texts and mail signing (admin).
 pub mod api;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -23,4 +23,43 @@ pub struct TaxRateView {
     pub class: String,
     pub name: String,
     pub rate_ppm: i32,
+}
+
+/// The settings form as typed: strings, so a refused value comes back exactly
+/// as it was entered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SettingsForm {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address: String,
+    pub default_due_days: String,
+    pub expiry_grace_days: String,
+    pub logo_url: String,
+    pub brand_color: String,
+    pub accent_color: String,
+    pub invoice_subject: String,
+    pub invoice_heading: String,
+    pub invoice_intro: String,
+    pub invoice_footer: String,
+    pub dkim_domain: String,
+    pub dkim_selector: String,
+    /// Write-only: empty keeps the stored key.
+    pub dkim_private_key: String,
+    /// "on" when **Remove the DKIM key** is ticked.
+    pub dkim_remove: Option<String>,
+}
+
+/// Everything the settings page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsPageData {
+    pub form: SettingsForm,
+    pub errors: Vec<crate::forms::FieldError>,
+    pub currency: String,
+    pub rates: Vec<TaxRateView>,
+    pub dkim_key_stored: bool,
+    pub smtp_configured: bool,
+    /// The last **Send test email**: (succeeded, what the SMTP server said).
+    pub test_result: Option<(bool, String)>,
 }

@@ -164,7 +164,10 @@ fn StaffFrame(staff: StaffView, children: Children) -> impl IntoView {
             <nav aria-label="Main">
                 <a href="/">"Home"</a>
                 <a href="/pos">"POS"</a>
+                <a href="/orders">"Orders"</a>
+                <a href="/customers">"Customers"</a>
                 <Show when=move || is_admin>
+                    <a href="/catalog">"Products"</a>
                     <a href="/settings">"Settings"</a>
                     <a href="/staff">"Staff"</a>
                 </Show>

@@ -1,3 +1,4 @@
 pub mod invoice;
 pub mod model;
 pub mod outbox;
+pub mod transport;

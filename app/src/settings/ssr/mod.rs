@@ -1,5 +1,7 @@
+pub mod edit;
 pub mod model;
 pub mod tax_rate;
+pub mod web;
 
 use super::StoreSettings;
 use crate::error::AppError;
@@ -34,4 +36,33 @@ pub async fn currency(db: &DatabaseConnection) -> Result<crate::domain::Currency
         tracing::error!(error = %e, "store_settings.currency is not a supported currency");
         AppError::Internal
     })
+}
+
+/// The DKIM signing config when settings hold one. A stored key that no
+/// longer parses is logged and mail goes out unsigned rather than not at all
+/// (the settings form refuses such keys, so this means the row was edited by hand).
+pub async fn dkim_config(
+    db: &DatabaseConnection,
+) -> Result<Option<lettre::message::dkim::DkimConfig>, sea_orm::DbErr> {
+    let Some(row) = model::Entity::find_by_id(model::SINGLETON_ID)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if row.dkim_private_key.is_empty() || row.dkim_domain.is_empty() {
+        return Ok(None);
+    }
+    let settings = crate::email::ssr::transport::DkimSettings {
+        domain: row.dkim_domain,
+        selector: row.dkim_selector,
+        private_key: row.dkim_private_key,
+    };
+    match settings.config() {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => {
+            tracing::error!(error = %e, "the stored DKIM key is unusable; sending unsigned");
+            Ok(None)
+        }
+    }
 }

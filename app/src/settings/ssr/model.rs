@@ -21,6 +21,10 @@ pub struct Model {
     pub invoice_heading: String,
     pub invoice_intro: String,
     pub invoice_footer: String,
+    pub dkim_domain: String,
+    pub dkim_selector: String,
+    /// Never shown back on a page once stored.
+    pub dkim_private_key: String,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 

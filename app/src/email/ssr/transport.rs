@@ -1,13 +1,17 @@
-//! SMTP delivery through lettre: the sending half the email outbox worker
-//! builds on. Errors are split the way a retry policy needs them: temporary
-//! (4xx, connection trouble: try again later) or permanent (5xx: give up and
-//! show staff the server's answer).
-use app::domain::Email;
+//! SMTP delivery through lettre: what the email outbox worker and the
+//! settings page's **Send test email** send with. Errors are split the way a
+//! retry policy needs them: temporary (4xx, connection trouble: try again
+//! later) or permanent (5xx: give up and show staff the server's answer).
+use crate::domain::Email;
 use lettre::{
-    message::{Mailbox, MultiPart},
+    message::{
+        dkim::{DkimConfig, DkimSigningAlgorithm, DkimSigningKey},
+        Mailbox, MultiPart,
+    },
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
+/// The SMTP connection pool (absent when `SMTP_URL` is not set) and the sender.
 #[derive(Clone)]
 pub struct Mailer {
     transport: Option<AsyncSmtpTransport<Tokio1Executor>>,
@@ -32,6 +36,40 @@ pub enum MailError {
     Message(String),
 }
 
+/// DKIM signing as the settings store it: the domain (`d=`), the selector
+/// (`s=`) and the private key, either an RSA key in PKCS#1 PEM or an Ed25519
+/// key as base64 of its 32 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DkimSettings {
+    pub domain: String,
+    pub selector: String,
+    pub private_key: String,
+}
+
+impl DkimSettings {
+    /// The lettre signing config, or why the key cannot be used.
+    pub fn config(&self) -> Result<DkimConfig, String> {
+        let key = self.private_key.trim();
+        let algorithm = if key.starts_with("-----BEGIN RSA PRIVATE KEY-----") {
+            DkimSigningAlgorithm::Rsa
+        } else if key.starts_with("-----BEGIN") {
+            return Err(
+                "Use an RSA key in PKCS#1 PEM (BEGIN RSA PRIVATE KEY) or an Ed25519 key as base64."
+                    .into(),
+            );
+        } else {
+            DkimSigningAlgorithm::Ed25519
+        };
+        let signing = DkimSigningKey::new(key, algorithm)
+            .map_err(|e| format!("The DKIM private key cannot be read: {e}"))?;
+        Ok(DkimConfig::default_config(
+            self.selector.clone(),
+            self.domain.clone(),
+            signing,
+        ))
+    }
+}
+
 impl Mailer {
     /// `smtp_url` and `from` were validated with the configuration.
     pub fn new(smtp_url: Option<&str>, from: &str) -> Result<Mailer, MailError> {
@@ -45,12 +83,28 @@ impl Mailer {
         Ok(Mailer { transport, from })
     }
 
+    pub fn is_configured(&self) -> bool {
+        self.transport.is_some()
+    }
+
     pub async fn send(
         &self,
         to: &Email,
         subject: &str,
         text: &str,
         html: &str,
+    ) -> Result<Delivery, MailError> {
+        self.send_signed(to, subject, text, html, None).await
+    }
+
+    /// Sends one message, DKIM-signed when `dkim` is given.
+    pub async fn send_signed(
+        &self,
+        to: &Email,
+        subject: &str,
+        text: &str,
+        html: &str,
+        dkim: Option<&DkimConfig>,
     ) -> Result<Delivery, MailError> {
         let Some(transport) = &self.transport else {
             return Ok(Delivery::NotConfigured);
@@ -59,7 +113,7 @@ impl Mailer {
             .as_str()
             .parse::<Mailbox>()
             .map_err(|e| MailError::Message(e.to_string()))?;
-        let message = Message::builder()
+        let mut message = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
@@ -68,6 +122,9 @@ impl Mailer {
                 html.to_owned(),
             ))
             .map_err(|e| MailError::Message(e.to_string()))?;
+        if let Some(dkim) = dkim {
+            message.sign(dkim);
+        }
         match transport.send(message).await {
             Ok(response) => {
                 let code = response.code().to_string();

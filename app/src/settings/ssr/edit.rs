@@ -1,0 +1,243 @@
+//! Editing the store settings: validation of the typed form and the update.
+use super::model;
+use crate::domain::Email;
+use crate::forms::{clean_text, FieldError};
+use crate::settings::SettingsForm;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
+
+/// The form as the stored row fills it (the DKIM key is never sent back).
+pub fn form_of(row: &model::Model) -> SettingsForm {
+    SettingsForm {
+        name: row.name.clone(),
+        email: row.email.clone(),
+        phone: row.phone.clone(),
+        address: row.address.clone(),
+        default_due_days: row.default_due_days.to_string(),
+        expiry_grace_days: row.expiry_grace_days.to_string(),
+        logo_url: row.logo_url.clone().unwrap_or_default(),
+        brand_color: row.brand_color.clone(),
+        accent_color: row.accent_color.clone(),
+        invoice_subject: row.invoice_subject.clone(),
+        invoice_heading: row.invoice_heading.clone(),
+        invoice_intro: row.invoice_intro.clone(),
+        invoice_footer: row.invoice_footer.clone(),
+        dkim_domain: row.dkim_domain.clone(),
+        dkim_selector: row.dkim_selector.clone(),
+        dkim_private_key: String::new(),
+        dkim_remove: None,
+    }
+}
+
+fn days(errors: &mut Vec<FieldError>, field: &str, label: &str, value: &str) -> i32 {
+    match value.trim().parse::<i32>() {
+        Ok(d) if (0..=3650).contains(&d) => d,
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                format!("{label} must be a whole number of days from 0 to 3650."),
+            ));
+            0
+        }
+    }
+}
+
+fn is_hex_color(s: &str) -> bool {
+    s.len() == 7 && s.starts_with('#') && s[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn is_domain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// Checks every field and, when all are valid, writes them in one update.
+pub async fn save(
+    db: &DatabaseConnection,
+    row: model::Model,
+    form: &SettingsForm,
+) -> Result<Result<(), Vec<FieldError>>, DbErr> {
+    let mut errors = Vec::new();
+    let name = clean_text(
+        &mut errors,
+        "name",
+        "The store name",
+        &form.name,
+        100,
+        false,
+    );
+    if name.is_empty() {
+        errors.push(FieldError::new("name", "Enter the store's name."));
+    }
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e.as_str().to_owned(),
+        Err(e) => {
+            errors.push(FieldError::new("email", format!("The store email: {e}.")));
+            String::new()
+        }
+    };
+    let phone = clean_text(
+        &mut errors,
+        "phone",
+        "The phone number",
+        &form.phone,
+        40,
+        false,
+    );
+    let address = clean_text(
+        &mut errors,
+        "address",
+        "The address",
+        &form.address,
+        500,
+        true,
+    );
+    let due = days(
+        &mut errors,
+        "default_due_days",
+        "Invoices due after",
+        &form.default_due_days,
+    );
+    let grace = days(
+        &mut errors,
+        "expiry_grace_days",
+        "Pay links expire after",
+        &form.expiry_grace_days,
+    );
+    let logo = form.logo_url.trim();
+    let logo_url = if logo.is_empty() {
+        None
+    } else if (logo.starts_with("https://") || logo.starts_with("http://"))
+        && logo.len() <= 500
+        && !logo
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    {
+        Some(logo.to_owned())
+    } else {
+        errors.push(FieldError::new(
+            "logo_url",
+            "The logo must be an http(s) address of an image, at most 500 characters.",
+        ));
+        None
+    };
+    for (field, value) in [
+        ("brand_color", &form.brand_color),
+        ("accent_color", &form.accent_color),
+    ] {
+        if !is_hex_color(value.trim()) {
+            errors.push(FieldError::new(
+                field,
+                "Enter a colour as #rrggbb, e.g. #1f4f82.",
+            ));
+        }
+    }
+    let subject = clean_text(
+        &mut errors,
+        "invoice_subject",
+        "The subject",
+        &form.invoice_subject,
+        200,
+        false,
+    );
+    if subject.is_empty() {
+        errors.push(FieldError::new(
+            "invoice_subject",
+            "Enter the invoice email's subject.",
+        ));
+    }
+    let heading = clean_text(
+        &mut errors,
+        "invoice_heading",
+        "The heading",
+        &form.invoice_heading,
+        200,
+        false,
+    );
+    let intro = clean_text(
+        &mut errors,
+        "invoice_intro",
+        "The introduction",
+        &form.invoice_intro,
+        2000,
+        true,
+    );
+    let footer = clean_text(
+        &mut errors,
+        "invoice_footer",
+        "The footer",
+        &form.invoice_footer,
+        2000,
+        true,
+    );
+
+    let dkim_domain = form.dkim_domain.trim().to_ascii_lowercase();
+    let dkim_selector = form.dkim_selector.trim().to_owned();
+    let remove_key = form.dkim_remove.is_some();
+    let typed_key = form.dkim_private_key.trim().to_owned();
+    let key = if remove_key {
+        String::new()
+    } else if typed_key.is_empty() {
+        row.dkim_private_key.clone()
+    } else {
+        typed_key
+    };
+    let any_dkim = !dkim_domain.is_empty() || !dkim_selector.is_empty() || !key.is_empty();
+    if any_dkim {
+        if !is_domain(&dkim_domain) {
+            errors.push(FieldError::new(
+                "dkim_domain",
+                "Enter the domain that signs, e.g. example.com.",
+            ));
+        }
+        if !is_domain(&dkim_selector) || dkim_selector.contains('.') {
+            errors.push(FieldError::new(
+                "dkim_selector",
+                "Enter the selector published in DNS, e.g. settle.",
+            ));
+        }
+        if key.is_empty() {
+            errors.push(FieldError::new(
+                "dkim_private_key",
+                "Paste the private key, or clear the domain and selector to stop signing.",
+            ));
+        } else if let Err(message) = (crate::email::ssr::transport::DkimSettings {
+            domain: dkim_domain.clone(),
+            selector: dkim_selector.clone(),
+            private_key: key.clone(),
+        })
+        .config()
+        {
+            errors.push(FieldError::new("dkim_private_key", message));
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let mut active: model::ActiveModel = row.into();
+    active.name = Set(name);
+    active.email = Set(email);
+    active.phone = Set(phone);
+    active.address = Set(address);
+    active.default_due_days = Set(due);
+    active.expiry_grace_days = Set(grace);
+    active.logo_url = Set(logo_url);
+    active.brand_color = Set(form.brand_color.trim().to_ascii_lowercase());
+    active.accent_color = Set(form.accent_color.trim().to_ascii_lowercase());
+    active.invoice_subject = Set(subject);
+    active.invoice_heading = Set(heading);
+    active.invoice_intro = Set(intro);
+    active.invoice_footer = Set(footer);
+    active.dkim_domain = Set(dkim_domain);
+    active.dkim_selector = Set(dkim_selector);
+    active.dkim_private_key = Set(key);
+    active.updated_at = Set(time::OffsetDateTime::now_utc());
+    active.update(db).await?;
+    Ok(Ok(()))
+}
