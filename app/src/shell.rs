@@ -1,4 +1,6 @@
 //! The HTML document and the route table.
+use crate::catalog::admin::{CatalogPage, ImportPage, ProductPage};
+use crate::customers::pages::{CustomerPage, CustomersPage};
 use crate::orders::{detail::OrderPage, list::OrdersPage, pos::PosPage};
 use crate::settings::pages::SettingsPage;
 use crate::staff::pages::{HomePage, LoginPage, StaffListPage};
@@ -63,6 +65,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/pos") view=PosPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async/>
+                <Route path=path!("/catalog") view=CatalogPage ssr=SsrMode::Async/>
+                <Route path=path!("/catalog/new") view=ProductPage ssr=SsrMode::Async/>
+                <Route path=path!("/catalog/import") view=ImportPage ssr=SsrMode::Async/>
+                <Route path=path!("/catalog/:id") view=ProductPage ssr=SsrMode::Async/>
+                <Route path=path!("/customers") view=CustomersPage ssr=SsrMode::Async/>
+                <Route path=path!("/customers/new") view=CustomerPage ssr=SsrMode::Async/>
+                <Route path=path!("/customers/:id") view=CustomerPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=StaffListPage ssr=SsrMode::Async/>
             </Routes>

@@ -60,7 +60,7 @@ pub fn build(
     let page_state = state.clone();
     let error_state = state.clone();
 
-    Router::new()
+    let limited = Router::new()
         .route("/healthz", get(healthz))
         .route(
             "/api/{*fn_name}",
@@ -69,6 +69,8 @@ pub fn build(
         .merge(app::staff::ssr::web::routes())
         .merge(app::orders::web::routes())
         .merge(app::settings::ssr::web::routes())
+        .merge(app::catalog::ssr::web::routes())
+        .merge(app::customers::web::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -84,14 +86,22 @@ pub fn build(
         >(
             move || provide_context(error_state.clone()), shell
         ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // File uploads get a larger allowance of their own; everything else keeps 1 MB.
+    let upload_limit = app::catalog::ssr::web::MAX_UPLOAD_BYTES;
+    let uploads = app::catalog::ssr::web::upload_routes()
+        .layer(DefaultBodyLimit::max(upload_limit))
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+
+    uploads
+        .merge(limited)
         .layer(sessions)
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(
             security::SecurityHeaders::new(config),
             security::add_security_headers,
         ))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

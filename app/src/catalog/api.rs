@@ -63,3 +63,115 @@ pub async fn search_products(query: String) -> Result<Vec<ProductHit>, AppError>
         .await,
     )
 }
+
+/// The catalogue for admins: every product (active or not) whose name or SKU
+/// contains `query`, by name, at most `LIST_LIMIT`.
+#[server]
+pub async fn list_catalog(query: String) -> Result<Vec<super::ProductRow>, AppError> {
+    use super::model;
+    use crate::domain::Money;
+    use crate::search::{contains_pattern, lower_like};
+    use crate::settings::ssr::tax_rate;
+    use sea_orm::{Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    crate::staff::ssr::require(crate::staff::Role::Admin).await?;
+    let state = crate::state::AppState::from_context()?;
+    crate::error::with_status(
+        async {
+            let currency = crate::settings::ssr::currency(&state.db).await?;
+            let mut find = model::Entity::find();
+            if let Some(pattern) = contains_pattern(&query) {
+                find = find.filter(
+                    Condition::any()
+                        .add(lower_like(model::Column::Name, &pattern))
+                        .add(lower_like(model::Column::Sku, &pattern)),
+                );
+            }
+            let rows = find
+                .order_by_asc(model::Column::Name)
+                .order_by_asc(model::Column::Id)
+                .limit(super::admin::LIST_LIMIT)
+                .all(&state.db)
+                .await?;
+            let rates: std::collections::HashMap<i32, String> = tax_rate::Entity::find()
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect();
+            Ok(rows
+                .into_iter()
+                .map(|p| super::ProductRow {
+                    id: p.id,
+                    sku: p.sku.unwrap_or_default(),
+                    name: p.name,
+                    price: Money::from_minor(p.price_minor, currency).to_string(),
+                    tax: p
+                        .tax_rate_id
+                        .and_then(|id| rates.get(&id).cloned())
+                        .unwrap_or_else(|| "No tax".into()),
+                    active: p.active,
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// The product form: a new product (`id` None) or a stored one, or what a
+/// refused save typed, with its messages.
+#[server]
+pub async fn product_for_edit(id: Option<i32>) -> Result<super::ProductEdit, AppError> {
+    use super::model;
+    use super::ssr::{edit, web};
+    use crate::forms::{ssr::take_flash, Refused};
+    use crate::settings::ssr::tax_rate;
+    use sea_orm::{EntityTrait, QueryOrder};
+    crate::staff::ssr::require(crate::staff::Role::Admin).await?;
+    let state = crate::state::AppState::from_context()?;
+    let refused: Option<Refused<super::ProductForm>> = take_flash(web::FORM_FLASH).await;
+    crate::error::with_status(
+        async {
+            let currency = crate::settings::ssr::currency(&state.db).await?;
+            let rates = tax_rate::Entity::find()
+                .order_by_asc(tax_rate::Column::Id)
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let ppm = u32::try_from(r.rate_ppm).unwrap_or(0);
+                    (r.id, crate::orders::tax_line_label(&r.name, ppm))
+                })
+                .collect();
+            let stored = match id {
+                Some(id) => Some(
+                    model::Entity::find_by_id(id)
+                        .one(&state.db)
+                        .await?
+                        .ok_or(AppError::NotFound)?,
+                ),
+                None => None,
+            };
+            let (form, errors) = match (refused, &stored) {
+                (Some(r), _) => (r.values, r.errors),
+                (None, Some(p)) => (edit::form_of(p, currency), Vec::new()),
+                (None, None) => (super::ProductForm::default(), Vec::new()),
+            };
+            Ok(super::ProductEdit {
+                id,
+                active: stored.as_ref().is_none_or(|p| p.active),
+                form,
+                errors,
+                rates,
+                currency: currency.code().to_owned(),
+            })
+        }
+        .await,
+    )
+}
+
+/// The report of the import this session just ran, if any.
+#[server]
+pub async fn last_import() -> Result<Option<super::ImportResult>, AppError> {
+    crate::staff::ssr::require(crate::staff::Role::Admin).await?;
+    Ok(crate::forms::ssr::take_flash(super::ssr::web::IMPORT_FLASH).await)
+}

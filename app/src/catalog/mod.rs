@@ -1,4 +1,6 @@
-//! Products: the catalogue staff sell from, and its import from WooCommerce.
+//! Products: the catalogue staff sell from, its admin pages, and its import
+//! from WooCommerce.
+pub mod admin;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -7,3 +9,60 @@ pub mod woocommerce;
 
 #[cfg(feature = "ssr")]
 pub use ssr::model;
+
+use serde::{Deserialize, Serialize};
+
+/// The product form as typed (strings, so a refused value comes back as entered).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProductForm {
+    pub sku: String,
+    pub name: String,
+    pub price: String,
+    /// A tax rate id, or empty for no tax.
+    pub tax_rate_id: String,
+}
+
+/// A row of the catalogue list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRow {
+    pub id: i32,
+    pub sku: String,
+    pub name: String,
+    pub price: String,
+    pub tax: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductEdit {
+    /// `None` for a new product.
+    pub id: Option<i32>,
+    pub active: bool,
+    pub form: ProductForm,
+    pub errors: Vec<crate::forms::FieldError>,
+    /// (id, label) of each tax rate.
+    pub rates: Vec<(i32, String)>,
+    pub currency: String,
+}
+
+/// One line of an import's report, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLine {
+    pub line: usize,
+    pub sku: String,
+    pub name: String,
+    pub outcome: String,
+    pub problem: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportResult {
+    pub file_name: String,
+    /// The summary line, or why the whole file was refused.
+    pub summary: String,
+    pub refused: bool,
+    pub lines: Vec<ImportLine>,
+    /// Rows beyond those kept for the page.
+    pub more: usize,
+}

@@ -55,3 +55,111 @@ pub async fn search_customers(query: String) -> Result<Vec<CustomerHit>, AppErro
         .await,
     )
 }
+
+/// The customers page: up to `LIST_LIMIT` matching `query` (all when empty).
+#[server]
+pub async fn list_customers(query: String) -> Result<Vec<CustomerHit>, AppError> {
+    use super::model;
+    use crate::search::{contains_pattern, lower_like};
+    use sea_orm::{Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
+    let state = crate::state::AppState::from_context()?;
+    let mut find = model::Entity::find();
+    if let Some(pattern) = contains_pattern(&query) {
+        let like = |col: model::Column| lower_like(col, &pattern);
+        find = find.filter(
+            Condition::any()
+                .add(like(model::Column::FirstName))
+                .add(like(model::Column::LastName))
+                .add(like(model::Column::Email))
+                .add(like(model::Column::Phone))
+                .add(like(model::Column::Company)),
+        );
+    }
+    let rows = crate::error::with_status(
+        find.order_by_asc(model::Column::LastName)
+            .order_by_asc(model::Column::Id)
+            .limit(super::pages::LIST_LIMIT)
+            .all(&state.db)
+            .await
+            .map_err(AppError::from),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|c| CustomerHit {
+            id: c.id,
+            name: format!("{} {}", c.first_name, c.last_name)
+                .trim()
+                .to_owned(),
+            email: c.email,
+            phone: c.phone,
+            company: c.company,
+        })
+        .collect())
+}
+
+/// A customer's form and orders (their own, and guest orders sent to their
+/// email), or an empty form for a new customer.
+#[server]
+pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, AppError> {
+    use super::{edit, model, web};
+    use crate::domain::{Currency, Money};
+    use crate::forms::{ssr::take_flash, Refused};
+    use crate::orders::{model::order, OrderStatus};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
+    let state = crate::state::AppState::from_context()?;
+    let refused: Option<Refused<super::CustomerForm>> = take_flash(web::FORM_FLASH).await;
+    crate::error::with_status(
+        async {
+            let stored = match id {
+                Some(id) => Some(
+                    model::Entity::find_by_id(id)
+                        .one(&state.db)
+                        .await?
+                        .ok_or(AppError::NotFound)?,
+                ),
+                None => None,
+            };
+            let orders = match &stored {
+                Some(c) => order::Entity::find()
+                    .filter(
+                        Condition::any()
+                            .add(order::Column::CustomerId.eq(c.id))
+                            .add(
+                                Condition::all()
+                                    .add(order::Column::CustomerId.is_null())
+                                    .add(order::Column::BillingEmail.eq(c.email.clone())),
+                            ),
+                    )
+                    .order_by_desc(order::Column::Id)
+                    .limit(200)
+                    .all(&state.db)
+                    .await?
+                    .into_iter()
+                    .map(|o| {
+                        let total = Currency::parse(&o.currency)
+                            .map(|cur| Money::from_minor(o.total_minor, cur).to_string())
+                            .unwrap_or_default();
+                        let status = OrderStatus::parse(&o.status)
+                            .map_or_else(|| o.status.clone(), |s| s.label().to_owned());
+                        (o.number, o.created_at.date().to_string(), status, total)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            let (form, errors) = match (refused, &stored) {
+                (Some(r), _) => (r.values, r.errors),
+                (None, Some(c)) => (edit::form_of(c), Vec::new()),
+                (None, None) => (super::CustomerForm::default(), Vec::new()),
+            };
+            Ok(super::CustomerEdit {
+                id,
+                form,
+                errors,
+                orders,
+            })
+        }
+        .await,
+    )
+}

@@ -2,7 +2,6 @@
 //! number, email or name. Pages follow the id (keyset), so page 1,000 costs
 //! what page 1 does: no OFFSET scan.
 use super::status::OrderStatus;
-use crate::domain::{Currency, Money};
 use crate::error::AppError;
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
@@ -37,6 +36,7 @@ pub async fn list_orders(
     before: Option<i32>,
 ) -> Result<OrderList, AppError> {
     use super::model::order;
+    use crate::domain::{Currency, Money};
     use crate::search::{contains_pattern, lower_like};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(Role::Cashier).await?;

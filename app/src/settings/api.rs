@@ -1,6 +1,5 @@
-use super::{SettingsForm, SettingsPageData, TaxRateView};
+use super::SettingsPageData;
 use crate::error::AppError;
-use crate::forms::Refused;
 use leptos::prelude::*;
 
 /// The settings page: the stored values, or what a refused save typed, with
@@ -8,7 +7,9 @@ use leptos::prelude::*;
 #[server]
 pub async fn get_settings() -> Result<SettingsPageData, AppError> {
     use super::ssr::{edit, model, tax_rate, web};
+    use super::{SettingsForm, TaxRateView};
     use crate::forms::ssr::take_flash;
+    use crate::forms::Refused;
     use sea_orm::{EntityTrait, QueryOrder};
     crate::staff::ssr::require(crate::staff::Role::Admin).await?;
     let state = crate::state::AppState::from_context()?;

@@ -1,2 +1,4 @@
+pub mod edit;
 pub mod import;
 pub mod model;
+pub mod web;

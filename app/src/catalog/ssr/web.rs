@@ -1,0 +1,228 @@
+//! Catalogue admin posts: create, edit, (de)activate, and the CSV import upload.
+use super::{edit, import};
+use crate::catalog::{ImportLine, ImportResult, ProductForm};
+use crate::forms::{
+    ssr::{put_flash, see_other, staff_for_post},
+    Refused,
+};
+use crate::staff::Role;
+use crate::state::AppState;
+use axum::{
+    extract::{Multipart, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::post,
+    Form, Router,
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+pub const FORM_FLASH: &str = "product";
+pub const IMPORT_FLASH: &str = "import";
+/// The import report keeps this many rows for the page (problems first).
+const REPORT_ROWS: usize = 500;
+/// An upload may be this large (a WooCommerce export of ~50,000 products).
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/catalog/new", post(create))
+        .route("/catalog/{id}", post(update))
+        .route("/catalog/{id}/active", post(set_active))
+}
+
+/// Routes whose bodies may exceed the site-wide 1 MB limit.
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/catalog/import", post(import_upload))
+}
+
+async fn currency(state: &AppState) -> Option<crate::domain::Currency> {
+    crate::settings::ssr::currency(&state.db).await.ok()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<ProductForm>,
+) -> Response {
+    save(state, session, None, form).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i32>,
+    Form(form): Form<ProductForm>,
+) -> Response {
+    save(state, session, Some(id), form).await
+}
+
+async fn save(state: AppState, session: Session, id: Option<i32>, form: ProductForm) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    let Some(currency) = currency(&state).await else {
+        return see_other("/catalog?error=internal");
+    };
+    let here = id.map_or_else(|| "/catalog/new".to_owned(), |id| format!("/catalog/{id}"));
+    match edit::save(&state.db, id, &form, currency).await {
+        Ok(edit::Saved::Ok(id)) => see_other(&format!("/catalog/{id}?done=saved")),
+        Ok(edit::Saved::Refused(errors)) => {
+            put_flash(
+                &session,
+                FORM_FLASH,
+                &Refused {
+                    values: form,
+                    errors,
+                },
+            )
+            .await;
+            see_other(&format!("{here}?error=invalid"))
+        }
+        Ok(edit::Saved::NotFound) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "saving a product");
+            see_other(&format!("{here}?error=internal"))
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ActiveForm {
+    #[serde(default)]
+    active: String,
+}
+
+async fn set_active(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i32>,
+    Form(form): Form<ActiveForm>,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    let active = form.active == "true";
+    match edit::set_active(&state.db, id, active).await {
+        Ok(true) => see_other(&format!(
+            "/catalog/{id}?done={}",
+            if active { "activated" } else { "deactivated" }
+        )),
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "(de)activating a product");
+            see_other(&format!("/catalog/{id}?error=internal"))
+        }
+    }
+}
+
+/// Takes the uploaded export, applies it in one transaction and leaves the
+/// per-row report for the import page.
+async fn import_upload(
+    State(state): State<AppState>,
+    session: Session,
+    mut multipart: Multipart,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field
+                    .file_name()
+                    .unwrap_or("upload.csv")
+                    .chars()
+                    .take(200)
+                    .collect();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes.to_vec())),
+                    Err(e) => return refused(&session, "", &format!("The upload did not arrive complete ({e}). Nothing was changed; please try again.")).await,
+                }
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                return refused(
+                    &session,
+                    "",
+                    &format!("The upload could not be read ({e}). Nothing was changed."),
+                )
+                .await
+            }
+        }
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return refused(
+            &session,
+            "",
+            "Choose a CSV file exported from WooCommerce (Products → Export).",
+        )
+        .await;
+    };
+    let Some(currency) = currency(&state).await else {
+        return see_other("/catalog/import?error=internal");
+    };
+    match import::import_products(&state.db, &bytes, currency).await {
+        Ok(report) => {
+            let mut rows: Vec<ImportLine> = report
+                .rows
+                .iter()
+                .map(|r| {
+                    let (outcome, problem) = match &r.outcome {
+                        import::RowOutcome::Imported => ("Imported".to_owned(), false),
+                        import::RowOutcome::Updated => ("Updated by SKU".to_owned(), false),
+                        import::RowOutcome::Unchanged => ("Unchanged".to_owned(), false),
+                        import::RowOutcome::Skipped(why) => (format!("Skipped: {why}"), true),
+                        import::RowOutcome::Error(why) => (format!("Error: {why}"), true),
+                    };
+                    ImportLine {
+                        line: r.line,
+                        sku: r.sku.clone(),
+                        name: r.name.clone(),
+                        outcome,
+                        problem,
+                    }
+                })
+                .collect();
+            // Problems first, so a long report still shows what needs attention.
+            rows.sort_by_key(|r| (!r.problem, r.line));
+            let more = rows.len().saturating_sub(REPORT_ROWS);
+            rows.truncate(REPORT_ROWS);
+            let result = ImportResult {
+                file_name,
+                summary: report.summary(),
+                refused: false,
+                lines: rows,
+                more,
+            };
+            put_flash(&session, IMPORT_FLASH, &result).await;
+            see_other("/catalog/import?done=imported")
+        }
+        Err(import::ImportError::File(e)) => {
+            refused(
+                &session,
+                &file_name,
+                &format!("The file was not imported: {e}"),
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "importing products");
+            see_other("/catalog/import?error=internal")
+        }
+    }
+}
+
+async fn refused(session: &Session, file_name: &str, why: &str) -> Response {
+    let result = ImportResult {
+        file_name: file_name.to_owned(),
+        summary: why.to_owned(),
+        refused: true,
+        lines: Vec::new(),
+        more: 0,
+    };
+    put_flash(session, IMPORT_FLASH, &result).await;
+    see_other("/catalog/import?error=refused")
+}
