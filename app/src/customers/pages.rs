@@ -107,12 +107,14 @@ fn customer_view(c: CustomerEdit) -> impl IntoView {
         <p><a href="/customers">"← Customers"</a></p>
         <h1>{heading}</h1>
         <form method="post" action=action class="stack">
+            {view! {
             <Field label="Email" name="email" value=f.email kind="email" required=true maxlength=254 error=err("email")/>
             <Field label="First name" name="first_name" value=f.first_name maxlength=100 error=err("first_name")/>
             <Field label="Last name" name="last_name" value=f.last_name maxlength=100 error=err("last_name")/>
             <Field label="Company" name="company" value=f.company error=err("company")/>
             <Field label="Phone" name="phone" value=f.phone kind="tel" maxlength=40 error=err("phone")/>
-            <fieldset>
+            }.into_any()}
+            {view! { <fieldset>
                 <legend>"Billing address"</legend>
                 <Field label="Address line 1" name="address_1" value=f.address_1 error=err("address_1")/>
                 <Field label="Address line 2" name="address_2" value=f.address_2 error=err("address_2")/>
@@ -120,9 +122,11 @@ fn customer_view(c: CustomerEdit) -> impl IntoView {
                 <Field label="County or state" name="state" value=f.state maxlength=100 error=err("state")/>
                 <Field label="Postcode" name="postcode" value=f.postcode maxlength=20 error=err("postcode")/>
                 <Field label="Country (two letters, e.g. GB)" name="country" value=f.country maxlength=2 error=err("country")/>
-            </fieldset>
+            </fieldset> }.into_any()}
+            {view! {
             <Field label="Preferred language (e.g. en)" name="preferred_language" value=f.preferred_language maxlength=16 error=err("preferred_language")/>
             <Field label="Payment terms in days (empty for the store default)" name="payment_terms_days" value=f.payment_terms_days kind="number" maxlength=3 error=err("payment_terms_days")/>
+            }.into_any()}
             <button type="submit" class="primary">"Save customer"</button>
         </form>
         {c.id.map(|_| view! {

@@ -39,7 +39,7 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
     view! {
         <h1>"Settings"</h1>
         <form method="post" action="/settings" class="stack settings-form">
-            <fieldset>
+            {view! { <fieldset>
                 <legend>"Store"</legend>
                 <Field label="Store name" name="name" value=f.name required=true maxlength=100 error=err("name")/>
                 <Field label="Store email" name="email" value=f.email kind="email" required=true maxlength=254 error=err("email")/>
@@ -48,8 +48,8 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
                 <p class="muted">"Currency: " {d.currency.clone()} " (fixed once orders exist)."</p>
                 <Field label="Invoices due after (days)" name="default_due_days" value=f.default_due_days kind="number" maxlength=4 error=err("default_due_days")/>
                 <Field label="Pay links expire this many days after the due date" name="expiry_grace_days" value=f.expiry_grace_days kind="number" maxlength=4 error=err("expiry_grace_days")/>
-            </fieldset>
-            <fieldset>
+            </fieldset> }.into_any()}
+            {view! { <fieldset>
                 <legend>"Invoice email"</legend>
                 <Field label="Logo address (https://…)" name="logo_url" value=f.logo_url kind="url" maxlength=500 error=err("logo_url")/>
                 <Field label="Brand colour" name="brand_color" value=f.brand_color maxlength=7 error=err("brand_color")/>
@@ -59,8 +59,8 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
                 <Field label="Heading" name="invoice_heading" value=f.invoice_heading error=err("invoice_heading")/>
                 <AreaField label="Introduction" name="invoice_intro" value=f.invoice_intro error=err("invoice_intro")/>
                 <AreaField label="Footer" name="invoice_footer" value=f.invoice_footer error=err("invoice_footer")/>
-            </fieldset>
-            <fieldset>
+            </fieldset> }.into_any()}
+            {view! { <fieldset>
                 <legend>"DKIM signing (optional)"</legend>
                 <p class="muted">"Signs every email so receiving servers can check it came from your domain. Publish the public key as a TXT record at selector._domainkey.domain first."</p>
                 <Field label="Signing domain" name="dkim_domain" value=f.dkim_domain maxlength=253 error=err("dkim_domain")/>
@@ -73,7 +73,7 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
                 <Show when=move || d.dkim_key_stored>
                     <label class="check"><input type="checkbox" name="dkim_remove"/>" Remove the stored key (stop signing)"</label>
                 </Show>
-            </fieldset>
+            </fieldset> }.into_any()}
             <button type="submit" class="primary">"Save settings"</button>
         </form>
 

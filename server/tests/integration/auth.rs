@@ -17,7 +17,18 @@ const CASHIER: (&str, &str) = ("till@example.com", "blue river stones 42");
 async fn signed_out_staff_pages_redirect_to_sign_in(backend: Backend) {
     let app = spawn_app(backend).await;
     let client = app.client();
-    for page in ["/", "/settings", "/staff"] {
+    for page in [
+        "/",
+        "/settings",
+        "/staff",
+        "/orders",
+        "/orders/1001",
+        "/customers",
+        "/customers/new",
+        "/catalog",
+        "/catalog/new",
+        "/catalog/import",
+    ] {
         let res = client
             .get(app.url(page))
             .header("accept", "text/html")
@@ -210,7 +221,13 @@ async fn roles_are_enforced_by_pages_and_server_fns(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    for page in ["/settings", "/staff"] {
+    for page in [
+        "/settings",
+        "/staff",
+        "/catalog",
+        "/catalog/new",
+        "/catalog/import",
+    ] {
         let res = cashier
             .get(app.url(page))
             .header("accept", "text/html")

@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod admin;
 mod auth;
 mod catalog;
 mod cli;

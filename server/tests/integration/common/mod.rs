@@ -309,3 +309,13 @@ fn decode_qp(body: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// GETs a page and returns its status and HTML without Leptos's `<!>` markers.
+pub async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
+    let res = client.get(url).send().await.expect("getting a page");
+    let status = res.status().as_u16();
+    (
+        status,
+        res.text().await.unwrap_or_default().replace("<!>", ""),
+    )
+}
