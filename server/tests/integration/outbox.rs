@@ -154,7 +154,88 @@ async fn refusals_are_permanent_and_leases_are_honoured(backend: Backend) {
     assert_eq!(sink.messages().len(), 1);
 }
 
+/// Invoices queued while Settle has no SMTP server survive a restart and go
+/// out, once each, when it comes back configured.
+async fn mail_queued_before_a_restart_goes_out_after_it(backend: Backend) {
+    use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let app = common::spawn_app(backend).await;
+    server::seed::seed_demo(&app.db).await.unwrap();
+    let staff = app::staff::ssr::add_staff(
+        &app.db,
+        "till@example.com",
+        "Casey",
+        "blue river stones 42",
+        app::staff::Role::Cashier,
+    )
+    .await
+    .unwrap();
+    let mug = app::catalog::model::Entity::find()
+        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    for n in 0..3 {
+        let req = NewOrderRequest {
+            lines: vec![CartLine {
+                product_id: mug,
+                quantity: 1,
+            }],
+            fees: vec![],
+            discount_minor: 0,
+            customer_id: None,
+            invoice_email: format!("guest{n}@example.com"),
+            save_to_billing: false,
+            payment: PaymentChoice::EmailInvoice,
+            due_date: String::new(),
+            note: String::new(),
+        };
+        app::orders::service::create_order(&app.db, &staff, "http://shop.example", req)
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        all(&app.db)
+            .await
+            .iter()
+            .all(|m| m.status == "queued" && m.attempts == 0),
+        "no SMTP: kept, untouched"
+    );
+
+    let sink = SmtpSink::start(&[]);
+    let port = sink.port;
+    let app = app
+        .restart(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while sink.messages().len() < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A moment more: a duplicate would arrive now if there were one.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let mut to: Vec<String> = sink
+        .messages()
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("To: ")).map(str::to_owned))
+        .collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "To: guest0@example.com",
+            "To: guest1@example.com",
+            "To: guest2@example.com"
+        ]
+    );
+    assert!(all(&app.db).await.iter().all(|m| m.status == "sent"));
+    app.stop().await;
+}
+
 both_backends!(
     queued_mail_waits_for_the_server_and_goes_out_once,
-    refusals_are_permanent_and_leases_are_honoured
+    refusals_are_permanent_and_leases_are_honoured,
+    mail_queued_before_a_restart_goes_out_after_it,
 );

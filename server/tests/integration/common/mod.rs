@@ -150,7 +150,11 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     if std::env::var_os("RUST_LOG").is_some() {
         server::telemetry::init(LogFormat::Text, true);
     }
-    let test_db = TestDb::new(backend).await;
+    spawn_on(TestDb::new(backend).await, tweak).await
+}
+
+/// Starts Settle over an existing test database (a restart keeps its data).
+pub async fn spawn_on(test_db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let db = test_db.connect().await;
     server::seed::ensure_settings(&db)
         .await
@@ -214,6 +218,17 @@ impl TestApp {
     }
 
     pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    /// Stops the server the way SIGTERM does and starts a new one on the same
+    /// database, configured by `tweak`.
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        self.shutdown().await;
+        spawn_on(self.test_db, tweak).await
+    }
+
+    async fn shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
