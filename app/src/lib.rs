@@ -9,6 +9,7 @@ pub mod email;
 pub mod error;
 pub mod forms;
 pub mod orders;
+pub mod pay;
 pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod search;

@@ -10,6 +10,9 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
     pub throttle: Arc<LoginThrottle>,
+    /// Wrong pay-link keys, per client address.
+    #[from_ref(skip)]
+    pub pay_throttle: Arc<LoginThrottle>,
     /// `SETTLE_PUBLIC_URL` without a trailing slash: the base of links in emails.
     #[from_ref(skip)]
     pub public_url: Arc<str>,

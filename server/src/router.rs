@@ -1,6 +1,7 @@
 //! The whole HTTP surface: Leptos pages and server fns, the sign-in forms,
 //! health, static files, and the layers every request passes through.
 use crate::{config::Config, security};
+use app::staff::ssr::throttle::{LoginThrottle, ThrottleLimits};
 use app::{shell, staff::ssr::session_store::DbSessionStore, state::AppState, App};
 use axum::{
     body::Body,
@@ -20,6 +21,9 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 /// Request bodies larger than this are refused with 413 before any handler runs.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Wrong pay-link keys one address may try in ten minutes.
+pub const PAY_LINK_FAILURES_PER_IP: usize = 20;
 
 /// Staff sessions end after this long without a request.
 const SESSION_IDLE: time::Duration = time::Duration::hours(12);
@@ -44,6 +48,11 @@ pub fn build(
         leptos_options: leptos_options.clone(),
         db: db.clone(),
         throttle: Arc::default(),
+        pay_throttle: Arc::new(LoginThrottle::new(ThrottleLimits {
+            window: std::time::Duration::from_secs(10 * 60),
+            per_account: 0,
+            per_ip: PAY_LINK_FAILURES_PER_IP,
+        })),
         public_url: config.public_url.as_str().into(),
         csp_template: security::page_csp_template(config).into(),
         outbox_wake,
@@ -71,6 +80,7 @@ pub fn build(
         .merge(app::settings::ssr::web::routes())
         .merge(app::catalog::ssr::web::routes())
         .merge(app::customers::web::routes())
+        .merge(app::pay::ssr::routes())
         .leptos_routes_with_context(
             &state,
             routes,

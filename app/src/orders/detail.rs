@@ -19,6 +19,8 @@ pub struct OrderDetail {
     pub pay_url: String,
     pub payable: bool,
     pub is_quote: bool,
+    /// The total, formatted, for the Take payment form.
+    pub total_label: String,
     pub cancel_reason: Option<String>,
     /// (name, quantity, unit price, line subtotal)
     pub items: Vec<(String, i32, i64, i64)>,
@@ -91,6 +93,9 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
                 payable: OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable),
                 is_quote: o.status == OrderStatus::Quote.as_str(),
+                total_label: Currency::parse(&o.currency)
+                    .map(|c| Money::from_minor(o.total_minor, c).to_string())
+                    .unwrap_or_default(),
                 cancel_reason: o.cancel_reason.clone(),
                 items: items
                     .into_iter()
@@ -161,10 +166,20 @@ pub fn OrderPage() -> impl IntoView {
     };
     // The outcome of the last action (?done= / ?error=), shown once above the order.
     let notice = crate::forms::query_notice(order_message);
+    let (taking, change) = leptos_router::hooks::use_query_map().with_untracked(|q| {
+        (
+            q.get("take").is_some(),
+            q.get("change").and_then(|c| c.parse::<i64>().ok()),
+        )
+    });
     view! {
         <StaffPage role=Role::Cashier load=load render=move |o| view! {
             <crate::forms::Notice notice=notice.clone()/>
-            {order_view(o)}
+            {change.map(|c| {
+                let c = Currency::parse(&o.currency).map(|cur| Money::from_minor(c, cur).to_string()).unwrap_or_default();
+                view! { <p class="notice change" role="status">"Change due: " <strong>{c}</strong></p> }
+            })}
+            {order_view(o, taking)}
         }/>
     }
 }
@@ -175,6 +190,10 @@ fn order_message(code: &str) -> Option<&'static str> {
         "cancelled" => "The order was cancelled. Its pay link now says so.",
         "resent" => "The invoice was queued again.",
         "converted" => "The quote is now an invoice; it was queued to the customer.",
+        "paid" => "Payment recorded. The order is paid; a receipt goes to the customer when they have an email.",
+        "tendered" => "The cash tendered is less than the total.",
+        "tendered_format" => "Enter the cash tendered as an amount, e.g. 20 or 20.00.",
+        "method" => "Choose how the customer paid: Cash, Card terminal or Other.",
         "due" => "Enter the due date as a date that is today or later.",
         "reason" => "Give a reason for cancelling (at most 500 characters).",
         "refused" => "That is not possible for this order in its current status.",
@@ -184,7 +203,7 @@ fn order_message(code: &str) -> Option<&'static str> {
     })
 }
 
-fn order_view(o: OrderDetail) -> impl IntoView {
+fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
     let currency = Currency::parse(&o.currency).ok();
     let money = move |m: i64| {
         currency
@@ -224,6 +243,7 @@ fn order_view(o: OrderDetail) -> impl IntoView {
             view! {
                 <section aria-labelledby="actions-h" class="actions">
                     <h2 id="actions-h">"Actions"</h2>
+                    {take_payment(number, &o.total_label, taking)}
                     <form method="post" action=format!("/orders/{number}/resend") class="stack">
                         <label for="resend-email">"Send the invoice to"</label>
                         <input id="resend-email" name="email" type="email" value=email maxlength="254"/>
@@ -295,6 +315,38 @@ fn order_view(o: OrderDetail) -> impl IntoView {
             </ol>
         </section>
     }
+}
+
+/// **Take payment**: a GET form that opens the settle form (so it works
+/// without JavaScript); the settle form posts the payment.
+fn take_payment(number: i64, total: &str, taking: bool) -> AnyView {
+    if !taking {
+        return view! {
+            <form method="get" action=format!("/orders/{number}") class="stack">
+                <input type="hidden" name="take" value="1"/>
+                <button type="submit" class="primary">"Take payment"</button>
+            </form>
+        }
+        .into_any();
+    }
+    view! {
+        <form method="post" action=format!("/orders/{number}/settle") class="stack settle" id="take-payment">
+            <p>"Amount to take: " <strong>{total.to_owned()}</strong></p>
+            <div role="radiogroup" aria-labelledby="settle-method-label" class="radios">
+                <span id="settle-method-label" class="label">"Payment method"</span>
+                <label class="radio"><input type="radio" name="method" value="cash" checked/>" Cash"</label>
+                <label class="radio"><input type="radio" name="method" value="card_terminal"/>" Card terminal"</label>
+                <label class="radio"><input type="radio" name="method" value="other"/>" Other"</label>
+            </div>
+            <label for="settle-tendered">"Cash tendered (optional; the change is worked out)"</label>
+            <input id="settle-tendered" name="tendered" type="text" inputmode="decimal" maxlength="20" autocomplete="off"/>
+            <label for="settle-reference">"Reference (terminal slip, voucher…)"</label>
+            <input id="settle-reference" name="reference" type="text" maxlength="200" autocomplete="off"/>
+            <button type="submit" class="primary">"Confirm payment"</button>
+            <a href=format!("/orders/{number}")>"Not now"</a>
+        </form>
+    }
+    .into_any()
 }
 
 /// Copies `text` to the clipboard. Without JavaScript the link above it can

@@ -456,6 +456,14 @@ async fn create(
                 Some(staff.id),
             )
             .await?;
+            if let Some(to) = &recipient {
+                let paid_line = paid_line(
+                    now,
+                    req.payment.label(),
+                    &totals.money(totals.total).to_string(),
+                );
+                queue_receipt(&txn, &store, &o, to, public_url, paid_line).await?;
+            }
             paid
         }
         None => {
@@ -536,6 +544,20 @@ pub async fn render_invoice<C: ConnectionTrait>(
     o: &order::Model,
     public_url: &str,
 ) -> Result<invoice::Rendered, CreateOrderError> {
+    let data = order_document(conn, store, o, public_url, None).await?;
+    invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))
+}
+
+/// Everything an order shows a customer, formatted: the invoice and receipt
+/// emails and the pay page all read it, so they never disagree. `receipt` is
+/// the "Paid … by …" line once the order is paid.
+pub async fn order_document<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    o: &order::Model,
+    public_url: &str,
+    receipt: Option<String>,
+) -> Result<invoice::InvoiceData, CreateOrderError> {
     use sea_orm::QueryOrder;
     let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
@@ -560,13 +582,25 @@ pub async fn render_invoice<C: ConnectionTrait>(
         o.number,
         o.order_key
     );
-    let data = invoice::InvoiceData {
-        subject: store
-            .invoice_subject
-            .replace("{order_number}", &o.number.to_string())
-            .replace("{store_name}", &store.name),
-        heading: store.invoice_heading.clone(),
-        intro: store.invoice_intro.clone(),
+    let (subject, heading, intro) = match &receipt {
+        None => (
+            store
+                .invoice_subject
+                .replace("{order_number}", &o.number.to_string())
+                .replace("{store_name}", &store.name),
+            store.invoice_heading.clone(),
+            store.invoice_intro.clone(),
+        ),
+        Some(_) => (
+            format!("Receipt for order #{} from {}", o.number, store.name),
+            "Thank you for your payment".to_owned(),
+            "This is your receipt. Keep it for your records.".to_owned(),
+        ),
+    };
+    Ok(invoice::InvoiceData {
+        subject,
+        heading,
+        intro,
         footer: store.invoice_footer.clone(),
         store_name: store.name.clone(),
         store_email: store.email.clone(),
@@ -606,8 +640,8 @@ pub async fn render_invoice<C: ConnectionTrait>(
             .collect(),
         total: money(o.total_minor),
         pay_url,
-    };
-    invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))
+        receipt,
+    })
 }
 
 /// Writes the invoice to the outbox, with a timeline event.
@@ -903,4 +937,152 @@ pub async fn convert_quote(
     .await?;
     txn.commit().await?;
     Ok(to)
+}
+
+/// "Paid 27 November 2026 by cash: £46.88", the line a receipt shows.
+pub fn paid_line(at: OffsetDateTime, method: &str, amount: &str) -> String {
+    format!(
+        "Paid {} by {}: {amount}",
+        long_date(at.date()),
+        method.to_lowercase()
+    )
+}
+
+/// Writes the receipt for a paid order to the outbox, with a timeline event.
+pub async fn queue_receipt<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    o: &order::Model,
+    to: &Email,
+    public_url: &str,
+    paid_line: String,
+) -> Result<(), CreateOrderError> {
+    let data = order_document(conn, store, o, public_url, Some(paid_line)).await?;
+    let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
+    outbox::enqueue(
+        conn,
+        outbox::NewMessage {
+            order_id: Some(o.id),
+            kind: "receipt",
+            recipient: to.as_str().to_owned(),
+            subject: rendered.subject,
+            html_body: rendered.html,
+            text_body: rendered.text,
+        },
+    )
+    .await?;
+    add_event(
+        conn,
+        o.id,
+        "receipt_queued",
+        &format!("Receipt queued to {to}"),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the cashier entered in the order page's **Take payment** form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InStorePayment {
+    pub method: PaymentChoice,
+    /// Cash handed over, when the cashier typed it (the change is worked out).
+    pub tendered_minor: Option<i64>,
+    /// A terminal slip number or what "Other" was.
+    pub reference: String,
+}
+
+/// Settles an invoice at the till: one transaction records the payment,
+/// marks the order paid and queues the receipt. Returns the change due.
+pub async fn settle_in_store(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    number: i64,
+    pay: InStorePayment,
+) -> Result<Option<i64>, OrderActionError> {
+    let Some(method) = pay.method.in_store_method() else {
+        return Err(OrderActionError::Refused(
+            "Choose Cash, Card terminal or Other.".into(),
+        ));
+    };
+    let reference = pay.reference.trim();
+    if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
+        return Err(OrderActionError::Refused(
+            "The reference can be at most 200 characters on one line.".into(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let next = status
+        .apply(OrderAction::SettledInStore, actor_of(staff))
+        .map_err(|_| {
+            OrderActionError::Refused(format!(
+                "A {} order cannot take a payment.",
+                status.label().to_lowercase()
+            ))
+        })?;
+    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let change = match pay.tendered_minor {
+        Some(t) if t < o.total_minor => {
+            return Err(OrderActionError::Refused(format!(
+                "The cash tendered ({}) is less than the total ({}).",
+                money(t),
+                money(o.total_minor)
+            )))
+        }
+        Some(t) => Some(t - o.total_minor),
+        None => None,
+    };
+    let now = OffsetDateTime::now_utc();
+    crate::payments::model::ActiveModel {
+        order_id: Set(o.id),
+        method: Set(method.to_owned()),
+        amount_minor: Set(o.total_minor),
+        currency: Set(o.currency.clone()),
+        provider_reference: Set(None),
+        status: Set("succeeded".into()),
+        staff_id: Set(Some(staff.id)),
+        note: Set((!reference.is_empty()).then(|| reference.to_owned())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut message = format!(
+        "Paid in store: {} {}",
+        pay.method.label(),
+        money(o.total_minor)
+    );
+    if let (Some(t), Some(c)) = (pay.tendered_minor, change) {
+        message.push_str(&format!(" (tendered {}, change {})", money(t), money(c)));
+    }
+    if !reference.is_empty() {
+        message.push_str(&format!(", reference {reference}"));
+    }
+    message.push_str(&format!(", taken by {}", staff.name));
+    let mut active: order::ActiveModel = o.into();
+    active.status = Set(next.as_str().to_owned());
+    active.paid_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let o = active.update(&txn).await?;
+    add_event(&txn, o.id, "paid_in_store", &message, Some(staff.id)).await?;
+    if let Some(to) = o
+        .billing_email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok())
+    {
+        let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+        let line = paid_line(now, pay.method.label(), &money(o.total_minor));
+        queue_receipt(&txn, &store, &o, &to, public_url, line).await?;
+    }
+    txn.commit().await?;
+    Ok(change)
 }

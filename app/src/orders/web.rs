@@ -1,8 +1,10 @@
 //! Order actions as plain HTML form posts (they work before and without
 //! hydration), answered with a 303 back to the order page and a short code
 //! the page turns into a message.
+use super::create::PaymentChoice;
 use super::service::{
-    cancel_order, convert_quote, render_invoice, resend_invoice, OrderActionError,
+    cancel_order, convert_quote, render_invoice, resend_invoice, settle_in_store, InStorePayment,
+    OrderActionError,
 };
 use super::OrderNumber;
 use crate::domain::Email;
@@ -22,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{number}/cancel", post(cancel))
         .route("/orders/{number}/resend", post(resend))
         .route("/orders/{number}/convert", post(convert))
+        .route("/orders/{number}/settle", post(settle))
         .route("/orders/{number}/email", get(preview))
 }
 
@@ -43,6 +46,16 @@ struct ConvertForm {
     email: String,
     #[serde(default)]
     due_date: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct SettleForm {
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    tendered: String,
+    #[serde(default)]
+    reference: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +84,9 @@ fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Res
         }
         Err(OrderActionError::Refused(msg)) if msg.starts_with("The due date") => {
             back(number, "error=due")
+        }
+        Err(OrderActionError::Refused(msg)) if msg.starts_with("The cash tendered") => {
+            back(number, "take=1&error=tendered")
         }
         Err(OrderActionError::Refused(_)) => back(number, "error=refused"),
         Err(e) => {
@@ -225,5 +241,55 @@ async fn preview(
             tracing::error!(error = %e, number = number.get(), "rendering an invoice preview");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// **Confirm payment** on the order page: the invoice is settled at the till.
+async fn settle(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<SettleForm>,
+) -> Response {
+    let Some(who) = staff(&state, &session).await else {
+        return unauthorized();
+    };
+    let Ok(number) = OrderNumber::parse(&number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let n = number.get();
+    let method = match form.method.as_str() {
+        "cash" => PaymentChoice::Cash,
+        "card_terminal" => PaymentChoice::CardTerminal,
+        "other" => PaymentChoice::Other,
+        _ => return back(n, "take=1&error=method"),
+    };
+    let tendered = match (method, form.tendered.trim()) {
+        (PaymentChoice::Cash, t) if !t.is_empty() => {
+            let currency = match crate::settings::ssr::currency(&state.db).await {
+                Ok(c) => c,
+                Err(_) => return back(n, "error=internal"),
+            };
+            match crate::domain::Money::parse(t, currency) {
+                Ok(m) => Some(m.minor()),
+                Err(_) => return back(n, "take=1&error=tendered_format"),
+            }
+        }
+        _ => None,
+    };
+    let pay = InStorePayment {
+        method,
+        tendered_minor: tendered,
+        reference: form.reference,
+    };
+    match settle_in_store(&state.db, &who, &state.public_url, n, pay).await {
+        Ok(change) => {
+            state.outbox_wake.notify_one();
+            match change {
+                Some(c) => back(n, &format!("done=paid&change={c}")),
+                None => back(n, "done=paid"),
+            }
+        }
+        Err(e) => outcome(n, "paid", Err(e)),
     }
 }

@@ -11,4 +11,5 @@ mod cli;
 mod mail;
 mod orders;
 mod outbox;
+mod pay;
 mod storage;

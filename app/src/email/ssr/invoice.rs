@@ -37,6 +37,9 @@ pub struct InvoiceData {
     pub taxes: Vec<(String, String)>,
     pub total: String,
     pub pay_url: String,
+    /// Set for a receipt: "Paid 27 November 2026 by cash: £46.88". A receipt
+    /// shows it where an invoice shows its Pay button.
+    pub receipt: Option<String>,
 }
 
 /// Both parts read the same data; only the layout (and HTML escaping) differs.
@@ -165,6 +168,7 @@ mod tests {
             taxes: vec![("VAT 20%".into(), "£4.40".into())],
             total: "£29.40".into(),
             pay_url: "http://127.0.0.1:3000/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA".into(),
+            receipt: None,
         }
     }
 

@@ -92,6 +92,27 @@ impl LoginThrottle {
         }
     }
 
+    /// For checks with no account (pay links): only the per-address window applies.
+    pub fn allow_ip(&self, ip: IpAddr) -> bool {
+        let key = format!("ip:{ip}");
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        self.recent(&mut map, &key, Instant::now()) < self.limits.per_ip
+    }
+
+    pub fn record_ip_failure(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_KEYS {
+            let window = self.limits.window;
+            map.retain(|_, times| {
+                times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
+        }
+        map.entry(format!("ip:{ip}")).or_default().push(now);
+    }
+
     /// A correct password clears the account's failures (not the address's).
     pub fn record_success(&self, email: &str) {
         let (account, _) = Self::keys(email, None);

@@ -1,0 +1,246 @@
+//! Serving the pay page: key check in constant time, the same 404 for a wrong
+//! key and a missing order, wrong keys throttled per address, the first view
+//! recorded in the timeline.
+use super::{expires_after, pay_state, PayState};
+use crate::email::ssr::invoice::InvoiceData;
+use crate::orders::model::{event, order};
+use crate::orders::{OrderKey, OrderNumber, OrderStatus};
+use crate::state::AppState;
+use askama::Template;
+use axum::{
+    extract::{ConnectInfo, Path, Query, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{Html, IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/pay/{number}", get(pay_page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PayQuery {
+    #[serde(default)]
+    key: String,
+}
+
+#[derive(Template)]
+#[template(path = "pay/page.html")]
+struct PayPage<'a> {
+    doc: &'a InvoiceData,
+    state: PayState,
+    nonce: &'a str,
+    address: Vec<&'a str>,
+    logo_url: Option<&'a str>,
+    brand_color: &'a str,
+    accent_color: &'a str,
+    expired_after: String,
+    /// The Stripe Payment Element is shown (Stripe configured and reachable).
+    online: bool,
+    offline_reason: &'a str,
+    publishable_key: &'a str,
+    client_secret: &'a str,
+    return_url: &'a str,
+    stripe_js_url: &'a str,
+}
+
+/// One answer for "no such order" and "wrong key", so a guesser learns nothing.
+const NOT_FOUND: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Order not found</title><link rel=\"stylesheet\" href=\"/pkg/settle.css\"></head><body class=\"pay\"><main class=\"pay-main\"><h1>Order not found</h1><p>This payment link is not valid. Check that you opened the whole link from your invoice email, or contact the store.</p></main></body></html>";
+
+const THROTTLED: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Too many attempts</title><link rel=\"stylesheet\" href=\"/pkg/settle.css\"></head><body class=\"pay\"><main class=\"pay-main\"><h1>Too many attempts</h1><p>Too many payment links that do not match were opened from this connection. Please wait a few minutes and open the link from your invoice email again.</p></main></body></html>";
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Html(NOT_FOUND)).into_response()
+}
+
+async fn pay_page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(number): Path<String>,
+    Query(q): Query<PayQuery>,
+) -> Response {
+    let ip = peer.ip();
+    if !state.pay_throttle.allow_ip(ip) {
+        tracing::warn!(%ip, "pay page throttled after wrong keys");
+        return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
+    }
+    let found = match find(&state.db, &number, &q.key).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "loading a pay page");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Html("<!DOCTYPE html><title>Try again</title><p>The page could not be loaded. Please try again in a moment.</p>"),
+            )
+                .into_response();
+        }
+    };
+    let Some(o) = found else {
+        state.pay_throttle.record_ip_failure(ip);
+        return not_found();
+    };
+    match render(&state, &o).await {
+        Ok(Some(page)) => page,
+        Ok(None) => not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, number = o.number, "rendering a pay page");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!DOCTYPE html><title>Try again</title><p>The page could not be shown. Please try again in a moment.</p>"),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The order when `number` and `key` both match it. Every order number that
+/// parses is looked up and every key compared in constant time, so timing
+/// says nothing about which part was wrong.
+async fn find(
+    db: &DatabaseConnection,
+    number: &str,
+    key: &str,
+) -> Result<Option<order::Model>, DbErr> {
+    let (Ok(number), Ok(key)) = (OrderNumber::parse(number), OrderKey::parse(key)) else {
+        return Ok(None);
+    };
+    let Some(o) = order::Entity::find()
+        .filter(order::Column::Number.eq(number.get()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let stored = OrderKey::parse(&o.order_key).ok();
+    Ok(stored.filter(|s| s.matches(&key)).map(|_| o))
+}
+
+#[derive(Debug, thiserror::Error)]
+enum PageError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("{0}")]
+    Other(String),
+}
+
+async fn render(state: &AppState, o: &order::Model) -> Result<Option<Response>, PageError> {
+    use crate::settings::ssr::model as settings;
+    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| PageError::Other("store_settings has no row".into()))?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| PageError::Other(format!("unknown status {}", o.status)))?;
+    let today = time::OffsetDateTime::now_utc().date();
+    let Some(page_state) = pay_state(status, o.due_date, store.expiry_grace_days, today) else {
+        return Ok(None);
+    };
+    let receipt = if page_state == PayState::Paid {
+        paid_summary(&state.db, o).await?
+    } else {
+        None
+    };
+    let doc =
+        crate::orders::service::order_document(&state.db, &store, o, &state.public_url, receipt)
+            .await
+            .map_err(|e| PageError::Other(e.to_string()))?;
+    record_first_view(&state.db, o.id).await?;
+
+    let nonce = crate::orders::OrderKey::generate().encode();
+    let logo_url = store
+        .logo_url
+        .as_deref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let page = PayPage {
+        doc: &doc,
+        state: page_state,
+        nonce: &nonce,
+        address: store
+            .address
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect(),
+        logo_url,
+        brand_color: if is_hex(&store.brand_color) {
+            &store.brand_color
+        } else {
+            "#1f4f82"
+        },
+        accent_color: if is_hex(&store.accent_color) {
+            &store.accent_color
+        } else {
+            "#f2a900"
+        },
+        expired_after: expires_after(o.due_date, store.expiry_grace_days)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        online: false,
+        offline_reason: "Online payment is not available for this invoice at the moment.",
+        publishable_key: "",
+        client_secret: "",
+        return_url: "",
+        stripe_js_url: "",
+    };
+    let html = page.render().map_err(|e| PageError::Other(e.to_string()))?;
+    let mut res = Html(html).into_response();
+    let csp = state.csp_template.replace("{nonce}", &nonce);
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    // The page holds the order key in its URL and the order's details: never cached.
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(Some(res))
+}
+
+fn is_hex(c: &str) -> bool {
+    c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// "Paid 27 November 2026 by cash: £46.88" from the payment that settled it.
+async fn paid_summary(db: &DatabaseConnection, o: &order::Model) -> Result<Option<String>, DbErr> {
+    use crate::payments::model as payment;
+    let p = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq("succeeded"))
+        .order_by_desc(payment::Column::Id)
+        .one(db)
+        .await?;
+    Ok(p.map(|p| {
+        let method = match p.method.as_str() {
+            "cash" => "Cash",
+            "card_terminal" => "Card terminal",
+            "stripe" => "Card online",
+            _ => "Other",
+        };
+        let amount = crate::domain::Currency::parse(&p.currency)
+            .map(|c| crate::domain::Money::from_minor(p.amount_minor, c).to_string())
+            .unwrap_or_default();
+        crate::orders::service::paid_line(o.paid_at.unwrap_or(p.created_at), method, &amount)
+    }))
+}
+
+/// The first view goes into the timeline ("the customer has seen it").
+async fn record_first_view(db: &DatabaseConnection, order_id: i32) -> Result<(), DbErr> {
+    let seen = event::Entity::find()
+        .filter(event::Column::OrderId.eq(order_id))
+        .filter(event::Column::Kind.eq("viewed"))
+        .one(db)
+        .await?;
+    if seen.is_none() {
+        crate::orders::service::add_event(
+            db,
+            order_id,
+            "viewed",
+            "Pay page opened by the customer",
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! The customer's pay page and settling an invoice at the till, over HTTP
+//! against the real router, on SQLite and PostgreSQL.
+use crate::common::{self, location, page, Backend, TestApp};
+use app::email::ssr::model as outbox;
+use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+use app::orders::model::{event, order};
+use app::staff::Role;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+const CASHIER: (&str, &str) = ("till@example.com", "blue river stones 42");
+
+/// A seeded shop with one invoice (#1001, 2 mugs, to a guest); its pay URL path.
+async fn shop_with_invoice(app: &TestApp) -> String {
+    server::seed::seed_demo(&app.db).await.unwrap();
+    app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
+    let staff = app::staff::ssr::model::Entity::find()
+        .filter(app::staff::ssr::model::Column::Email.eq(CASHIER.0))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .and_then(|m| m.view())
+        .unwrap();
+    let mug = app::catalog::model::Entity::find()
+        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let req = NewOrderRequest {
+        lines: vec![CartLine {
+            product_id: mug,
+            quantity: 2,
+        }],
+        fees: vec![],
+        discount_minor: 0,
+        customer_id: None,
+        invoice_email: "guest@example.com".into(),
+        save_to_billing: false,
+        payment: PaymentChoice::EmailInvoice,
+        due_date: String::new(),
+        note: String::new(),
+    };
+    app::orders::service::create_order(&app.db, &staff, "http://x", req)
+        .await
+        .unwrap();
+    let o = the_order(app).await;
+    format!("/pay/{}?key={}", o.number, o.order_key)
+}
+
+async fn the_order(app: &TestApp) -> order::Model {
+    order::Entity::find().one(&app.db).await.unwrap().unwrap()
+}
+
+async fn set_order(app: &TestApp, change: impl FnOnce(&mut order::ActiveModel)) {
+    let mut active: order::ActiveModel = the_order(app).await.into();
+    change(&mut active);
+    active.update(&app.db).await.unwrap();
+}
+
+async fn the_pay_page_shows_each_state(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let path = shop_with_invoice(&app).await;
+    let browser = app.client();
+
+    let res = browser.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self' 'nonce-"), "{csp}");
+    let html = res.text().await.unwrap();
+    for expected in [
+        "<h1>Pay for order #1001</h1>",
+        "Ceramic mug",
+        "£24.00",
+        "£28.80",
+        "VAT 20%",
+        "Corner Coffee Co.",
+        "Online payment is not available",
+        "pay in store",
+    ] {
+        assert!(html.contains(expected), "{expected}: {html}");
+    }
+    assert!(
+        !html.contains("/pkg/settle.js") && !html.contains(".wasm"),
+        "no wasm on the pay page"
+    );
+    browser.get(app.url(&path)).send().await.unwrap();
+    let views = event::Entity::find()
+        .filter(event::Column::Kind.eq("viewed"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(views, 1, "the first view is recorded, once");
+
+    // A wrong key, an unknown order, a malformed number: the same 404.
+    let o = the_order(&app).await;
+    let mut tampered = o.order_key.clone();
+    let last = if tampered.ends_with('A') { "B" } else { "A" };
+    tampered.replace_range(21..22, last);
+    let (s1, wrong_key) = page(&browser, &app.url(&format!("/pay/1001?key={tampered}"))).await;
+    let (s2, missing) = page(
+        &browser,
+        &app.url(&format!("/pay/999999?key={}", o.order_key)),
+    )
+    .await;
+    let (s3, garbage) = page(&browser, &app.url("/pay/10x1?key=%3Cscript%3E")).await;
+    let (s4, no_key) = page(&browser, &app.url("/pay/1001")).await;
+    assert_eq!((s1, s2, s3, s4), (404, 404, 404, 404));
+    assert!(wrong_key == missing && missing == garbage && garbage == no_key);
+
+    set_order(&app, |o| {
+        o.due_date = Set(Some(
+            time::OffsetDateTime::now_utc().date() - time::Duration::days(30),
+        ))
+    })
+    .await;
+    let (_, html) = page(&browser, &app.url(&path)).await;
+    assert!(
+        html.contains("This invoice has expired")
+            && !html.contains("Online payment is not available"),
+        "{html}"
+    );
+    assert_eq!(
+        the_order(&app).await.status,
+        "pending",
+        "expiry never cancels"
+    );
+
+    set_order(&app, |o| o.status = Set("cancelled".into())).await;
+    let (_, html) = page(&browser, &app.url(&path)).await;
+    assert!(
+        html.contains("This order was cancelled") && html.contains("hello@"),
+        "says how to reach the store: {html}"
+    );
+
+    set_order(&app, |o| o.status = Set("refunded".into())).await;
+    let (_, html) = page(&browser, &app.url(&path)).await;
+    assert!(html.contains("This order was refunded"));
+
+    set_order(&app, |o| o.status = Set("quote".into())).await;
+    assert_eq!(
+        page(&browser, &app.url(&path)).await.0,
+        404,
+        "a quote has no pay page"
+    );
+    app.stop().await;
+}
+
+async fn wrong_keys_are_throttled_per_address(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let path = shop_with_invoice(&app).await;
+    let browser = app.client();
+    for _ in 0..server::router::PAY_LINK_FAILURES_PER_IP {
+        let (status, _) = page(&browser, &app.url("/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA")).await;
+        assert_eq!(status, 404);
+    }
+    let (status, html) = page(&browser, &app.url(&path)).await;
+    assert_eq!(
+        status, 429,
+        "even the right key waits once the address is throttled"
+    );
+    assert!(html.contains("Too many attempts"));
+    app.stop().await;
+}
+
+async fn an_invoice_is_settled_at_the_till(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let path = shop_with_invoice(&app).await;
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let payments = || async {
+        app::payments::model::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+    };
+
+    let res = app
+        .client()
+        .post(app.url("/orders/1001/settle"))
+        .form(&[("method", "cash")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let (_, html) = page(&cashier, &app.url("/orders/1001?take=1")).await;
+    assert!(
+        html.contains("Confirm payment") && html.contains("Payment method"),
+        "{html}"
+    );
+
+    let settle = |form: Vec<(&'static str, &'static str)>| {
+        let cashier = cashier.clone();
+        let url = app.url("/orders/1001/settle");
+        async move { location(&cashier.post(url).form(&form).send().await.unwrap()) }
+    };
+    assert_eq!(
+        settle(vec![("method", "cheque")]).await,
+        "/orders/1001?take=1&error=method"
+    );
+    assert_eq!(
+        settle(vec![("method", "cash"), ("tendered", "20")]).await,
+        "/orders/1001?take=1&error=tendered"
+    );
+    assert_eq!(
+        settle(vec![("method", "cash"), ("tendered", "twenty")]).await,
+        "/orders/1001?take=1&error=tendered_format"
+    );
+    assert!(payments().await.is_empty(), "refusals record nothing");
+    assert_eq!(the_order(&app).await.status, "pending");
+
+    assert_eq!(
+        settle(vec![
+            ("method", "cash"),
+            ("tendered", "30"),
+            ("reference", "till 2")
+        ])
+        .await,
+        "/orders/1001?done=paid&change=120"
+    );
+    let (_, html) = page(&cashier, &app.url("/orders/1001?done=paid&change=120")).await;
+    assert!(
+        html.contains("Change due: <strong>£1.20</strong>"),
+        "{html}"
+    );
+    let o = the_order(&app).await;
+    assert_eq!(o.status, "paid");
+    assert!(o.paid_at.is_some());
+    let p = payments().await;
+    assert_eq!(p.len(), 1);
+    assert_eq!(
+        (
+            p[0].method.as_str(),
+            p[0].amount_minor,
+            p[0].note.as_deref()
+        ),
+        ("cash", 2880, Some("till 2"))
+    );
+
+    // Paid once: a second settlement is refused.
+    assert_eq!(
+        settle(vec![("method", "card_terminal")]).await,
+        "/orders/1001?error=refused"
+    );
+    assert_eq!(payments().await.len(), 1);
+
+    let receipt = outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("receipt"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a receipt is queued");
+    assert_eq!(receipt.recipient, "guest@example.com");
+    assert_eq!(
+        receipt.subject,
+        "Receipt for order #1001 from Corner Coffee Co."
+    );
+    assert!(
+        receipt.text_body.contains("Total paid: £28.80")
+            && receipt.text_body.contains("by cash: £28.80"),
+        "{}",
+        receipt.text_body
+    );
+    assert!(!receipt.html_body.contains("Pay for this order"));
+
+    let (_, html) = page(&app.client(), &app.url(&path)).await;
+    assert!(
+        html.contains("This order has been paid") && html.contains("by cash: £28.80"),
+        "{html}"
+    );
+    app.stop().await;
+}
+
+both_backends!(
+    the_pay_page_shows_each_state,
+    wrong_keys_are_throttled_per_address,
+    an_invoice_is_settled_at_the_till,
+);
