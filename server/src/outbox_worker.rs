@@ -17,30 +17,58 @@ pub struct Pass {
     pub failed: usize,
 }
 
-/// Sends every message that is due now, one at a time, and reports what happened.
+/// Messages in flight at once: the SMTP pool keeps a connection per send, and
+/// a burst of invoices should not wait on one round trip after another.
+const IN_FLIGHT: usize = 8;
+
+/// Sends every message that is due now, up to `IN_FLIGHT` at a time, and
+/// reports what happened.
 pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pass, sea_orm::DbErr> {
     let mut pass = Pass::default();
     // Read once a pass, so a settings change applies from the next message on.
-    let dkim = app::settings::ssr::dkim_config(db).await?;
-    while let Some(row) = outbox::claim_next(db).await? {
-        match deliver(mailer, &row, dkim.as_ref()).await {
-            Ok(answer) => {
-                outbox::mark_sent(db, &row, &answer).await?;
-                pass.sent += 1;
+    let dkim = Arc::new(app::settings::ssr::dkim_config(db).await?);
+    loop {
+        // Claim a batch (each row leased, so no other worker takes it), send it
+        // concurrently, record each answer.
+        let mut batch = Vec::new();
+        while batch.len() < IN_FLIGHT {
+            match outbox::claim_next(db).await? {
+                Some(row) => batch.push(row),
+                None => break,
             }
-            Err(MailError::Temporary(e)) => {
-                tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "email not sent, will retry");
-                outbox::mark_retry(db, &row, &e).await?;
-                pass.retried += 1;
-            }
-            Err(e) => {
-                tracing::warn!(outbox_id = row.id, error = %e, "email refused");
-                outbox::mark_failed(db, &row, &e.to_string()).await?;
-                pass.failed += 1;
+        }
+        if batch.is_empty() {
+            return Ok(pass);
+        }
+        let mut sends = tokio::task::JoinSet::new();
+        for row in batch {
+            let (mailer, dkim) = (mailer.clone(), dkim.clone());
+            sends.spawn(async move {
+                let result = deliver(&mailer, &row, dkim.as_ref().as_ref()).await;
+                (row, result)
+            });
+        }
+        while let Some(joined) = sends.join_next().await {
+            // A send that panicked keeps its lease and is retried when it expires.
+            let Ok((row, result)) = joined else { continue };
+            match result {
+                Ok(answer) => {
+                    outbox::mark_sent(db, &row, &answer).await?;
+                    pass.sent += 1;
+                }
+                Err(MailError::Temporary(e)) => {
+                    tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "email not sent, will retry");
+                    outbox::mark_retry(db, &row, &e).await?;
+                    pass.retried += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(outbox_id = row.id, error = %e, "email refused");
+                    outbox::mark_failed(db, &row, &e.to_string()).await?;
+                    pass.failed += 1;
+                }
             }
         }
     }
-    Ok(pass)
 }
 
 async fn deliver(
