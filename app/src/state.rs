@@ -27,6 +27,9 @@ pub struct AppState {
     /// the outbox worker holds its own clone.
     #[from_ref(skip)]
     pub mailer: crate::email::ssr::transport::Mailer,
+    /// Stripe, when all three keys are configured.
+    #[from_ref(skip)]
+    pub stripe: Option<Arc<crate::payments::gateway::Gateway>>,
 }
 
 impl AppState {

@@ -7,9 +7,12 @@ Differences from `localstripe --port N`, all for test isolation:
 - always starts from scratch;
 - prints "READY <port>" once listening.
 
-Written against localstripe 1.15.10. The response patches async-stripe needs
-(TESTING.md lists the missing fields) belong here too and arrive with the pay
-page, the first code that talks to Stripe.
+- patches localstripe's answers so async-stripe 1.0.0-rc.10 can parse them: the
+  fields real Stripe always sends and localstripe leaves out (listed in
+  ../shared/TESTING.md), `latest_charge` as an id as real Stripe sends it, and no
+  removed `charges` list. See `patch_exports`.
+
+Written against localstripe 1.15.10.
 """
 import argparse
 import os
@@ -18,6 +21,61 @@ import pickle
 from aiohttp import web
 from localstripe import resources
 from localstripe.server import app
+
+
+EMPTY_ADDRESS = {"city": None, "country": None, "line1": None, "line2": None,
+                 "postal_code": None, "state": None}
+
+
+def patch_exports():
+    """Adds what async-stripe's typed models require to localstripe's JSON."""
+    pi_export = resources.PaymentIntent._export
+
+    def payment_intent_export(self, expand=None):
+        obj = pi_export(self, expand=expand)
+        status = obj.get("status")
+        obj.setdefault("amount_capturable", obj["amount"] if status == "requires_capture" else 0)
+        obj.setdefault("amount_received", obj["amount"] if status == "succeeded" else 0)
+        obj.setdefault("confirmation_method", "automatic")
+        obj.setdefault("payment_method_types", ["card"])
+        obj.setdefault("livemode", False)
+        obj.pop("charges", None)
+        charge = obj.get("latest_charge")
+        if isinstance(charge, dict):
+            obj["latest_charge"] = charge.get("id")
+        error = obj.get("last_payment_error")
+        if isinstance(error, dict):
+            error.setdefault("type", "card_error")
+        return obj
+
+    resources.PaymentIntent._export = payment_intent_export
+
+    charge_export = resources.Charge._export
+
+    def charge_export_patched(self, expand=None):
+        obj = charge_export(self, expand=expand)
+        obj.setdefault("amount_captured", obj["amount"] if obj.get("captured") and obj.get("status") == "succeeded" else 0)
+        obj.setdefault("amount_refunded", 0)
+        obj.setdefault("billing_details", {"address": dict(EMPTY_ADDRESS), "email": None,
+                                           "name": None, "phone": None, "tax_id": None})
+        obj.setdefault("disputed", False)
+        obj.setdefault("paid", obj.get("status") == "succeeded")
+        obj.setdefault("refunded", False)
+        obj.setdefault("livemode", False)
+        return obj
+
+    resources.Charge._export = charge_export_patched
+
+    event_export = resources.Event._export
+
+    def event_export_patched(self, expand=None):
+        obj = event_export(self, expand=expand)
+        obj.setdefault("pending_webhooks", 0)
+        obj.setdefault("request", {"id": None, "idempotency_key": None})
+        obj.setdefault("livemode", False)
+        return obj
+
+    resources.Event._export = event_export_patched
 
 
 def main():
@@ -33,6 +91,7 @@ def main():
             pickle.dump(self, f, protocol=pickle.HIGHEST_PROTOCOL)
 
     resources.Store.dump_to_disk = dump_to_disk
+    patch_exports()
 
     async def ready(_app):
         print(f"READY {args.port}", flush=True)

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_foundation;
 mod m20261127_000001_dkim;
+mod m20261127_000002_stripe_intents;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261127_000001_dkim::Migration),
+            Box::new(m20261127_000002_stripe_intents::Migration),
         ]
     }
 }

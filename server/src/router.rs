@@ -57,6 +57,7 @@ pub fn build(
         csp_template: security::page_csp_template(config).into(),
         outbox_wake,
         mailer,
+        stripe: stripe_gateway(config),
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("settle_session")
@@ -81,6 +82,7 @@ pub fn build(
         .merge(app::catalog::ssr::web::routes())
         .merge(app::customers::web::routes())
         .merge(app::pay::ssr::routes())
+        .merge(app::payments::webhook::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -115,6 +117,25 @@ pub fn build(
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Stripe when its keys are configured; a client that cannot be built is
+/// logged and online payment stays off (the pay page says so).
+fn stripe_gateway(config: &Config) -> Option<Arc<app::payments::gateway::Gateway>> {
+    let keys = config.stripe.as_ref()?;
+    match app::payments::gateway::Gateway::new(
+        &keys.secret_key,
+        &keys.publishable_key,
+        &keys.webhook_secret,
+        &config.stripe_api_base,
+        &config.stripe_js_url,
+    ) {
+        Ok(gw) => Some(Arc::new(gw)),
+        Err(e) => {
+            tracing::error!(error = %e, "Stripe client could not be built; online payment is off");
+            None
+        }
+    }
 }
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

@@ -19,6 +19,10 @@ pub struct OrderDetail {
     pub pay_url: String,
     pub payable: bool,
     pub is_quote: bool,
+    /// Stripe says the customer is paying online right now.
+    pub in_progress: bool,
+    /// Why staff should look at this order (a double payment, a mismatch).
+    pub attention: Option<String>,
     /// The total, formatted, for the Take payment form.
     pub total_label: String,
     pub cancel_reason: Option<String>,
@@ -80,7 +84,16 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 .order_by_asc(outbox::Column::Id)
                 .all(&state.db)
                 .await?;
+            let payable = OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable);
+            let in_progress = match (&state.stripe, payable) {
+                (Some(gw), true) => {
+                    crate::payments::online::payment_in_progress(&state.db, gw, o.id).await?
+                }
+                _ => false,
+            };
             Ok(OrderDetail {
+                in_progress,
+                attention: o.attention.clone(),
                 number: o.number,
                 status: o.status.clone(),
                 currency: o.currency.clone(),
@@ -194,6 +207,7 @@ fn order_message(code: &str) -> Option<&'static str> {
         "tendered" => "The cash tendered is less than the total.",
         "tendered_format" => "Enter the cash tendered as an amount, e.g. 20 or 20.00.",
         "method" => "Choose how the customer paid: Cash, Card terminal or Other.",
+        "in_progress" => "The customer is paying online right now. Tick the confirmation below if you still want to take payment in store.",
         "due" => "Enter the due date as a date that is today or later.",
         "reason" => "Give a reason for cancelling (at most 500 characters).",
         "refused" => "That is not possible for this order in its current status.",
@@ -219,6 +233,8 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
             " · Created " {o.created_at.clone()}
         </p>
         <p>{o.billing_name.clone()} " " {o.billing_email.clone().unwrap_or_default()}</p>
+        {o.attention.clone().map(|a| view! { <p class="error attention" role="alert"><strong>"Needs attention: "</strong>{a}</p> })}
+        {o.in_progress.then(|| view! { <p class="notice" role="status"><strong>"Payment in progress"</strong>": the customer is paying online right now."</p> })}
         <section aria-labelledby="items-h">
             <h2 id="items-h">"Items"</h2>
             <table>
@@ -243,7 +259,7 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
             view! {
                 <section aria-labelledby="actions-h" class="actions">
                     <h2 id="actions-h">"Actions"</h2>
-                    {take_payment(number, &o.total_label, taking)}
+                    {take_payment(number, &o.total_label, taking, o.in_progress)}
                     <form method="post" action=format!("/orders/{number}/resend") class="stack">
                         <label for="resend-email">"Send the invoice to"</label>
                         <input id="resend-email" name="email" type="email" value=email maxlength="254"/>
@@ -319,7 +335,7 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
 
 /// **Take payment**: a GET form that opens the settle form (so it works
 /// without JavaScript); the settle form posts the payment.
-fn take_payment(number: i64, total: &str, taking: bool) -> AnyView {
+fn take_payment(number: i64, total: &str, taking: bool, in_progress: bool) -> AnyView {
     if !taking {
         return view! {
             <form method="get" action=format!("/orders/{number}") class="stack">
@@ -342,6 +358,10 @@ fn take_payment(number: i64, total: &str, taking: bool) -> AnyView {
             <input id="settle-tendered" name="tendered" type="text" inputmode="decimal" maxlength="20" autocomplete="off"/>
             <label for="settle-reference">"Reference (terminal slip, voucher…)"</label>
             <input id="settle-reference" name="reference" type="text" maxlength="200" autocomplete="off"/>
+            {in_progress.then(|| view! {
+                <label class="check"><input type="checkbox" name="confirm_in_progress" required/>
+                    " The customer is paying online right now. Take payment in store anyway (an online payment that still goes through is refunded automatically)."</label>
+            })}
             <button type="submit" class="primary">"Confirm payment"</button>
             <a href=format!("/orders/{number}")>"Not now"</a>
         </form>

@@ -50,6 +50,9 @@ struct ConvertForm {
 
 #[derive(Debug, Default, Deserialize)]
 struct SettleForm {
+    /// Ticked when staff confirm taking money while an online payment is in progress.
+    #[serde(default)]
+    confirm_in_progress: Option<String>,
     #[serde(default)]
     method: String,
     #[serde(default)]
@@ -277,6 +280,26 @@ async fn settle(
         }
         _ => None,
     };
+    let order_id = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        match super::model::order::Entity::find()
+            .filter(super::model::order::Column::Number.eq(n))
+            .one(&state.db)
+            .await
+        {
+            Ok(Some(o)) => o.id,
+            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+            Err(_) => return back(n, "error=internal"),
+        }
+    };
+    // The customer may be paying online this very minute: staff confirm first.
+    if let (Some(gw), None) = (&state.stripe, &form.confirm_in_progress) {
+        match crate::payments::online::payment_in_progress(&state.db, gw, order_id).await {
+            Ok(true) => return back(n, "take=1&error=in_progress"),
+            Ok(false) => {}
+            Err(_) => return back(n, "error=internal"),
+        }
+    }
     let pay = InStorePayment {
         method,
         tendered_minor: tendered,
@@ -285,6 +308,17 @@ async fn settle(
     match settle_in_store(&state.db, &who, &state.public_url, n, pay).await {
         Ok(change) => {
             state.outbox_wake.notify_one();
+            // The pay page must not take money any more.
+            if let Some(gw) = state.stripe.clone() {
+                let db = state.db.clone();
+                tokio::spawn(async move {
+                    if let Err(e) =
+                        crate::payments::online::cancel_open_intents(&db, &gw, order_id).await
+                    {
+                        tracing::warn!(error = %e, "cancelling open PaymentIntents");
+                    }
+                });
+            }
             match change {
                 Some(c) => back(n, &format!("done=paid&change={c}")),
                 None => back(n, "done=paid"),

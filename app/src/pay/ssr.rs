@@ -19,13 +19,36 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/pay/{number}", get(pay_page))
+    Router::new()
+        .route("/pay/{number}", get(pay_page))
+        .route("/pay/{number}/return", get(return_page))
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct PayQuery {
     #[serde(default)]
     key: String,
+    /// Set by the return page: `processing`, `failed` or `unconfirmed`.
+    #[serde(default)]
+    notice: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReturnQuery {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    payment_intent: String,
+}
+
+/// The return page's outcome, shown above the order (fixed texts only).
+fn notice_text(code: &str) -> Option<(bool, &'static str)> {
+    Some(match code {
+        "processing" => (false, "Your payment is processing. This page will say it is paid as soon as your bank confirms it; there is no need to pay again."),
+        "failed" => (true, "The payment did not go through and you have not been charged. You can try again below, with the same or another card."),
+        "unconfirmed" => (true, "We could not confirm your payment with Stripe just now. Please reload this page in a minute before trying again."),
+        _ => return None,
+    })
 }
 
 #[derive(Template)]
@@ -42,6 +65,7 @@ struct PayPage<'a> {
     /// The Stripe Payment Element is shown (Stripe configured and reachable).
     online: bool,
     offline_reason: &'a str,
+    notice: Option<(bool, &'static str)>,
     publishable_key: &'a str,
     client_secret: &'a str,
     return_url: &'a str,
@@ -83,7 +107,7 @@ async fn pay_page(
         state.pay_throttle.record_ip_failure(ip);
         return not_found();
     };
-    match render(&state, &o).await {
+    match render(&state, &o, notice_text(&q.notice)).await {
         Ok(Some(page)) => page,
         Ok(None) => not_found(),
         Err(e) => {
@@ -127,7 +151,11 @@ enum PageError {
     Other(String),
 }
 
-async fn render(state: &AppState, o: &order::Model) -> Result<Option<Response>, PageError> {
+async fn render(
+    state: &AppState,
+    o: &order::Model,
+    notice: Option<(bool, &'static str)>,
+) -> Result<Option<Response>, PageError> {
     use crate::settings::ssr::model as settings;
     let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
         .one(&state.db)
@@ -149,6 +177,23 @@ async fn render(state: &AppState, o: &order::Model) -> Result<Option<Response>, 
             .await
             .map_err(|e| PageError::Other(e.to_string()))?;
     record_first_view(&state.db, o.id).await?;
+    let (intent, offline_reason) = match (page_state, &state.stripe) {
+        (PayState::Payable, Some(gw)) => {
+            match crate::payments::online::ensure_intent(&state.db, gw, o).await {
+                Ok(pi) => (Some(pi), ""),
+                Err(e) => {
+                    tracing::warn!(error = %e, number = o.number, "no PaymentIntent for the pay page");
+                    (None, "Online payment is temporarily unavailable. Please try again in a few minutes, or pay in store.")
+                }
+            }
+        }
+        (PayState::Payable, None) => (None, "Online payment is not available for this store."),
+        _ => (None, ""),
+    };
+    let return_url = format!(
+        "{}/pay/{}/return?key={}",
+        state.public_url, o.number, o.order_key
+    );
 
     let nonce = crate::orders::OrderKey::generate().encode();
     let logo_url = store
@@ -179,12 +224,16 @@ async fn render(state: &AppState, o: &order::Model) -> Result<Option<Response>, 
         expired_after: expires_after(o.due_date, store.expiry_grace_days)
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        online: false,
-        offline_reason: "Online payment is not available for this invoice at the moment.",
-        publishable_key: "",
-        client_secret: "",
-        return_url: "",
-        stripe_js_url: "",
+        online: intent.is_some(),
+        offline_reason,
+        notice,
+        publishable_key: state
+            .stripe
+            .as_ref()
+            .map_or("", |g| g.publishable_key.as_str()),
+        client_secret: intent.as_ref().map_or("", |i| i.client_secret.as_str()),
+        return_url: &return_url,
+        stripe_js_url: state.stripe.as_ref().map_or("", |g| g.js_url.as_str()),
     };
     let html = page.render().map_err(|e| PageError::Other(e.to_string()))?;
     let mut res = Html(html).into_response();
@@ -243,4 +292,85 @@ async fn record_first_view(db: &DatabaseConnection, order_id: i32) -> Result<(),
         .await?;
     }
     Ok(())
+}
+
+/// Where Stripe.js sends the customer after `confirmPayment`. Asks Stripe for
+/// the intent's status so the customer sees the outcome before the webhook
+/// lands (a success is recorded here, once, exactly as the webhook would).
+async fn return_page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(number): Path<String>,
+    Query(q): Query<ReturnQuery>,
+) -> Response {
+    use crate::payments::{intent, online};
+    let ip = peer.ip();
+    if !state.pay_throttle.allow_ip(ip) {
+        return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
+    }
+    let o = match find(&state.db, &number, &q.key).await {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            state.pay_throttle.record_ip_failure(ip);
+            return not_found();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "loading an order for the return page");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let back = |notice: &str| {
+        let mut url = format!("/pay/{}?key={}", o.number, o.order_key);
+        if !notice.is_empty() {
+            url.push_str("&notice=");
+            url.push_str(notice);
+        }
+        axum::response::Redirect::to(&url).into_response()
+    };
+    let Some(gw) = state.stripe.clone() else {
+        return back("");
+    };
+    // Only an intent made for this order is looked up.
+    let ours = intent::Entity::find()
+        .filter(intent::Column::IntentId.eq(q.payment_intent.clone()))
+        .filter(intent::Column::OrderId.eq(o.id))
+        .one(&state.db)
+        .await;
+    let Ok(Some(_)) = ours else {
+        return back("");
+    };
+    let pi = match gw.retrieve_intent(&q.payment_intent).await {
+        Ok(pi) => pi,
+        Err(e) => {
+            tracing::warn!(error = %e, "asking Stripe for an intent on the return page");
+            return back("unconfirmed");
+        }
+    };
+    match pi.status.as_str() {
+        "succeeded" => {
+            let facts = online::IntentFacts::of(&pi);
+            match online::record_success(&state.db, &state.public_url, &facts).await {
+                Ok(online::Recorded::NeedsRefund {
+                    order_id,
+                    payment_id,
+                }) => {
+                    let db = state.db.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = online::refund_pending(&db, &gw, order_id, payment_id).await
+                        {
+                            tracing::error!(error = %e, "recording an automatic refund");
+                        }
+                    });
+                }
+                Ok(_) => state.outbox_wake.notify_one(),
+                Err(e) => {
+                    tracing::error!(error = %e, "recording a payment from the return page");
+                    return back("unconfirmed");
+                }
+            }
+            back("")
+        }
+        "processing" | "requires_capture" => back("processing"),
+        _ => back("failed"),
+    }
 }

@@ -13,3 +13,4 @@ mod orders;
 mod outbox;
 mod pay;
 mod storage;
+mod stripe;

@@ -35,6 +35,8 @@ pub struct Model {
     pub cancel_reason: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub updated_at: TimeDateTimeWithTimeZone,
+    /// Why a person should look at this order (set by payment handling), if anything.
+    pub attention: Option<String>,
     pub paid_at: Option<TimeDateTimeWithTimeZone>,
 }
 

@@ -1,0 +1,146 @@
+//! `POST /stripe/webhook`: the signature is checked on the raw body, each
+//! event is stored once by its id before it is acted on, and the answer comes
+//! as soon as the database has it; a refund (a slow Stripe call) runs after.
+use super::online::{record_failure, record_success, refund_pending, IntentFacts, Recorded};
+use super::stripe_event;
+use crate::state::AppState;
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use stripe_webhook::{EventObject, WebhookError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/stripe/webhook", post(receive))
+}
+
+fn refuse(status: StatusCode, why: &'static str) -> Response {
+    (status, why).into_response()
+}
+
+async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(gw) = state.stripe.clone() else {
+        return refuse(StatusCode::NOT_FOUND, "Stripe is not configured.");
+    };
+    let Some(signature) = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return refuse(StatusCode::BAD_REQUEST, "Missing Stripe-Signature header.");
+    };
+    let Ok(payload) = std::str::from_utf8(&body) else {
+        return refuse(StatusCode::BAD_REQUEST, "The body is not UTF-8.");
+    };
+    let event = match gw.verify_event(payload, signature) {
+        Ok(event) => event,
+        Err(WebhookError::BadTimestamp(_)) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "The signature's timestamp is too old.",
+            )
+        }
+        Err(WebhookError::BadParse(_)) => {
+            return refuse(StatusCode::BAD_REQUEST, "The event could not be read.")
+        }
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, "Bad signature."),
+    };
+    let id = event.id.to_string();
+    let kind = event.type_.as_str().to_owned();
+
+    // Stored first, once: a replay finds the row and changes nothing.
+    let now = time::OffsetDateTime::now_utc();
+    let stored = stripe_event::ActiveModel {
+        id: Set(id.clone()),
+        event_type: Set(kind.clone()),
+        payload: Set(payload.to_owned()),
+        received_at: Set(now),
+        processed_at: Set(None),
+    }
+    .insert(&state.db)
+    .await;
+    match stored {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            match stripe_event::Entity::find_by_id(id.clone())
+                .one(&state.db)
+                .await
+            {
+                // Processed before: acknowledge, do nothing.
+                Ok(Some(row)) if row.processed_at.is_some() => {
+                    return StatusCode::OK.into_response()
+                }
+                // Stored but not processed (a crash in between): process it now;
+                // processing is idempotent.
+                Ok(Some(_)) => {}
+                _ => return refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again."),
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, event = %id, "storing a Stripe event");
+            // Stripe retries a non-2xx delivery.
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again.");
+        }
+    }
+
+    let acted = match &event.data.object {
+        EventObject::PaymentIntentSucceeded(pi) => {
+            let facts = IntentFacts::of(pi);
+            match record_success(&state.db, &state.public_url, &facts).await {
+                Ok(Recorded::NeedsRefund {
+                    order_id,
+                    payment_id,
+                }) => {
+                    let (db, gw) = (state.db.clone(), gw.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = refund_pending(&db, &gw, order_id, payment_id).await {
+                            tracing::error!(error = %e, "recording an automatic refund");
+                        }
+                    });
+                    Ok(())
+                }
+                Ok(Recorded::Paid { .. }) => {
+                    state.outbox_wake.notify_one();
+                    Ok(())
+                }
+                Ok(Recorded::UnknownOrder) => {
+                    tracing::warn!(event = %id, intent = %facts.id, "payment_intent.succeeded for an unknown order: acknowledged");
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            }
+        }
+        EventObject::PaymentIntentPaymentFailed(pi) => {
+            record_failure(&state.db, &IntentFacts::of(pi))
+                .await
+                .map(|_| ())
+        }
+        _ => {
+            tracing::info!(event = %id, kind = %kind, "Stripe event not used by Settle: acknowledged");
+            Ok(())
+        }
+    };
+    if let Err(e) = acted {
+        tracing::error!(error = %e, event = %id, "acting on a Stripe event; Stripe will retry");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "Try again.");
+    }
+    let done = stripe_event::ActiveModel {
+        id: Set(id.clone()),
+        processed_at: Set(Some(time::OffsetDateTime::now_utc())),
+        ..Default::default()
+    };
+    if let Err(e) = stripe_event::Entity::update(done).exec(&state.db).await {
+        tracing::warn!(error = %e, event = %id, "marking a Stripe event processed");
+    }
+    StatusCode::OK.into_response()
+}
