@@ -13,6 +13,15 @@ export SETTLE_PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3917}"
 # scripts/test starts a real SMTP server (aiosmtpd) and passes its port.
 if [ -n "${E2E_SMTP_PORT:-}" ]; then export SMTP_URL="smtp://127.0.0.1:$E2E_SMTP_PORT"; fi
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
+# scripts/test starts the Stripe double (localstripe) and passes its port: online
+# payment then runs against it, with the test-only Stripe.js stand-in it serves.
+if [ -n "${E2E_STRIPE_PORT:-}" ]; then
+  stripe="http://127.0.0.1:$E2E_STRIPE_PORT"
+  export STRIPE_SECRET_KEY=sk_test_e2e STRIPE_PUBLISHABLE_KEY=pk_test_e2e STRIPE_WEBHOOK_SECRET=whsec_e2e
+  export STRIPE_API_BASE="$stripe" STRIPE_JS_URL="$stripe/_config/settle/stripe.js"
+  curl -sf -X POST "$stripe/_config/webhooks/settle-e2e" \
+    -d "url=$SETTLE_PUBLIC_URL/stripe/webhook" -d "secret=$STRIPE_WEBHOOK_SECRET" >/dev/null
+fi
 
 # The demo store (products, customers, tax rates); its own admin login is not used.
 "$bin" seed >/dev/null

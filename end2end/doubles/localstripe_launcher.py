@@ -5,7 +5,10 @@ Differences from `localstripe --port N`, all for test isolation:
 - keeps its state file in --state-dir instead of the fixed /tmp/localstripe.pickle,
   so concurrent test runs do not share or clobber each other's objects;
 - always starts from scratch;
-- prints "READY <port>" once listening.
+- prints "READY <port>" once listening;
+- serves the browser suite's Stripe.js stand-in (stripe_standin.js) at
+  /_config/settle/stripe.js, and its confirm call at /_config/settle/confirm
+  (localstripe's auth lets /_config/ through; the stand-in needs no secret key).
 
 - patches localstripe's answers so async-stripe 1.0.0-rc.10 can parse them: the
   fields real Stripe always sends and localstripe leaves out (listed in
@@ -78,6 +81,40 @@ def patch_exports():
     resources.Event._export = event_export_patched
 
 
+STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stripe_standin.js")
+
+
+async def standin_js(_request):
+    with open(STANDIN, encoding="utf-8") as f:
+        return web.Response(text=f.read(), content_type="application/javascript")
+
+
+async def standin_confirm(request):
+    """What confirmPayment does at Stripe: attach the typed card, confirm.
+    Cards behave as TESTING.md lists (any 16 digits succeed; 4000000000000341 declines)."""
+    data = await request.post()
+    secret = data.get("client_secret", "")
+    card = data.get("card", "") or "4242424242424242"
+    intent_id = secret.split("_secret_")[0]
+    try:
+        pi = resources.PaymentIntent._api_retrieve(intent_id)
+        if pi.client_secret != secret:
+            return web.json_response({"error": {"message": "No such payment."}}, status=404)
+        # A retry after a decline starts a new charge, as Stripe does.
+        if pi.latest_charge is not None and pi.latest_charge.status == "failed":
+            pi.latest_charge = None
+        pm = resources.PaymentMethod._api_create(
+            type="card", card={"number": card, "exp_month": "12", "exp_year": "2030", "cvc": "123"})
+        resources.PaymentIntent._api_update(intent_id, payment_method=pm.id)
+        try:
+            resources.PaymentIntent._api_confirm(intent_id)
+        except resources.UserError:
+            pass  # a decline: the intent carries last_payment_error
+        return web.json_response(resources.PaymentIntent._api_retrieve(intent_id)._export())
+    except resources.UserError as e:
+        return web.json_response({"error": {"message": str(e)}}, status=400)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -96,6 +133,8 @@ def main():
     async def ready(_app):
         print(f"READY {args.port}", flush=True)
 
+    app.router.add_get("/_config/settle/stripe.js", standin_js)
+    app.router.add_post("/_config/settle/confirm", standin_confirm)
     app.on_startup.append(ready)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 

@@ -1,7 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
 import { cashier } from './accounts';
+import { lastMailTo } from './mail';
 
 async function signInAsCashier(page: Page, next: string) {
   await page.goto(`/login?next=${next}`);
@@ -9,19 +8,6 @@ async function signInAsCashier(page: Page, next: string) {
   await page.getByLabel('Password', { exact: true }).fill(cashier.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(new RegExp(`${next}$`));
-}
-
-/** The newest message the SMTP server received for `to`, decoded enough to read links. */
-function lastMailTo(to: string): string | undefined {
-  const dir = process.env.E2E_MAIL_DIR;
-  if (!dir || !fs.existsSync(path.join(dir, 'index.jsonl'))) return undefined;
-  const entries = fs.readFileSync(path.join(dir, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const hit = entries.reverse().find((e: any) => e.rcpt_tos.includes(to));
-  if (!hit) return undefined;
-  // Undo quoted-printable soft breaks and =XX escapes.
-  return fs.readFileSync(path.join(dir, hit.file), 'utf8')
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
 }
 
 test('a cashier sends an invoice to a guest and the email carries a working pay link', async ({ page }, info) => {

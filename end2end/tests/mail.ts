@@ -1,0 +1,15 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The newest message the SMTP server received for `to`, decoded enough to read links. */
+export function lastMailTo(to: string): string | undefined {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir || !fs.existsSync(path.join(dir, 'index.jsonl'))) return undefined;
+  const entries = fs.readFileSync(path.join(dir, 'index.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const hit = entries.reverse().find((e: any) => e.rcpt_tos.includes(to));
+  if (!hit) return undefined;
+  // Undo quoted-printable soft breaks and =XX escapes.
+  return fs.readFileSync(path.join(dir, hit.file), 'utf8')
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+}

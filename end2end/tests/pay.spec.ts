@@ -1,0 +1,83 @@
+import { test, expect, type Page } from '@playwright/test';
+import { cashier } from './accounts';
+import { lastMailTo } from './mail';
+
+async function signInAsCashier(page: Page, next: string) {
+  await page.goto(`/login?next=${next}`);
+  await page.getByLabel('Email').fill(cashier.email);
+  await page.getByLabel('Password', { exact: true }).fill(cashier.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`${next}$`));
+}
+
+/** The POS sends an invoice for one Ceramic mug (£14.40 with VAT) to `guest`; returns the order number. */
+async function sendInvoice(page: Page, guest: string): Promise<string> {
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+  await page.getByLabel('Search products').fill('mug');
+  await page.getByRole('button', { name: 'Add Ceramic mug' }).click();
+  await page.getByLabel('Invoice email').fill(guest);
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  const link = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+  await expect(link).toBeVisible();
+  return (await link.textContent())!.replace('Order #', '');
+}
+
+/** The pay link in the invoice email that reached the SMTP server. */
+async function payLinkFromEmail(guest: string, number: string): Promise<string> {
+  await expect.poll(() => lastMailTo(guest), { timeout: 10_000 }).toContain(`Invoice for order #${number}`);
+  const mail = lastMailTo(guest)!;
+  const link = mail.match(/https?:\/\/[^\s"<>]+\/pay\/\d+\?key=[A-Za-z0-9_-]{22}/);
+  expect(link, 'the invoice carries a pay link').not.toBeNull();
+  return link![0];
+}
+
+test('a customer pays the emailed invoice online and the order is paid', async ({ page, browser }, info) => {
+  test.skip(info.project.name === 'no-js', 'card payment needs JavaScript (Stripe.js)');
+  test.skip(!process.env.E2E_MAIL_DIR || !process.env.E2E_STRIPE_PORT, 'run through scripts/test (SMTP server and Stripe double)');
+  const guest = `online-${Date.now()}@example.com`;
+  const number = await sendInvoice(page, guest);
+  const payLink = await payLinkFromEmail(guest, number);
+
+  // The customer: no session, a phone-sized screen.
+  const customer = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const phone = await customer.newPage();
+  await phone.goto(payLink);
+  await expect(phone.getByRole('heading', { name: `Pay for order #${number}` })).toBeVisible();
+  await expect(phone.getByText('Ceramic mug')).toBeVisible();
+  // A declined card first: a clear message, nothing charged, still payable.
+  await phone.getByLabel('Card number').fill('4000000000000341');
+  await phone.getByRole('button', { name: 'Pay £14.40' }).click();
+  await expect(phone.getByRole('alert')).toContainText('Your card was declined.');
+  await phone.getByLabel('Card number').fill('4242424242424242');
+  await phone.getByRole('button', { name: 'Pay £14.40' }).click();
+  await expect(phone.getByText('This order has been paid')).toBeVisible();
+  await customer.close();
+
+  await page.goto(`/orders/${number}`);
+  await expect(page.locator('.status strong')).toHaveText('Paid');
+  await expect(page.getByText(/Paid online by card: £14\.40/)).toBeVisible();
+  await expect.poll(() => lastMailTo(guest), { timeout: 10_000 }).toContain(`Receipt for order #${number}`);
+});
+
+test('an invoice settled in store makes the pay page say it is paid', async ({ page, browser }, info) => {
+  test.skip(info.project.name === 'no-js', 'the POS cart that creates the invoice needs JavaScript');
+  const guest = `till-${Date.now()}@example.com`;
+  const number = await sendInvoice(page, guest);
+  await page.goto(`/orders/${number}`);
+  const payLink = await page.locator('.paylink a').getAttribute('href');
+  await page.getByRole('button', { name: 'Take payment' }).click();
+  await page.getByRole('radio', { name: 'Cash' }).check();
+  await page.getByLabel(/Cash tendered/).fill('20');
+  await page.getByRole('button', { name: 'Confirm payment' }).click();
+  await expect(page.getByText('Change due:')).toContainText('£5.60');
+  await expect(page.locator('.status strong')).toHaveText('Paid');
+
+  const customer = await browser.newContext();
+  const tab = await customer.newPage();
+  await tab.goto(payLink!);
+  await expect(tab.getByText('This order has been paid')).toBeVisible();
+  await expect(tab.getByText(/by cash: £14\.40/)).toBeVisible();
+  await expect(tab.getByRole('button', { name: /^Pay / })).toHaveCount(0);
+  await customer.close();
+});
