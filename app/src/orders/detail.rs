@@ -19,6 +19,10 @@ pub struct OrderDetail {
     pub pay_url: String,
     pub payable: bool,
     pub is_quote: bool,
+    /// An admin looking at a paid order: the Refund form is shown.
+    pub can_refund: bool,
+    /// What is left to refund, formatted as typed into the form ("28.80").
+    pub refundable: String,
     /// Stripe says the customer is paying online right now.
     pub in_progress: bool,
     /// Why staff should look at this order (a double payment, a mismatch).
@@ -44,7 +48,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
     use super::model::{adjustment, event, item, order, tax};
     use crate::email::ssr::model as outbox;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-    crate::staff::ssr::require(Role::Cashier).await?;
+    let me = crate::staff::ssr::require(Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
     let fmt = |t: time::OffsetDateTime| {
         t.format(time::macros::format_description!(
@@ -91,7 +95,18 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 }
                 _ => false,
             };
+            let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid.as_str();
+            let refundable = if can_refund {
+                let left = super::service::refundable(&state.db, o.id).await?;
+                Currency::parse(&o.currency)
+                    .map(|c| Money::from_minor(left, c).format_plain())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
             Ok(OrderDetail {
+                can_refund,
+                refundable,
                 in_progress,
                 attention: o.attention.clone(),
                 number: o.number,
@@ -207,6 +222,10 @@ fn order_message(code: &str) -> Option<&'static str> {
         "tendered" => "The cash tendered is less than the total.",
         "tendered_format" => "Enter the cash tendered as an amount, e.g. 20 or 20.00.",
         "method" => "Choose how the customer paid: Cash, Card terminal or Other.",
+        "refunded" => "Refund recorded. The timeline says how it was paid back.",
+        "refund_reason" => "Give a reason for the refund (at most 500 characters).",
+        "refund_amount" => "Enter a refund amount above zero and no more than what is left to refund.",
+        "refund_stripe" => "Stripe did not make the refund. Nothing was recorded; please try again.",
         "in_progress" => "The customer is paying online right now. Tick the confirmation below if you still want to take payment in store.",
         "due" => "Enter the due date as a date that is today or later.",
         "reason" => "Give a reason for cancelling (at most 500 characters).",
@@ -269,6 +288,21 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                         <label for="cancel-reason">"Reason for cancelling"</label>
                         <input id="cancel-reason" name="reason" type="text" required maxlength="500"/>
                         <button type="submit" class="secondary">"Cancel order"</button>
+                    </form>
+                </section>
+            }
+        })}
+        {o.can_refund.then(|| {
+            let number = o.number;
+            view! {
+                <section aria-labelledby="refund-h" class="actions">
+                    <h2 id="refund-h">"Refund"</h2>
+                    <form method="post" action=format!("/orders/{number}/refund") class="stack">
+                        <label for="refund-amount">"Amount to refund (empty for everything left)"</label>
+                        <input id="refund-amount" name="amount" type="text" inputmode="decimal" maxlength="20" placeholder=o.refundable.clone()/>
+                        <label for="refund-reason">"Reason for the refund"</label>
+                        <input id="refund-reason" name="reason" type="text" required maxlength="500"/>
+                        <button type="submit" class="secondary">"Refund"</button>
                     </form>
                 </section>
             }

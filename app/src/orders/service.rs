@@ -1086,3 +1086,152 @@ pub async fn settle_in_store(
     txn.commit().await?;
     Ok(change)
 }
+
+/// What is left to refund on an order: kept payments less refunds so far.
+pub async fn refundable<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<i64, DbErr> {
+    use crate::payments::model as payment;
+    let rows = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(order_id))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        // Kept payments, and refunds made or under way (negative amounts).
+        .filter(|p| matches!(p.status.as_str(), "succeeded" | "refund" | "refunding"))
+        .map(|p| p.amount_minor)
+        .sum())
+}
+
+/// A full or partial refund from the order page (admins): through Stripe
+/// for an online payment, recorded for one taken in store (the cash or
+/// terminal refund happens at the till). A refund is a negative payment row;
+/// a full refund makes the order `refunded`.
+pub async fn refund_order(
+    db: &DatabaseConnection,
+    gw: Option<&crate::payments::gateway::Gateway>,
+    staff: &StaffView,
+    number: i64,
+    amount_minor: Option<i64>,
+    reason: &str,
+) -> Result<i64, OrderActionError> {
+    use crate::payments::model as payment;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        return Err(OrderActionError::Refused(
+            "Give a reason for the refund (at most 500 characters).".into(),
+        ));
+    }
+    if staff.role != Role::Admin {
+        return Err(OrderActionError::Refused(
+            "Only an admin can refund.".into(),
+        ));
+    }
+    // First transaction: check and reserve the refund as pending, under the
+    // order's lock, so two clicks cannot refund the same money twice.
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    if o.status != OrderStatus::Paid.as_str() {
+        return Err(OrderActionError::Refused(
+            "Only a paid order can be refunded.".into(),
+        ));
+    }
+    let left = refundable(&txn, o.id).await?;
+    let amount = amount_minor.unwrap_or(left);
+    if amount <= 0 || amount > left {
+        return Err(OrderActionError::Refused(format!(
+            "The refund must be more than zero and at most {}.",
+            Money::from_minor(
+                left,
+                Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?
+            )
+        )));
+    }
+    let kept = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq("succeeded"))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| OrderActionError::Refused("This order has no payment to refund.".into()))?;
+    let now = OffsetDateTime::now_utc();
+    let pending = payment::ActiveModel {
+        order_id: Set(o.id),
+        method: Set(kept.method.clone()),
+        amount_minor: Set(-amount),
+        currency: Set(o.currency.clone()),
+        provider_reference: Set(None),
+        status: Set("refunding".into()),
+        staff_id: Set(Some(staff.id)),
+        note: Set(Some(reason.to_owned())),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+
+    // Stripe (slow, outside any transaction) for online payments.
+    let mut reference = None;
+    if kept.method == "stripe" {
+        let intent_id = kept.provider_reference.clone().unwrap_or_default();
+        let result = match gw {
+            Some(gw) => gw
+                .refund_intent_amount(&intent_id, amount)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Err("Stripe is not configured".to_owned()),
+        };
+        match result {
+            Ok(id) => reference = Some(id),
+            Err(e) => {
+                payment::Entity::delete_by_id(pending.id).exec(db).await?;
+                return Err(OrderActionError::Refused(format!(
+                    "Stripe did not refund it: {e}. Nothing was recorded; try again."
+                )));
+            }
+        }
+    }
+
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    let mut row: payment::ActiveModel = pending.into();
+    row.status = Set("refund".into());
+    row.provider_reference = Set(reference.clone());
+    row.updated_at = Set(OffsetDateTime::now_utc());
+    row.update(&txn).await?;
+    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let left_after = refundable(&txn, o.id).await?;
+    let how = match &reference {
+        Some(r) => format!("through Stripe ({r})"),
+        None => "in store".to_owned(),
+    };
+    let full = left_after == 0;
+    add_event(
+        &txn,
+        o.id,
+        "refunded",
+        &format!(
+            "{} {} {how} by {}: {reason}",
+            if full {
+                "Refunded in full:"
+            } else {
+                "Partially refunded:"
+            },
+            Money::from_minor(amount, currency),
+            staff.name
+        ),
+        Some(staff.id),
+    )
+    .await?;
+    if full {
+        let next = OrderStatus::Paid
+            .apply(OrderAction::RefundInFull, actor_of(staff))
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        let mut active: order::ActiveModel = o.into();
+        active.status = Set(next.as_str().to_owned());
+        active.updated_at = Set(OffsetDateTime::now_utc());
+        active.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(amount)
+}

@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{number}/resend", post(resend))
         .route("/orders/{number}/convert", post(convert))
         .route("/orders/{number}/settle", post(settle))
+        .route("/orders/{number}/refund", post(refund))
         .route("/orders/{number}/email", get(preview))
 }
 
@@ -62,6 +63,14 @@ struct SettleForm {
 }
 
 #[derive(Debug, Default, Deserialize)]
+struct RefundForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct PreviewQuery {
     #[serde(default)]
     part: String,
@@ -79,6 +88,9 @@ fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Res
     match result {
         Ok(()) => back(number, &format!("done={done}")),
         Err(OrderActionError::NotFound(_)) => StatusCode::NOT_FOUND.into_response(),
+        Err(OrderActionError::Refused(msg)) if msg.starts_with("Give a reason for the refund") => {
+            back(number, "error=refund_reason")
+        }
         Err(OrderActionError::Refused(msg)) if msg.starts_with("Give a reason") => {
             back(number, "error=reason")
         }
@@ -87,6 +99,12 @@ fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Res
         }
         Err(OrderActionError::Refused(msg)) if msg.starts_with("The due date") => {
             back(number, "error=due")
+        }
+        Err(OrderActionError::Refused(msg)) if msg.starts_with("The refund must be") => {
+            back(number, "error=refund_amount")
+        }
+        Err(OrderActionError::Refused(msg)) if msg.starts_with("Stripe did not refund") => {
+            back(number, "error=refund_stripe")
         }
         Err(OrderActionError::Refused(msg)) if msg.starts_with("The cash tendered") => {
             back(number, "take=1&error=tendered")
@@ -326,4 +344,46 @@ async fn settle(
         }
         Err(e) => outcome(n, "paid", Err(e)),
     }
+}
+
+/// **Refund** on a paid order (admins): full when the amount is empty.
+async fn refund(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<RefundForm>,
+) -> Response {
+    let who = match crate::forms::ssr::staff_for_post(&state, &session, crate::staff::Role::Admin)
+        .await
+    {
+        Ok(who) => who,
+        Err(answer) => return answer,
+    };
+    let Ok(number) = OrderNumber::parse(&number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let n = number.get();
+    let amount = match form.amount.trim() {
+        "" => None,
+        typed => {
+            let Ok(currency) = crate::settings::ssr::currency(&state.db).await else {
+                return back(n, "error=internal");
+            };
+            match crate::domain::Money::parse(typed, currency) {
+                Ok(m) => Some(m.minor()),
+                Err(_) => return back(n, "error=refund_amount"),
+            }
+        }
+    };
+    let result = super::service::refund_order(
+        &state.db,
+        state.stripe.as_deref(),
+        &who,
+        n,
+        amount,
+        &form.reason,
+    )
+    .await
+    .map(|_| ());
+    outcome(n, "refunded", result)
 }

@@ -110,6 +110,17 @@ impl Gateway {
         Ok(refund.id.to_string())
     }
 
+    /// Refunds part (or all) of a succeeded intent; returns Stripe's refund id.
+    pub async fn refund_intent_amount(
+        &self,
+        id: &str,
+        amount_minor: i64,
+    ) -> Result<String, GatewayError> {
+        let request = CreateRefund::new().payment_intent(id).amount(amount_minor);
+        let refund = bounded(request.send(&self.client)).await?;
+        Ok(refund.id.to_string())
+    }
+
     /// Checks the `Stripe-Signature` header against the raw body (300 s
     /// tolerance) and parses the event.
     pub fn verify_event(

@@ -537,7 +537,100 @@ async fn an_online_payment_after_the_till_is_refunded_and_flagged(backend: Backe
     app.stop().await;
 }
 
+async fn an_admin_refunds_an_online_payment_in_part_then_in_full(backend: Backend) {
+    let stripe = LocalStripe::start();
+    let app = stripe_app(backend, &stripe).await;
+    app.add_staff("owner@example.com", "keys open many doors", Role::Admin)
+        .await;
+    let path = invoices(&app, 1).await.remove(0);
+    page(&app.client(), &app.url(&path)).await;
+    let o = order_by_number(&app, 1001).await;
+    let pi = intent_of(&app, o.id).await;
+    customer_pays(&stripe, &pi.intent_id).await;
+    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &pi.intent_id).await;
+    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    assert_eq!(order_by_number(&app, 1001).await.status, "paid");
+
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let res = cashier
+        .post(app.url("/orders/1001/refund"))
+        .form(&[("amount", "1"), ("reason", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "refunds are for admins");
+    let (_, html) = page(&cashier, &app.url("/orders/1001")).await;
+    assert!(!html.contains("/orders/1001/refund"));
+
+    let admin = app
+        .signed_in_client("owner@example.com", "keys open many doors")
+        .await;
+    let refund = |amount: &'static str, reason: &'static str| {
+        let (admin, url) = (admin.clone(), app.url("/orders/1001/refund"));
+        async move {
+            location(
+                &admin
+                    .post(url)
+                    .form(&[("amount", amount), ("reason", reason)])
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    assert_eq!(refund("10", "").await, "/orders/1001?error=refund_reason");
+    assert_eq!(
+        refund("10", "Chipped mug").await,
+        "/orders/1001?done=refunded"
+    );
+    assert_eq!(
+        refund("20", "Too much").await,
+        "/orders/1001?error=refund_amount",
+        "only £18.80 is left"
+    );
+    assert_eq!(
+        order_by_number(&app, 1001).await.status,
+        "paid",
+        "a partial refund keeps it paid"
+    );
+    assert_eq!(
+        refund("", "Returned the rest").await,
+        "/orders/1001?done=refunded"
+    );
+    assert_eq!(order_by_number(&app, 1001).await.status, "refunded");
+    let amounts: Vec<i64> = payments_of(&app, o.id)
+        .await
+        .iter()
+        .map(|p| p.amount_minor)
+        .collect();
+    assert_eq!(amounts, [2880, -1000, -1880]);
+    let refunds = stripe_call(
+        &stripe,
+        reqwest::Method::GET,
+        &format!("/v1/refunds?payment_intent={}", pi.intent_id),
+        &[],
+    )
+    .await;
+    let mut at_stripe: Vec<i64> = refunds["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_i64().unwrap())
+        .collect();
+    at_stripe.sort();
+    assert_eq!(at_stripe, [1000, 1880], "{refunds}");
+    assert_eq!(
+        refund("1", "Again").await,
+        "/orders/1001?error=refused",
+        "nothing left to refund"
+    );
+    let (_, html) = page(&app.client(), &app.url(&path)).await;
+    assert!(html.contains("This order was refunded"));
+    app.stop().await;
+}
+
 both_backends!(
+    an_admin_refunds_an_online_payment_in_part_then_in_full,
     an_online_payment_after_the_till_is_refunded_and_flagged,
     online_payment_through_the_webhook_marks_the_order_paid,
     replays_out_of_order_events_and_bad_deliveries_change_nothing,
