@@ -222,6 +222,7 @@ fn order_message(code: &str) -> Option<&'static str> {
         "tendered" => "The cash tendered is less than the total.",
         "tendered_format" => "Enter the cash tendered as an amount, e.g. 20 or 20.00.",
         "method" => "Choose how the customer paid: Cash, Card terminal or Other.",
+        "due_changed" => "Due date changed. The pay link works until the new date plus the store's grace period.",
         "refunded" => "Refund recorded. The timeline says how it was paid back.",
         "refund_reason" => "Give a reason for the refund (at most 500 characters).",
         "refund_amount" => "Enter a refund amount above zero and no more than what is left to refund.",
@@ -275,6 +276,7 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
         {o.payable.then(|| {
             let number = o.number;
             let email = o.billing_email.clone().unwrap_or_default();
+            let due = o.due_date.clone().unwrap_or_default();
             view! {
                 <section aria-labelledby="actions-h" class="actions">
                     <h2 id="actions-h">"Actions"</h2>
@@ -283,6 +285,11 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                         <label for="resend-email">"Send the invoice to"</label>
                         <input id="resend-email" name="email" type="email" value=email maxlength="254"/>
                         <button type="submit" class="secondary">"Resend invoice"</button>
+                    </form>
+                    <form method="post" action=format!("/orders/{number}/due") class="stack">
+                        <label for="due-date">"New due date"</label>
+                        <input id="due-date" name="due_date" type="date" required value=due.clone()/>
+                        <button type="submit" class="secondary">"Change due date"</button>
                     </form>
                     <form method="post" action=format!("/orders/{number}/cancel") class="stack">
                         <label for="cancel-reason">"Reason for cancelling"</label>

@@ -1235,3 +1235,48 @@ pub async fn refund_order(
     txn.commit().await?;
     Ok(amount)
 }
+
+/// Moves a payable invoice's due date (to extend an expired pay link, or to
+/// agree a later date), recorded in the timeline.
+pub async fn change_due_date(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    number: i64,
+    due: Date,
+) -> Result<(), OrderActionError> {
+    if due < OffsetDateTime::now_utc().date() {
+        return Err(OrderActionError::Refused(
+            "The due date cannot be in the past.".into(),
+        ));
+    }
+    let txn = db.begin().await?;
+    let o = order_for_update(&txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    if !status.is_payable() {
+        return Err(OrderActionError::Refused(format!(
+            "A {} order has no due date to change.",
+            status.label().to_lowercase()
+        )));
+    }
+    let before = o.due_date.map_or_else(|| "none".to_owned(), long_date);
+    let id = o.id;
+    let mut active: order::ActiveModel = o.into();
+    active.due_date = Set(Some(due));
+    active.updated_at = Set(OffsetDateTime::now_utc());
+    active.update(&txn).await?;
+    add_event(
+        &txn,
+        id,
+        "due_date_changed",
+        &format!(
+            "Due date changed from {before} to {} by {}",
+            long_date(due),
+            staff.name
+        ),
+        Some(staff.id),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

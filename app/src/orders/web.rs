@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{number}/convert", post(convert))
         .route("/orders/{number}/settle", post(settle))
         .route("/orders/{number}/refund", post(refund))
+        .route("/orders/{number}/due", post(due_date))
         .route("/orders/{number}/email", get(preview))
 }
 
@@ -60,6 +61,12 @@ struct SettleForm {
     tendered: String,
     #[serde(default)]
     reference: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DueForm {
+    #[serde(default)]
+    due_date: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -386,4 +393,31 @@ async fn refund(
     .await
     .map(|_| ());
     outcome(n, "refunded", result)
+}
+
+/// **Change due date** on a payable invoice (also how an expired pay link is extended).
+async fn due_date(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<DueForm>,
+) -> Response {
+    let Some(who) = staff(&state, &session).await else {
+        return unauthorized();
+    };
+    let Ok(number) = OrderNumber::parse(&number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let n = number.get();
+    let Ok(due) = time::Date::parse(
+        form.due_date.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) else {
+        return back(n, "error=due");
+    };
+    outcome(
+        n,
+        "due_changed",
+        super::service::change_due_date(&state.db, &who, n, due).await,
+    )
 }

@@ -274,7 +274,59 @@ async fn an_invoice_is_settled_at_the_till(backend: Backend) {
     app.stop().await;
 }
 
+async fn staff_extend_an_expired_invoice(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let path = shop_with_invoice(&app).await;
+    let today = time::OffsetDateTime::now_utc().date();
+    set_order(&app, |o| {
+        o.due_date = Set(Some(today - time::Duration::days(30)))
+    })
+    .await;
+    assert!(page(&app.client(), &app.url(&path))
+        .await
+        .1
+        .contains("This invoice has expired"));
+
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let change = |date: String| {
+        let (cashier, url) = (cashier.clone(), app.url("/orders/1001/due"));
+        async move {
+            location(
+                &cashier
+                    .post(url)
+                    .form(&[("due_date", date)])
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+        }
+    };
+    assert_eq!(change("next week".into()).await, "/orders/1001?error=due");
+    assert_eq!(
+        change((today - time::Duration::days(1)).to_string()).await,
+        "/orders/1001?error=due"
+    );
+    let later = today + time::Duration::days(14);
+    assert_eq!(
+        change(later.to_string()).await,
+        "/orders/1001?done=due_changed"
+    );
+    assert_eq!(the_order(&app).await.due_date, Some(later));
+    let (_, html) = page(&app.client(), &app.url(&path)).await;
+    assert!(
+        !html.contains("This invoice has expired") && html.contains("Total due"),
+        "{html}"
+    );
+    let (_, order_page) = page(&cashier, &app.url("/orders/1001")).await;
+    assert!(
+        order_page.contains("Due date changed from"),
+        "in the timeline"
+    );
+    app.stop().await;
+}
+
 both_backends!(
+    staff_extend_an_expired_invoice,
     the_pay_page_shows_each_state,
     wrong_keys_are_throttled_per_address,
     an_invoice_is_settled_at_the_till,
