@@ -66,3 +66,96 @@ pub async fn save_quote(order: NewOrderRequest) -> Result<SendOutcome, AppError>
     };
     crate::error::with_status(result)
 }
+
+/// An order the POS search found, to open it at the till.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderHit {
+    pub number: i64,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub total: String,
+}
+
+/// The number in what a scanner or a paste put in the POS search: `1001`,
+/// `#1001`, or a pay link `…/pay/1001?key=…`.
+pub fn order_number_in(query: &str) -> Option<i64> {
+    let q = query.trim();
+    let candidate = match q.find("/pay/") {
+        Some(at) => q[at + 5..].split(['?', '/', '#']).next().unwrap_or(""),
+        None => q.trim_start_matches('#'),
+    };
+    super::OrderNumber::parse(candidate).ok().map(|n| n.get())
+}
+
+/// Orders for the POS search: by number (typed, scanned from the QR code,
+/// or inside a pasted pay link), else by customer name or email; at most 5.
+#[server]
+pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
+    use super::model::order;
+    use crate::domain::{Currency, Money};
+    use crate::search::{contains_pattern, lower_like};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
+    let state = crate::state::AppState::from_context()?;
+    let mut find = order::Entity::find();
+    if let Some(n) = order_number_in(&query) {
+        find = find.filter(order::Column::Number.eq(n));
+    } else if query.trim().chars().count() >= 3 {
+        let Some(pattern) = contains_pattern(&query) else {
+            return Ok(Vec::new());
+        };
+        let like = |c: order::Column| lower_like(c, &pattern);
+        find = find.filter(
+            Condition::any()
+                .add(like(order::Column::BillingEmail))
+                .add(like(order::Column::BillingFirstName))
+                .add(like(order::Column::BillingLastName)),
+        );
+    } else {
+        return Ok(Vec::new());
+    }
+    let rows = crate::error::with_status(
+        find.order_by_desc(order::Column::Id)
+            .limit(5)
+            .all(&state.db)
+            .await
+            .map_err(AppError::from),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|o| OrderHit {
+            number: o.number,
+            name: format!("{} {}", o.billing_first_name, o.billing_last_name)
+                .trim()
+                .to_owned(),
+            email: o.billing_email.unwrap_or_default(),
+            status: super::OrderStatus::parse(&o.status)
+                .map_or_else(|| o.status.clone(), |s| s.label().to_owned()),
+            total: Currency::parse(&o.currency)
+                .map(|c| Money::from_minor(o.total_minor, c).to_string())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order_number_in;
+
+    #[test]
+    fn numbers_in_what_the_till_receives() {
+        assert_eq!(order_number_in("1001"), Some(1001));
+        assert_eq!(order_number_in(" #1001 "), Some(1001));
+        assert_eq!(
+            order_number_in("https://shop.example/pay/1042?key=AAAAAAAAAAAAAAAAAAAAAA"),
+            Some(1042)
+        );
+        assert_eq!(
+            order_number_in("http://127.0.0.1:3000/pay/1007/return?key=x"),
+            Some(1007)
+        );
+        assert_eq!(order_number_in("mug"), None);
+        assert_eq!(order_number_in("/pay/abc"), None);
+    }
+}

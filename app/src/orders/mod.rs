@@ -9,6 +9,8 @@ pub mod model;
 pub mod number;
 pub mod pos;
 #[cfg(feature = "ssr")]
+pub mod qr;
+#[cfg(feature = "ssr")]
 pub mod service;
 pub mod status;
 pub mod totals;

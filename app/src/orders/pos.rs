@@ -1,7 +1,7 @@
 //! The POS screen: build a cart, pick or type the customer, send the invoice
 //! or take payment. The cart is an island; its totals come from the same
 //! `compute_totals` the server stores, so the screen and the invoice agree.
-use super::api::{pos_context, save_quote, send_order, PosSetup, SendOutcome};
+use super::api::{find_orders, pos_context, save_quote, send_order, PosSetup, SendOutcome};
 use super::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
 use super::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
 use crate::catalog::api::{search_products, ProductHit};
@@ -111,6 +111,8 @@ fn PosScreen(currency: String) -> impl IntoView {
 
     let query = RwSignal::new(String::new());
     let search = Action::new_local(|q: &String| search_products(q.clone()));
+    // The same box finds orders: a number, a scanned QR code, a pasted pay link.
+    let order_search = Action::new_local(|q: &String| find_orders(q.clone()));
     let lines = RwSignal::new(Vec::<Line>::new());
     let fee_label = RwSignal::new(String::new());
     let fee_amount = RwSignal::new(String::new());
@@ -277,14 +279,39 @@ fn PosScreen(currency: String) -> impl IntoView {
                     id="pos-search"
                     type="search"
                     autocomplete="off"
-                    placeholder="Name or SKU"
+                    placeholder="Name, SKU, order number or pay link"
                     prop:value=move || query.get()
                     on:input=move |ev| {
                         let q = event_target_value(&ev);
                         query.set(q.clone());
+                        order_search.dispatch(q.clone());
                         search.dispatch(q);
                     }
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        // A scanner ends with Enter: open the one order found,
+                        // never submit the cart from the search box.
+                        if ev.key() == "Enter" {
+                            ev.prevent_default();
+                            #[cfg(feature = "hydrate")]
+                            if let Some(Ok(hits)) = order_search.value().get_untracked() {
+                                if let (1, Some(window)) = (hits.len(), web_sys::window()) {
+                                    let _ = window.location().assign(&format!("/orders/{}", hits[0].number));
+                                }
+                            }
+                        }
+                    }
                 />
+                <ul class="hits order-hits" aria-label="Orders found">
+                    {move || order_search.value().get().and_then(Result::ok).unwrap_or_default().into_iter().map(|o| {
+                        let label = format!("Order #{}", o.number);
+                        view! {
+                            <li><a class="hit" href=format!("/orders/{}", o.number)>
+                                <span>{label} " · " {o.name} " " {o.email}</span>
+                                <span>{o.status} " · " <span class="num">{o.total}</span></span>
+                            </a></li>
+                        }
+                    }).collect_view()}
+                </ul>
                 <ul class="hits" aria-live="polite">
                     {move || match search.value().get() {
                         Some(Ok(hits)) if hits.is_empty() && !query.get().trim().is_empty() => view! { <li class="muted">"No products match."</li> }.into_any(),

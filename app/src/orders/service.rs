@@ -641,6 +641,7 @@ pub async fn order_document<C: ConnectionTrait>(
         total: money(o.total_minor),
         pay_url,
         receipt,
+        qr: super::qr::order_qr(o.number),
     })
 }
 

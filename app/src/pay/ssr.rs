@@ -64,6 +64,8 @@ struct PayPage<'a> {
     expired_after: String,
     /// The Stripe Payment Element is shown (Stripe configured and reachable).
     online: bool,
+    /// The order-number QR code, for paying at the till (payable or expired).
+    show_qr: bool,
     offline_reason: &'a str,
     notice: Option<(bool, &'static str)>,
     publishable_key: &'a str,
@@ -225,6 +227,7 @@ async fn render(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         online: intent.is_some(),
+        show_qr: matches!(page_state, PayState::Payable | PayState::Expired),
         offline_reason,
         notice,
         publishable_key: state

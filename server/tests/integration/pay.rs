@@ -325,7 +325,70 @@ async fn staff_extend_an_expired_invoice(backend: Backend) {
     app.stop().await;
 }
 
+async fn the_till_finds_an_order_by_number_qr_or_pay_link(backend: Backend) {
+    use app::orders::api::FindOrders;
+    let app = common::spawn_app(backend).await;
+    let path = shop_with_invoice(&app).await;
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let url = app.url(common::server_fn_path::<FindOrders>());
+    let find = |q: String| {
+        let (cashier, url) = (cashier.clone(), url.clone());
+        async move {
+            let res = cashier
+                .post(url)
+                .form(&[("query", q)])
+                .send()
+                .await
+                .unwrap();
+            let hits: Vec<serde_json::Value> = res.json().await.unwrap();
+            hits.iter()
+                .map(|h| h["number"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        find("1001".into()).await,
+        [1001],
+        "typed, or scanned from the QR code"
+    );
+    assert_eq!(find("#1001".into()).await, [1001]);
+    assert_eq!(
+        find(format!("http://127.0.0.1:3000{path}")).await,
+        [1001],
+        "a pasted pay link"
+    );
+    assert_eq!(find("guest@exa".into()).await, [1001], "by email");
+    assert!(find("9999".into()).await.is_empty());
+    let res = app
+        .client()
+        .post(url)
+        .form(&[("query", "1001")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    // The QR code of the order number: on the pay page and in the invoice.
+    let (_, html) = page(&app.client(), &app.url(&path)).await;
+    assert!(
+        html.contains("aria-label=\"QR code of order number 1001\""),
+        "{html}"
+    );
+    let invoice = outbox::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert!(
+        invoice.html_body.contains("bgcolor=\"#000000\""),
+        "a table QR code survives image blocking"
+    );
+    assert!(
+        invoice.html_body.len() < 80_000,
+        "well under Gmail's clipping size: {}",
+        invoice.html_body.len()
+    );
+    app.stop().await;
+}
+
 both_backends!(
+    the_till_finds_an_order_by_number_qr_or_pay_link,
     staff_extend_an_expired_invoice,
     the_pay_page_shows_each_state,
     wrong_keys_are_throttled_per_address,

@@ -40,6 +40,8 @@ pub struct InvoiceData {
     /// Set for a receipt: "Paid 27 November 2026 by cash: £46.88". A receipt
     /// shows it where an invoice shows its Pay button.
     pub receipt: Option<String>,
+    /// The order number as a QR code (see `orders::qr`).
+    pub qr: Vec<Vec<bool>>,
 }
 
 /// Both parts read the same data; only the layout (and HTML escaping) differs.
@@ -169,6 +171,7 @@ mod tests {
             total: "£29.40".into(),
             pay_url: "http://127.0.0.1:3000/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA".into(),
             receipt: None,
+            qr: crate::orders::qr::order_qr(1001),
         }
     }
 
