@@ -1,0 +1,287 @@
+//! The customer's pay page and the Stripe webhook, against the release
+//! `settle` binary on SQLite with the Stripe double: prints pay-page
+//! throughput and p50/p99 latency next to a plain axum server answering the
+//! same bytes from memory (the ratio is what to read: both share the machine
+//! with the load generator), and how fast webhooks are acknowledged.
+//! Run by `scripts/bench` (SETTLE_BIN, BENCH_STRIPE_PORT).
+use app::orders::api::SendOrder;
+use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+use leptos::server_fn::ServerFn;
+use sea_orm::EntityTrait;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const CONNECTIONS: usize = 16;
+const RUN: Duration = Duration::from_secs(8);
+const WEBHOOKS: usize = 300;
+const WHSEC: &str = "whsec_bench";
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Load {
+    requests: usize,
+    errors: usize,
+    latencies: Vec<Duration>,
+}
+
+/// `CONNECTIONS` keep-alive clients GET `url` as fast as they can for `RUN`.
+async fn load(url: String) -> Load {
+    let stop = Instant::now() + RUN;
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut lat, mut errors) = (Vec::new(), 0usize);
+            while Instant::now() < stop {
+                let t = Instant::now();
+                match client.get(&url).send().await {
+                    Ok(res) if res.status().is_success() => {
+                        let _ = res.bytes().await;
+                        lat.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Load {
+        requests: 0,
+        errors: 0,
+        latencies: Vec::new(),
+    };
+    for t in tasks {
+        if let Ok((lat, errors)) = t.await {
+            all.requests += lat.len();
+            all.errors += errors;
+            all.latencies.extend(lat);
+        }
+    }
+    all.latencies.sort();
+    all
+}
+
+fn report(name: &str, l: &Load) -> f64 {
+    let rps = l.requests as f64 / RUN.as_secs_f64();
+    println!(
+        "  {name:<22} {rps:>8.0} req/s  p50 {}  p99 {}  errors {}",
+        ms(percentile(&l.latencies, 0.5)),
+        ms(percentile(&l.latencies, 0.99)),
+        l.errors
+    );
+    rps
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let bin = std::env::var("SETTLE_BIN").unwrap_or_else(|_| "target/release/settle".into());
+    let stripe_port: u16 = std::env::var("BENCH_STRIPE_PORT")?.parse()?;
+    let stripe = format!("http://127.0.0.1:{stripe_port}");
+    let dir = std::env::temp_dir().join(format!("settle-bench-pay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = |cmd: &mut Command| {
+        cmd.env("DATABASE_URL", &db_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("SETTLE_PUBLIC_URL", &base)
+            .env("STRIPE_SECRET_KEY", "sk_test_bench")
+            .env("STRIPE_PUBLISHABLE_KEY", "pk_test_bench")
+            .env("STRIPE_WEBHOOK_SECRET", WHSEC)
+            .env("STRIPE_API_BASE", &stripe)
+            .env("RUST_LOG", "warn");
+    };
+    let mut seed = Command::new(&bin);
+    env(seed.arg("seed").stdout(Stdio::null()));
+    anyhow::ensure!(seed.status()?.success(), "settle seed failed");
+    let mut add = Command::new(&bin);
+    env(add
+        .args(["staff", "add", "bench@example.com", "--name", "Bench"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null()));
+    let mut child = add.spawn()?;
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"quiet lake morning 42\n")?;
+    anyhow::ensure!(child.wait()?.success(), "settle staff add failed");
+    let mut serve = Command::new(&bin);
+    env(serve
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null()));
+    let mut server = serve.spawn()?;
+
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "bench@example.com"),
+            ("password", "quiet lake morning 42"),
+        ])
+        .send()
+        .await?;
+    let db = sea_orm::Database::connect(&db_url).await?;
+    let mug = app::catalog::model::Entity::find()
+        .all(&db)
+        .await?
+        .into_iter()
+        .find(|p| p.sku.as_deref() == Some("MUG-01"))
+        .ok_or_else(|| anyhow::anyhow!("demo product missing"))?
+        .id;
+    let order = NewOrderRequest {
+        lines: vec![CartLine {
+            product_id: mug,
+            quantity: 2,
+        }],
+        fees: vec![],
+        discount_minor: 0,
+        customer_id: None,
+        invoice_email: "guest@example.com".into(),
+        save_to_billing: false,
+        payment: PaymentChoice::EmailInvoice,
+        due_date: String::new(),
+        note: String::new(),
+    };
+    let res = client
+        .post(format!("{base}{}", <SendOrder as ServerFn>::PATH))
+        .json(&serde_json::json!({ "order": order }))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status().is_success(), "creating the invoice failed");
+    let o = app::orders::model::order::Entity::find()
+        .one(&db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no order"))?;
+    let pay_url = format!("{base}/pay/{}?key={}", o.number, o.order_key);
+
+    // First view makes the PaymentIntent; every later view reuses it.
+    let bytes = reqwest::get(&pay_url).await?.bytes().await?;
+    anyhow::ensure!(
+        bytes.windows(10).any(|w| w == b"Pay for or"),
+        "the pay page did not render"
+    );
+
+    // The page's first-party weight as a phone downloads it (gzip; Stripe.js aside).
+    let mut weight = Vec::new();
+    for path in [
+        pay_url.clone(),
+        format!("{base}/pkg/settle.css"),
+        format!("{base}/pay.js"),
+    ] {
+        let res = reqwest::Client::new()
+            .get(&path)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await?;
+        anyhow::ensure!(res.status().is_success(), "{path}: {}", res.status());
+        weight.push(res.bytes().await?.len());
+    }
+    println!(
+        "Pay page first-party bytes, gzip: HTML {} + CSS {} + pay.js {} = {} bytes (budget 60 KB)",
+        weight[0],
+        weight[1],
+        weight[2],
+        weight.iter().sum::<usize>()
+    );
+
+    // The same bytes from memory, on the same HTTP stack (axum + hyper).
+    let page = Arc::new(bytes.to_vec());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let memory_url = format!("http://{}/pay", listener.local_addr()?);
+    let memory = axum::Router::new().route(
+        "/pay",
+        axum::routing::get(move || {
+            let page = page.clone();
+            async move {
+                (
+                    [("content-type", "text/html; charset=utf-8")],
+                    page.as_ref().clone(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, memory).await });
+
+    println!(
+        "Pay page, {CONNECTIONS} connections for {} s each, release build, SQLite ({} bytes):",
+        RUN.as_secs(),
+        bytes.len()
+    );
+    let pay = load(pay_url.clone()).await;
+    let from_memory = load(memory_url).await;
+    let pay_rps = report("pay page", &pay);
+    let memory_rps = report("same bytes from memory", &from_memory);
+    println!(
+        "  ratio                  {:.0}% of the memory server's throughput",
+        100.0 * pay_rps / memory_rps
+    );
+
+    // Webhook acknowledgement: signed payment_intent.payment_failed events
+    // (each stored once, then the order's failure recorded), one at a time.
+    let intent = app::payments::intent::Entity::find()
+        .one(&db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the pay page made no PaymentIntent"))?;
+    let pi: serde_json::Value = reqwest::Client::new()
+        .get(format!("{stripe}/v1/payment_intents/{}", intent.intent_id))
+        .basic_auth("sk_test_bench", Some(""))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let hook = reqwest::Client::new();
+    let mut acks = Vec::with_capacity(WEBHOOKS);
+    for i in 0..WEBHOOKS {
+        let body = serde_json::json!({
+            "id": format!("evt_bench_{i}"), "object": "event", "api_version": "2017-08-15",
+            "created": time::OffsetDateTime::now_utc().unix_timestamp(), "data": { "object": pi },
+            "livemode": false, "pending_webhooks": 0, "request": { "id": null, "idempotency_key": null },
+            "type": "payment_intent.payment_failed",
+        })
+        .to_string();
+        let sig = stripe_webhook::Webhook::generate_test_header(&body, WHSEC, None);
+        let t = Instant::now();
+        let res = hook
+            .post(format!("{base}/stripe/webhook"))
+            .header("stripe-signature", sig)
+            .body(body)
+            .send()
+            .await?;
+        acks.push(t.elapsed());
+        anyhow::ensure!(res.status().is_success(), "webhook {i}: {}", res.status());
+    }
+    acks.sort();
+    println!(
+        "Stripe webhook acknowledged ({WEBHOOKS} signed events, one at a time): p50 {}  p99 {}  max {}",
+        ms(percentile(&acks, 0.5)),
+        ms(percentile(&acks, 0.99)),
+        ms(*acks.last().unwrap())
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    anyhow::ensure!(
+        pay.errors == 0 && from_memory.errors == 0,
+        "errors under load"
+    );
+    Ok(())
+}
