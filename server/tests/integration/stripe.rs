@@ -151,6 +151,19 @@ async fn signed_event(stripe: &LocalStripe, kind: &str, intent_id: &str) -> (Str
     (body, sig)
 }
 
+/// An event around an intent object the test shaped itself, signed as Stripe signs.
+fn signed_custom_event(kind: &str, id: &str, pi: serde_json::Value) -> (String, String) {
+    let body = serde_json::json!({
+        "id": id, "object": "event", "api_version": "2017-08-15",
+        "created": time::OffsetDateTime::now_utc().unix_timestamp(),
+        "data": { "object": pi }, "livemode": false, "pending_webhooks": 0,
+        "request": { "id": null, "idempotency_key": null }, "type": kind,
+    })
+    .to_string();
+    let sig = stripe_webhook::Webhook::generate_test_header(&body, WHSEC, None);
+    (body, sig)
+}
+
 async fn deliver(app: &TestApp, body: &str, sig: Option<&str>) -> u16 {
     let mut req = reqwest::Client::new()
         .post(app.url("/stripe/webhook"))
@@ -629,7 +642,161 @@ async fn an_admin_refunds_an_online_payment_in_part_then_in_full(backend: Backen
     app.stop().await;
 }
 
+async fn a_mismatched_amount_is_flagged_and_an_unknown_order_acknowledged(backend: Backend) {
+    let stripe = LocalStripe::start();
+    let app = stripe_app(backend, &stripe).await;
+    let path = invoices(&app, 1).await.remove(0);
+    page(&app.client(), &app.url(&path)).await;
+    let o = order_by_number(&app, 1001).await;
+    let pi = intent_of(&app, o.id).await;
+    customer_pays(&stripe, &pi.intent_id).await;
+    let mut obj = stripe_call(
+        &stripe,
+        reqwest::Method::GET,
+        &format!("/v1/payment_intents/{}", pi.intent_id),
+        &[],
+    )
+    .await;
+
+    let mut unknown = obj.clone();
+    unknown["id"] = "pi_not_ours".into();
+    unknown["metadata"] = serde_json::json!({});
+    let (body, sig) = signed_custom_event("payment_intent.succeeded", "evt_unknown_order", unknown);
+    assert_eq!(
+        deliver(&app, &body, Some(&sig)).await,
+        200,
+        "acknowledged, so Stripe stops retrying"
+    );
+    assert_eq!(payment::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    obj["amount"] = 100.into();
+    let (body, sig) = signed_custom_event("payment_intent.succeeded", "evt_wrong_amount", obj);
+    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    let o = order_by_number(&app, 1001).await;
+    assert_eq!(o.status, "pending", "not marked paid");
+    assert!(
+        o.attention
+            .as_deref()
+            .is_some_and(|a| a.contains("does not match")),
+        "{:?}",
+        o.attention
+    );
+    let p = payments_of(&app, o.id).await;
+    assert_eq!(
+        (p.len(), p[0].status.as_str(), p[0].amount_minor),
+        (1, "flagged", 100)
+    );
+    app.stop().await;
+}
+
+async fn the_till_warns_while_an_online_payment_is_in_progress(backend: Backend) {
+    let stripe = LocalStripe::start();
+    let app = stripe_app(backend, &stripe).await;
+    let path = invoices(&app, 1).await.remove(0);
+    page(&app.client(), &app.url(&path)).await;
+    let o = order_by_number(&app, 1001).await;
+    let pi = intent_of(&app, o.id).await;
+    // A 3-D Secure card: the intent waits for the customer's bank.
+    let pi_path = format!("/v1/payment_intents/{}", pi.intent_id);
+    let pm = stripe_call(
+        &stripe,
+        reqwest::Method::POST,
+        "/v1/payment_methods",
+        &[
+            ("type", "card"),
+            ("card[number]", "4000002500003155"),
+            ("card[exp_month]", "12"),
+            ("card[exp_year]", "2030"),
+            ("card[cvc]", "123"),
+        ],
+    )
+    .await;
+    stripe_call(
+        &stripe,
+        reqwest::Method::POST,
+        &pi_path,
+        &[("payment_method", pm["id"].as_str().unwrap())],
+    )
+    .await;
+    let confirmed = stripe_call(
+        &stripe,
+        reqwest::Method::POST,
+        &format!("{pi_path}/confirm"),
+        &[],
+    )
+    .await;
+    assert_eq!(confirmed["status"], "requires_action");
+
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let (_, html) = page(&cashier, &app.url("/orders/1001")).await;
+    assert!(html.contains("Payment in progress"), "{html}");
+    let res = cashier
+        .post(app.url("/orders/1001/settle"))
+        .form(&[("method", "cash")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/orders/1001?take=1&error=in_progress");
+    assert_eq!(
+        order_by_number(&app, 1001).await.status,
+        "pending",
+        "nothing taken without confirmation"
+    );
+    let (_, html) = page(&cashier, &app.url("/orders/1001?take=1&error=in_progress")).await;
+    assert!(html.contains("name=\"confirm_in_progress\""));
+    let res = cashier
+        .post(app.url("/orders/1001/settle"))
+        .form(&[("method", "cash"), ("confirm_in_progress", "on")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/orders/1001?done=paid");
+    wait_for("the in-progress intent to be cancelled", async || {
+        stripe_call(&stripe, reqwest::Method::GET, &pi_path, &[]).await["status"] == "canceled"
+    })
+    .await;
+    app.stop().await;
+}
+
+async fn stripe_down_still_renders_the_pay_page(backend: Backend) {
+    let closed = common::doubles::free_port();
+    let app = common::spawn_app_with(backend, move |c| {
+        c.stripe = Some(StripeConfig {
+            secret_key: SECRET.into(),
+            publishable_key: "pk_test_settle".into(),
+            webhook_secret: WHSEC.into(),
+        });
+        c.stripe_api_base = format!("http://127.0.0.1:{closed}");
+    })
+    .await;
+    server::seed::seed_demo(&app.db).await.unwrap();
+    app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
+    let path = invoices(&app, 1).await.remove(0);
+    let started = Instant::now();
+    let (status, html) = page(&app.client(), &app.url(&path)).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("Online payment is temporarily unavailable") && html.contains("£28.80"),
+        "{html}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "bounded: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(intent::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        order_by_number(&app, 1001).await.status,
+        "pending",
+        "nothing lost or changed"
+    );
+    app.stop().await;
+}
+
 both_backends!(
+    a_mismatched_amount_is_flagged_and_an_unknown_order_acknowledged,
+    the_till_warns_while_an_online_payment_is_in_progress,
+    stripe_down_still_renders_the_pay_page,
     an_admin_refunds_an_online_payment_in_part_then_in_full,
     an_online_payment_after_the_till_is_refunded_and_flagged,
     online_payment_through_the_webhook_marks_the_order_paid,
