@@ -27,6 +27,9 @@ pub struct AppState {
     /// the outbox worker holds its own clone.
     #[from_ref(skip)]
     pub mailer: crate::email::ssr::transport::Mailer,
+    /// Pay pages, settings and first views kept in memory (see `pay::ssr`).
+    #[from_ref(skip)]
+    pub pay_cache: Arc<crate::pay::ssr::PayCache>,
     /// Stripe, when all three keys are configured.
     #[from_ref(skip)]
     pub stripe: Option<Arc<crate::payments::gateway::Gateway>>,

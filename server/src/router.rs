@@ -57,6 +57,7 @@ pub fn build(
         csp_template: security::page_csp_template(config).into(),
         outbox_wake,
         mailer,
+        pay_cache: Arc::default(),
         stripe: stripe_gateway(config),
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))

@@ -5,6 +5,7 @@ use super::{expires_after, pay_state, PayState};
 use crate::email::ssr::invoice::InvoiceData;
 use crate::orders::model::{event, order};
 use crate::orders::{OrderKey, OrderNumber, OrderStatus};
+use crate::settings::ssr::model as settings;
 use crate::state::AppState;
 use askama::Template;
 use axum::{
@@ -16,7 +17,72 @@ use axum::{
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use time::{Date, OffsetDateTime};
+
+/// What the pay page keeps in memory, so a view costs one indexed read of the
+/// order row: rendered pages (keyed by the order's and the settings' last
+/// change and today's date, so any change renders afresh, in any process),
+/// the store settings for a few seconds, and which orders were already seen.
+#[derive(Default)]
+pub struct PayCache {
+    pages: Mutex<HashMap<i32, CachedPage>>,
+    settings: Mutex<Option<(Instant, Arc<settings::Model>)>>,
+    seen: Mutex<HashSet<i32>>,
+}
+
+struct CachedPage {
+    key: PageKey,
+    /// The HTML with `NONCE_MARK` where each response's nonce goes.
+    html: Arc<str>,
+}
+
+type PageKey = (OffsetDateTime, OffsetDateTime, Date);
+
+/// Settings changes reach pay pages within this long.
+const SETTINGS_TTL: Duration = Duration::from_secs(5);
+/// Bounds memory: past this many pages the cache starts again.
+const MAX_PAGES: usize = 10_000;
+const NONCE_MARK: &str = "__settle_nonce__";
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl PayCache {
+    async fn settings(&self, db: &DatabaseConnection) -> Result<Arc<settings::Model>, PageError> {
+        if let Some((at, s)) = lock(&self.settings).as_ref() {
+            if at.elapsed() < SETTINGS_TTL {
+                return Ok(s.clone());
+            }
+        }
+        let row = settings::Entity::find_by_id(settings::SINGLETON_ID)
+            .one(db)
+            .await?
+            .ok_or_else(|| PageError::Other("store_settings has no row".into()))?;
+        let row = Arc::new(row);
+        *lock(&self.settings) = Some((Instant::now(), row.clone()));
+        Ok(row)
+    }
+
+    fn page(&self, order_id: i32, key: &PageKey) -> Option<Arc<str>> {
+        lock(&self.pages)
+            .get(&order_id)
+            .filter(|p| &p.key == key)
+            .map(|p| p.html.clone())
+    }
+
+    fn keep(&self, order_id: i32, key: PageKey, html: Arc<str>) {
+        let mut pages = lock(&self.pages);
+        if pages.len() >= MAX_PAGES {
+            pages.clear();
+        }
+        pages.insert(order_id, CachedPage { key, html });
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -158,14 +224,36 @@ async fn render(
     o: &order::Model,
     notice: Option<(bool, &'static str)>,
 ) -> Result<Option<Response>, PageError> {
-    use crate::settings::ssr::model as settings;
-    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| PageError::Other("store_settings has no row".into()))?;
+    let cache = &state.pay_cache;
+    let store = cache.settings(&state.db).await?;
+    let today = OffsetDateTime::now_utc().date();
+    let key = (o.updated_at, store.updated_at, today);
+    if notice.is_none() {
+        if let Some(html) = cache.page(o.id, &key) {
+            return Ok(Some(respond(state, &html)));
+        }
+    }
+    let Some((html, cacheable)) = build(state, &store, o, notice, today).await? else {
+        return Ok(None);
+    };
+    let html: Arc<str> = html.into();
+    if cacheable && notice.is_none() {
+        cache.keep(o.id, key, html.clone());
+    }
+    Ok(Some(respond(state, &html)))
+}
+
+/// The page as HTML with `NONCE_MARK` for the nonce, and whether it may be
+/// reused until the order or the settings change (not when Stripe was down).
+async fn build(
+    state: &AppState,
+    store: &settings::Model,
+    o: &order::Model,
+    notice: Option<(bool, &'static str)>,
+    today: Date,
+) -> Result<Option<(String, bool)>, PageError> {
     let status = OrderStatus::parse(&o.status)
         .ok_or_else(|| PageError::Other(format!("unknown status {}", o.status)))?;
-    let today = time::OffsetDateTime::now_utc().date();
     let Some(page_state) = pay_state(status, o.due_date, store.expiry_grace_days, today) else {
         return Ok(None);
     };
@@ -175,16 +263,20 @@ async fn render(
         None
     };
     let doc =
-        crate::orders::service::order_document(&state.db, &store, o, &state.public_url, receipt)
+        crate::orders::service::order_document(&state.db, store, o, &state.public_url, receipt)
             .await
             .map_err(|e| PageError::Other(e.to_string()))?;
-    record_first_view(&state.db, o.id).await?;
+    if lock(&state.pay_cache.seen).insert(o.id) {
+        record_first_view(&state.db, o.id).await?;
+    }
+    let mut cacheable = true;
     let (intent, offline_reason) = match (page_state, &state.stripe) {
         (PayState::Payable, Some(gw)) => {
             match crate::payments::online::ensure_intent(&state.db, gw, o).await {
                 Ok(pi) => (Some(pi), ""),
                 Err(e) => {
                     tracing::warn!(error = %e, number = o.number, "no PaymentIntent for the pay page");
+                    cacheable = false;
                     (None, "Online payment is temporarily unavailable. Please try again in a few minutes, or pay in store.")
                 }
             }
@@ -196,8 +288,6 @@ async fn render(
         "{}/pay/{}/return?key={}",
         state.public_url, o.number, o.order_key
     );
-
-    let nonce = crate::orders::OrderKey::generate().encode();
     let logo_url = store
         .logo_url
         .as_deref()
@@ -205,7 +295,7 @@ async fn render(
     let page = PayPage {
         doc: &doc,
         state: page_state,
-        nonce: &nonce,
+        nonce: NONCE_MARK,
         address: store
             .address
             .lines()
@@ -239,7 +329,13 @@ async fn render(
         stripe_js_url: state.stripe.as_ref().map_or("", |g| g.js_url.as_str()),
     };
     let html = page.render().map_err(|e| PageError::Other(e.to_string()))?;
-    let mut res = Html(html).into_response();
+    Ok(Some((html, cacheable)))
+}
+
+/// The page with a fresh script nonce and the headers that go with it.
+fn respond(state: &AppState, html: &str) -> Response {
+    let nonce = crate::orders::OrderKey::generate().encode();
+    let mut res = Html(html.replace(NONCE_MARK, &nonce)).into_response();
     let csp = state.csp_template.replace("{nonce}", &nonce);
     if let Ok(v) = HeaderValue::from_str(&csp) {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
@@ -247,7 +343,7 @@ async fn render(
     // The page holds the order key in its URL and the order's details: never cached.
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(Some(res))
+    res
 }
 
 fn is_hex(c: &str) -> bool {

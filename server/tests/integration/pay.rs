@@ -52,9 +52,12 @@ async fn the_order(app: &TestApp) -> order::Model {
     order::Entity::find().one(&app.db).await.unwrap().unwrap()
 }
 
+/// Changes the order as the app's own paths do: with `updated_at`, which the
+/// pay page's cache keys on.
 async fn set_order(app: &TestApp, change: impl FnOnce(&mut order::ActiveModel)) {
     let mut active: order::ActiveModel = the_order(app).await.into();
     change(&mut active);
+    active.updated_at = Set(time::OffsetDateTime::now_utc());
     active.update(&app.db).await.unwrap();
 }
 
@@ -88,7 +91,23 @@ async fn the_pay_page_shows_each_state(backend: Backend) {
         !html.contains("/pkg/settle.js") && !html.contains(".wasm"),
         "no wasm on the pay page"
     );
-    browser.get(app.url(&path)).send().await.unwrap();
+    // A second view comes from memory, still with a nonce of its own.
+    let again = browser.get(app.url(&path)).send().await.unwrap();
+    let csp2 = again.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html2 = again.text().await.unwrap();
+    assert_ne!(csp, csp2, "a fresh nonce per response");
+    let nonce2 = csp2
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(html2.contains(&format!("nonce=\"{nonce2}\"")) && !html2.contains("__settle_nonce__"));
     let views = event::Entity::find()
         .filter(event::Column::Kind.eq("viewed"))
         .count(&app.db)
