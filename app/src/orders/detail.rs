@@ -119,7 +119,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 due_date: o.due_date.map(|d| d.to_string()),
                 created_at: fmt(o.created_at),
                 pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
-                payable: OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable),
+                payable,
                 is_quote: o.status == OrderStatus::Quote.as_str(),
                 total_label: Currency::parse(&o.currency)
                     .map(|c| Money::from_minor(o.total_minor, c).to_string())
