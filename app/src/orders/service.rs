@@ -744,6 +744,17 @@ async fn order_for_update(
         .ok_or(OrderActionError::NotFound(number))
 }
 
+/// The locked order and its status.
+async fn order_and_status(
+    txn: &DatabaseTransaction,
+    number: i64,
+) -> Result<(order::Model, OrderStatus), OrderActionError> {
+    let o = order_for_update(txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    Ok((o, status))
+}
+
 /// Cancels an unpaid order with a reason; its pay link then says so. The order
 /// and its history stay: cancelling is never deleting.
 pub async fn cancel_order(
@@ -762,9 +773,7 @@ pub async fn cancel_order(
         ));
     }
     let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let (o, status) = order_and_status(&txn, number).await?;
     let next = status
         .apply(OrderAction::Cancel, actor_of(staff))
         .map_err(|_| {
@@ -801,9 +810,7 @@ pub async fn resend_invoice(
     to: Option<Email>,
 ) -> Result<Email, OrderActionError> {
     let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let (o, status) = order_and_status(&txn, number).await?;
     if !status.is_payable() {
         return Err(OrderActionError::Refused(format!(
             "A {} order has no invoice to pay.",
@@ -871,9 +878,7 @@ pub async fn convert_quote(
     due: Option<Date>,
 ) -> Result<Email, OrderActionError> {
     let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let (o, status) = order_and_status(&txn, number).await?;
     let next = status
         .apply(OrderAction::ConvertQuote, actor_of(staff))
         .map_err(|_| {
@@ -1014,9 +1019,7 @@ pub async fn settle_in_store(
         ));
     }
     let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let (o, status) = order_and_status(&txn, number).await?;
     let next = status
         .apply(OrderAction::SettledInStore, actor_of(staff))
         .map_err(|_| {
@@ -1251,9 +1254,7 @@ pub async fn change_due_date(
         ));
     }
     let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let (o, status) = order_and_status(&txn, number).await?;
     if !status.is_payable() {
         return Err(OrderActionError::Refused(format!(
             "A {} order has no due date to change.",

@@ -131,17 +131,31 @@ async fn staff(state: &AppState, session: &Session) -> Option<crate::staff::Staf
         .flatten()
 }
 
+/// Who is acting and on which order number, or the answer to give instead
+/// (401 without a session, 404 for a number that is not one).
+async fn signed_in_order(
+    state: &AppState,
+    session: &Session,
+    number: &str,
+) -> Result<(crate::staff::StaffView, OrderNumber), Response> {
+    let Some(who) = staff(state, session).await else {
+        return Err(unauthorized());
+    };
+    let Ok(number) = OrderNumber::parse(number) else {
+        return Err(StatusCode::NOT_FOUND.into_response());
+    };
+    Ok((who, number))
+}
+
 async fn cancel(
     State(state): State<AppState>,
     session: Session,
     Path(number): Path<String>,
     Form(form): Form<CancelForm>,
 ) -> Response {
-    let Some(who) = staff(&state, &session).await else {
-        return unauthorized();
-    };
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     outcome(
         number.get(),
@@ -156,11 +170,9 @@ async fn resend(
     Path(number): Path<String>,
     Form(form): Form<ResendForm>,
 ) -> Response {
-    let Some(who) = staff(&state, &session).await else {
-        return unauthorized();
-    };
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let to = match form.email.trim() {
         "" => None,
@@ -191,11 +203,9 @@ async fn convert(
     Path(number): Path<String>,
     Form(form): Form<ConvertForm>,
 ) -> Response {
-    let Some(who) = staff(&state, &session).await else {
-        return unauthorized();
-    };
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let Ok(to) = typed_email(&form.email) else {
         return back(number.get(), "error=email");
@@ -279,11 +289,9 @@ async fn settle(
     Path(number): Path<String>,
     Form(form): Form<SettleForm>,
 ) -> Response {
-    let Some(who) = staff(&state, &session).await else {
-        return unauthorized();
-    };
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let n = number.get();
     let method = match form.method.as_str() {
@@ -402,11 +410,9 @@ async fn due_date(
     Path(number): Path<String>,
     Form(form): Form<DueForm>,
 ) -> Response {
-    let Some(who) = staff(&state, &session).await else {
-        return unauthorized();
-    };
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     let n = number.get();
     let Ok(due) = time::Date::parse(

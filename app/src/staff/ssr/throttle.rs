@@ -62,6 +62,18 @@ impl LoginThrottle {
         }
     }
 
+    /// Under a spray of distinct keys, windows that have ended are dropped.
+    fn prune(&self, map: &mut HashMap<String, Vec<Instant>>, now: Instant) {
+        if map.len() >= MAX_KEYS {
+            let window = self.limits.window;
+            map.retain(|_, times| {
+                times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < window)
+            });
+        }
+    }
+
     /// True when this attempt may go ahead.
     pub fn allow(&self, email: &str, ip: Option<IpAddr>) -> bool {
         let (account, ip) = Self::keys(email, ip);
@@ -78,14 +90,7 @@ impl LoginThrottle {
         let (account, ip) = Self::keys(email, ip);
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_KEYS {
-            let window = self.limits.window;
-            map.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
-        }
+        self.prune(&mut map, now);
         map.entry(account).or_default().push(now);
         if let Some(ip) = ip {
             map.entry(ip).or_default().push(now);
@@ -102,14 +107,7 @@ impl LoginThrottle {
     pub fn record_ip_failure(&self, ip: IpAddr) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= MAX_KEYS {
-            let window = self.limits.window;
-            map.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
-        }
+        self.prune(&mut map, now);
         map.entry(format!("ip:{ip}")).or_default().push(now);
     }
 
