@@ -42,6 +42,7 @@ pub fn build(
     db: DatabaseConnection,
     outbox_wake: Arc<tokio::sync::Notify>,
     mailer: app::email::ssr::transport::Mailer,
+    stripe: Option<Arc<app::payments::gateway::Gateway>>,
 ) -> Router {
     let leptos_options = leptos_options(config);
     let state = AppState {
@@ -58,7 +59,7 @@ pub fn build(
         outbox_wake,
         mailer,
         pay_cache: Arc::default(),
-        stripe: stripe_gateway(config),
+        stripe,
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
         .with_name("settle_session")
@@ -122,7 +123,7 @@ pub fn build(
 
 /// Stripe when its keys are configured; a client that cannot be built is
 /// logged and online payment stays off (the pay page says so).
-fn stripe_gateway(config: &Config) -> Option<Arc<app::payments::gateway::Gateway>> {
+pub fn stripe_gateway(config: &Config) -> Option<Arc<app::payments::gateway::Gateway>> {
     let keys = config.stripe.as_ref()?;
     match app::payments::gateway::Gateway::new(
         &keys.secret_key,

@@ -60,7 +60,21 @@ pub async fn serve(
         tracing::warn!("SMTP_URL is not set: emails are kept in the outbox and not delivered");
         None
     };
-    let app = router::build(config, db, wake, mailer);
+    let stripe = router::stripe_gateway(config);
+    // Automatic refunds that failed (Stripe down at the time) are retried.
+    let refunds = stripe.clone().map(|gw| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                if let Err(e) = app::payments::online::retry_pending_refunds(&db, &gw).await {
+                    tracing::warn!(error = %e, "retrying automatic refunds");
+                }
+            }
+        })
+    });
+    let app = router::build(config, db, wake, mailer, stripe);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -69,6 +83,9 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     cleanup.abort();
+    if let Some(refunds) = refunds {
+        refunds.abort();
+    }
     // Safe at any point: a message being sent keeps its lease and is retried.
     if let Some(worker) = worker {
         worker.abort();

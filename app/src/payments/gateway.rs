@@ -104,9 +104,20 @@ impl Gateway {
         bounded(CancelPaymentIntent::new(id).send(&self.client)).await
     }
 
-    /// Refunds a succeeded intent in full; returns Stripe's refund id.
-    pub async fn refund_intent(&self, id: &str) -> Result<String, GatewayError> {
-        let refund = bounded(CreateRefund::new().payment_intent(id).send(&self.client)).await?;
+    /// Refunds a succeeded intent in full; returns Stripe's refund id. The
+    /// idempotency key names our payment row, so a retry (or a second process
+    /// retrying at the same time) cannot refund twice.
+    pub async fn refund_intent(&self, id: &str, payment_id: i32) -> Result<String, GatewayError> {
+        let key = IdempotencyKey::new(format!("settle-refund-payment-{payment_id}"))
+            .map_err(|e| GatewayError::Stripe(e.to_string()))?;
+        let request = CreateRefund::new().payment_intent(id);
+        let refund = bounded(
+            request
+                .customize()
+                .request_strategy(RequestStrategy::Idempotent(key))
+                .send(&self.client),
+        )
+        .await?;
         Ok(refund.id.to_string())
     }
 

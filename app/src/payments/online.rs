@@ -356,7 +356,7 @@ pub async fn refund_pending(
         return Ok(false);
     }
     let intent_id = p.provider_reference.clone().unwrap_or_default();
-    match gw.refund_intent(&intent_id).await {
+    match gw.refund_intent(&intent_id, p.id).await {
         Ok(refund_id) => {
             let mut active: payment::ActiveModel = p.into();
             active.status = Set("refunded".into());
@@ -376,8 +376,15 @@ pub async fn refund_pending(
             Ok(true)
         }
         Err(e) => {
-            tracing::error!(error = %e, intent = %intent_id, "automatic refund failed");
-            add_event(db, order_id, "refund_failed", &format!("The automatic refund of {intent_id} failed ({e}). Refund it in the Stripe dashboard."), None).await?;
+            tracing::error!(error = %e, intent = %intent_id, "automatic refund failed; will retry");
+            // Said once in the timeline; the retries that follow stay in the logs.
+            if p.note.is_none() {
+                add_event(db, order_id, "refund_failed", &format!("The automatic refund of {intent_id} failed ({e}). Settle retries it every minute; if it keeps failing, refund it in the Stripe dashboard."), None).await?;
+                let mut active: payment::ActiveModel = p.into();
+                active.note = Set(Some(format!("Automatic refund failed: {e}")));
+                active.updated_at = Set(OffsetDateTime::now_utc());
+                active.update(db).await?;
+            }
             Ok(false)
         }
     }
@@ -471,4 +478,20 @@ pub async fn payment_in_progress(
         }
     }
     Ok(false)
+}
+
+/// Retries every automatic refund that has not gone through yet (run every
+/// minute while Stripe is configured). Returns how many went through now.
+pub async fn retry_pending_refunds(db: &DatabaseConnection, gw: &Gateway) -> Result<usize, DbErr> {
+    let pending = payment::Entity::find()
+        .filter(payment::Column::Status.eq("refund_pending"))
+        .all(db)
+        .await?;
+    let mut done = 0;
+    for p in pending {
+        if refund_pending(db, gw, p.order_id, p.id).await? {
+            done += 1;
+        }
+    }
+    Ok(done)
 }

@@ -793,7 +793,83 @@ async fn stripe_down_still_renders_the_pay_page(backend: Backend) {
     app.stop().await;
 }
 
+/// An automatic refund that fails (Stripe unreachable at that moment) is
+/// said once in the timeline and retried until it goes through.
+async fn a_failed_automatic_refund_is_retried(backend: Backend) {
+    use app::payments::gateway::Gateway;
+    use app::payments::online::retry_pending_refunds;
+    use sea_orm::{ActiveModelTrait, Set};
+    let stripe = LocalStripe::start();
+    let app = stripe_app(backend, &stripe).await;
+    let path = invoices(&app, 1).await.remove(0);
+    page(&app.client(), &app.url(&path)).await;
+    let o = order_by_number(&app, 1001).await;
+    let pi = intent_of(&app, o.id).await;
+    customer_pays(&stripe, &pi.intent_id).await;
+    let now = time::OffsetDateTime::now_utc();
+    let pending = payment::ActiveModel {
+        order_id: Set(o.id),
+        method: Set("stripe".into()),
+        amount_minor: Set(2880),
+        currency: Set("GBP".into()),
+        provider_reference: Set(Some(pi.intent_id.clone())),
+        status: Set("refund_pending".into()),
+        staff_id: Set(None),
+        note: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let failures = || async {
+        app::orders::model::event::Entity::find()
+            .filter(app::orders::model::event::Column::Kind.eq("refund_failed"))
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+
+    let closed = format!("http://127.0.0.1:{}", common::doubles::free_port());
+    let down = Gateway::new(SECRET, "pk_test_settle", WHSEC, &closed, "http://x/").unwrap();
+    assert_eq!(retry_pending_refunds(&app.db, &down).await.unwrap(), 0);
+    assert_eq!(retry_pending_refunds(&app.db, &down).await.unwrap(), 0);
+    assert_eq!(failures().await, 1, "said once, retried quietly");
+
+    let up = Gateway::new(
+        SECRET,
+        "pk_test_settle",
+        WHSEC,
+        &stripe.base_url,
+        "http://x/",
+    )
+    .unwrap();
+    assert_eq!(retry_pending_refunds(&app.db, &up).await.unwrap(), 1);
+    assert_eq!(
+        retry_pending_refunds(&app.db, &up).await.unwrap(),
+        0,
+        "nothing left to retry"
+    );
+    let p = payment::Entity::find_by_id(pending.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.status, "refunded");
+    let refunds = stripe_call(
+        &stripe,
+        reqwest::Method::GET,
+        &format!("/v1/refunds?payment_intent={}", pi.intent_id),
+        &[],
+    )
+    .await;
+    assert_eq!(refunds["data"].as_array().map(Vec::len), Some(1));
+    app.stop().await;
+}
+
 both_backends!(
+    a_failed_automatic_refund_is_retried,
     a_mismatched_amount_is_flagged_and_an_unknown_order_acknowledged,
     the_till_warns_while_an_online_payment_is_in_progress,
     stripe_down_still_renders_the_pay_page,
