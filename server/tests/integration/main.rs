@@ -14,3 +14,4 @@ mod outbox;
 mod pay;
 mod storage;
 mod stripe;
+mod sweep;
