@@ -103,7 +103,7 @@ pub async fn list_customers(query: String) -> Result<Vec<CustomerHit>, AppError>
 #[server]
 pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, AppError> {
     use super::{edit, model, web};
-    use crate::domain::{Currency, Money};
+    use crate::domain::Money;
     use crate::forms::{ssr::take_flash, Refused};
     use crate::orders::{model::order, OrderStatus};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -138,11 +138,8 @@ pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, A
                     .await?
                     .into_iter()
                     .map(|o| {
-                        let total = Currency::parse(&o.currency)
-                            .map(|cur| Money::from_minor(o.total_minor, cur).to_string())
-                            .unwrap_or_default();
-                        let status = OrderStatus::parse(&o.status)
-                            .map_or_else(|| o.status.clone(), |s| s.label().to_owned());
+                        let total = Money::display_stored(o.total_minor, &o.currency);
+                        let status = OrderStatus::label_of(&o.status);
                         (o.number, o.created_at.date().to_string(), status, total)
                     })
                     .collect(),

@@ -248,6 +248,16 @@ impl Money {
         Ok(Money::from_minor(minor, currency))
     }
 
+    /// An amount as a row stores it (minor units beside a currency code),
+    /// formatted for people: "£28.80". Stored codes were checked when written;
+    /// one that no longer parses shows as "2880 XYZ" rather than hiding the amount.
+    pub fn display_stored(minor: i64, code: &str) -> String {
+        match Currency::parse(code) {
+            Ok(c) => Money::from_minor(minor, c).to_string(),
+            Err(_) => format!("{minor} {code}"),
+        }
+    }
+
     /// "1234.50" — the decimal form without symbol or grouping (forms, CSV, Stripe logs).
     pub fn format_plain(self) -> String {
         let exponent = usize::from(self.currency.exponent());
@@ -296,6 +306,15 @@ mod tests {
 
     fn cur(code: &str) -> Currency {
         Currency::parse(code).unwrap()
+    }
+
+    #[test]
+    fn stored_amounts_display_or_show_what_was_stored() {
+        assert_eq!(
+            Money::display_stored(2880, "GBP"),
+            Money::from_minor(2880, cur("GBP")).to_string()
+        );
+        assert_eq!(Money::display_stored(2880, "XYZ"), "2880 XYZ");
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn order_number_in(query: &str) -> Option<i64> {
 #[server]
 pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
     use super::model::order;
-    use crate::domain::{Currency, Money};
+    use crate::domain::Money;
     use crate::search::{contains_pattern, lower_like};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
@@ -130,11 +130,8 @@ pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
                 .trim()
                 .to_owned(),
             email: o.billing_email.unwrap_or_default(),
-            status: super::OrderStatus::parse(&o.status)
-                .map_or_else(|| o.status.clone(), |s| s.label().to_owned()),
-            total: Currency::parse(&o.currency)
-                .map(|c| Money::from_minor(o.total_minor, c).to_string())
-                .unwrap_or_default(),
+            status: super::OrderStatus::label_of(&o.status),
+            total: Money::display_stored(o.total_minor, &o.currency),
         })
         .collect())
 }

@@ -1,6 +1,6 @@
 //! The order page: what was sold, what is owed, what happened, what was sent.
 use super::status::OrderStatus;
-use crate::domain::{Currency, Money};
+use crate::domain::Money;
 use crate::error::AppError;
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
@@ -98,7 +98,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
             let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid.as_str();
             let refundable = if can_refund {
                 let left = super::service::refundable(&state.db, o.id).await?;
-                Currency::parse(&o.currency)
+                crate::domain::Currency::parse(&o.currency)
                     .map(|c| Money::from_minor(left, c).format_plain())
                     .unwrap_or_default()
             } else {
@@ -121,9 +121,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
                 payable,
                 is_quote: o.status == OrderStatus::Quote.as_str(),
-                total_label: Currency::parse(&o.currency)
-                    .map(|c| Money::from_minor(o.total_minor, c).to_string())
-                    .unwrap_or_default(),
+                total_label: Money::display_stored(o.total_minor, &o.currency),
                 cancel_reason: o.cancel_reason.clone(),
                 items: items
                     .into_iter()
@@ -204,7 +202,7 @@ pub fn OrderPage() -> impl IntoView {
         <StaffPage role=Role::Cashier load=load render=move |o| view! {
             <crate::forms::Notice notice=notice.clone()/>
             {change.map(|c| {
-                let c = Currency::parse(&o.currency).map(|cur| Money::from_minor(c, cur).to_string()).unwrap_or_default();
+                let c = Money::display_stored(c, &o.currency);
                 view! { <p class="notice change" role="status">"Change due: " <strong>{c}</strong></p> }
             })}
             {order_view(o, taking)}
@@ -238,14 +236,9 @@ fn order_message(code: &str) -> Option<&'static str> {
 }
 
 fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
-    let currency = Currency::parse(&o.currency).ok();
-    let money = move |m: i64| {
-        currency
-            .map(|c| Money::from_minor(m, c).to_string())
-            .unwrap_or_else(|| m.to_string())
-    };
-    let status =
-        OrderStatus::parse(&o.status).map_or_else(|| o.status.clone(), |s| s.label().to_owned());
+    let code = o.currency.clone();
+    let money = move |m: i64| Money::display_stored(m, &code);
+    let status = OrderStatus::label_of(&o.status);
     view! {
         <h1>{format!("Order #{}", o.number)}</h1>
         <p class="status"><strong>{status}</strong>

@@ -36,7 +36,7 @@ pub async fn list_orders(
     before: Option<i32>,
 ) -> Result<OrderList, AppError> {
     use super::model::order;
-    use crate::domain::{Currency, Money};
+    use crate::domain::Money;
     use crate::search::{contains_pattern, lower_like};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(Role::Cashier).await?;
@@ -90,11 +90,8 @@ pub async fn list_orders(
                     .trim()
                     .to_owned(),
                 email: o.billing_email.unwrap_or_default(),
-                status: OrderStatus::parse(&o.status)
-                    .map_or_else(|| o.status.clone(), |s| s.label().to_owned()),
-                total: Currency::parse(&o.currency)
-                    .map(|c| Money::from_minor(o.total_minor, c).to_string())
-                    .unwrap_or_else(|_| o.total_minor.to_string()),
+                status: OrderStatus::label_of(&o.status),
+                total: Money::display_stored(o.total_minor, &o.currency),
                 due_date: o.due_date.map(|d| d.to_string()),
             })
             .collect(),

@@ -75,6 +75,11 @@ impl OrderStatus {
         OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// The label of a status as a row stores it; an unknown one shows as stored.
+    pub fn label_of(stored: &str) -> String {
+        OrderStatus::parse(stored).map_or_else(|| stored.to_owned(), |s| s.label().to_owned())
+    }
+
     /// What staff and customers read.
     pub fn label(self) -> &'static str {
         match self {

@@ -366,9 +366,7 @@ async fn paid_summary(db: &DatabaseConnection, o: &order::Model) -> Result<Optio
             "stripe" => "Card online",
             _ => "Other",
         };
-        let amount = crate::domain::Currency::parse(&p.currency)
-            .map(|c| crate::domain::Money::from_minor(p.amount_minor, c).to_string())
-            .unwrap_or_default();
+        let amount = crate::domain::Money::display_stored(p.amount_minor, &p.currency);
         crate::orders::service::paid_line(o.paid_at.unwrap_or(p.created_at), method, &amount)
     }))
 }

@@ -4,7 +4,7 @@
 //! order flagged for staff.
 use super::gateway::{Gateway, GatewayError};
 use super::{intent, model as payment};
-use crate::domain::{Currency, Email, Money};
+use crate::domain::{Email, Money};
 use crate::orders::model::order;
 use crate::orders::service::{add_event, paid_line, queue_receipt};
 use crate::orders::{Actor, OrderAction, OrderStatus};
@@ -259,11 +259,7 @@ pub async fn record_success(
         Err(e) => return Err(e),
     };
     set_intent_status(&txn, &facts.id, "succeeded").await?;
-    let money = |m: i64, c: &str| {
-        Currency::parse(c)
-            .map(|c| Money::from_minor(m, c).to_string())
-            .unwrap_or_else(|_| format!("{m} {c}"))
-    };
+    let money = Money::display_stored;
     let paid = money(facts.amount_minor, &facts.currency);
     let recorded = match outcome_status {
         "flagged" => {
