@@ -45,7 +45,7 @@ pub struct OrderDetail {
 
 #[server]
 pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
-    use super::model::{adjustment, event, item, order, tax};
+    use super::model::{event, order};
     use crate::email::ssr::model as outbox;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let me = crate::staff::ssr::require(Role::Cashier).await?;
@@ -63,21 +63,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 .one(&state.db)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let items = item::Entity::find()
-                .filter(item::Column::OrderId.eq(o.id))
-                .order_by_asc(item::Column::Position)
-                .all(&state.db)
-                .await?;
-            let adjustments = adjustment::Entity::find()
-                .filter(adjustment::Column::OrderId.eq(o.id))
-                .order_by_asc(adjustment::Column::Position)
-                .all(&state.db)
-                .await?;
-            let taxes = tax::Entity::find()
-                .filter(tax::Column::OrderId.eq(o.id))
-                .order_by_asc(tax::Column::Id)
-                .all(&state.db)
-                .await?;
+            let (items, adjustments, taxes) = super::service::order_lines(&state.db, o.id).await?;
             let events = event::Entity::find()
                 .filter(event::Column::OrderId.eq(o.id))
                 .order_by_asc(event::Column::Id)
@@ -118,7 +104,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                     .to_owned(),
                 due_date: o.due_date.map(|d| d.to_string()),
                 created_at: fmt(o.created_at),
-                pay_url: format!("{}/pay/{}?key={}", state.public_url, o.number, o.order_key),
+                pay_url: super::service::pay_url(&state.public_url, &o),
                 payable,
                 is_quote: o.status == OrderStatus::Quote.as_str(),
                 total_label: Money::display_stored(o.total_minor, &o.currency),

@@ -536,6 +536,41 @@ fn long_date(d: Date) -> String {
     .unwrap_or_else(|_| d.to_string())
 }
 
+/// An order's stored lines, in their order: items, adjustments (fees and the
+/// discount), taxes per rate.
+pub async fn order_lines<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i32,
+) -> Result<(Vec<item::Model>, Vec<adjustment::Model>, Vec<tax::Model>), DbErr> {
+    use sea_orm::QueryOrder;
+    let items = item::Entity::find()
+        .filter(item::Column::OrderId.eq(order_id))
+        .order_by_asc(item::Column::Position)
+        .all(conn)
+        .await?;
+    let adjustments = adjustment::Entity::find()
+        .filter(adjustment::Column::OrderId.eq(order_id))
+        .order_by_asc(adjustment::Column::Position)
+        .all(conn)
+        .await?;
+    let taxes = tax::Entity::find()
+        .filter(tax::Column::OrderId.eq(order_id))
+        .order_by_asc(tax::Column::Id)
+        .all(conn)
+        .await?;
+    Ok((items, adjustments, taxes))
+}
+
+/// The customer's pay link: `SETTLE_PUBLIC_URL/pay/{number}?key={key}`.
+pub fn pay_url(public_url: &str, o: &order::Model) -> String {
+    format!(
+        "{}/pay/{}?key={}",
+        public_url.trim_end_matches('/'),
+        o.number,
+        o.order_key
+    )
+}
+
 /// Renders the invoice from the order as stored: the one path for first
 /// sends, resends and previews, so each shows exactly what the order holds.
 pub async fn render_invoice<C: ConnectionTrait>(
@@ -558,30 +593,10 @@ pub async fn order_document<C: ConnectionTrait>(
     public_url: &str,
     receipt: Option<String>,
 ) -> Result<invoice::InvoiceData, CreateOrderError> {
-    use sea_orm::QueryOrder;
     let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
-    let items = item::Entity::find()
-        .filter(item::Column::OrderId.eq(o.id))
-        .order_by_asc(item::Column::Position)
-        .all(conn)
-        .await?;
-    let adjustments = adjustment::Entity::find()
-        .filter(adjustment::Column::OrderId.eq(o.id))
-        .order_by_asc(adjustment::Column::Position)
-        .all(conn)
-        .await?;
-    let taxes = tax::Entity::find()
-        .filter(tax::Column::OrderId.eq(o.id))
-        .order_by_asc(tax::Column::Id)
-        .all(conn)
-        .await?;
-    let pay_url = format!(
-        "{}/pay/{}?key={}",
-        public_url.trim_end_matches('/'),
-        o.number,
-        o.order_key
-    );
+    let (items, adjustments, taxes) = order_lines(conn, o.id).await?;
+    let pay_url = pay_url(public_url, o);
     let (subject, heading, intro) = match &receipt {
         None => (
             store
