@@ -4,11 +4,13 @@
 //! same bytes from memory (the ratio is what to read: both share the machine
 //! with the load generator), and how fast webhooks are acknowledged.
 //! Run by `scripts/bench` (SETTLE_BIN, BENCH_STRIPE_PORT).
+mod common;
+
 use app::orders::api::SendOrder;
 use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+use common::{ms, percentile, Settle};
 use leptos::server_fn::ServerFn;
 use sea_orm::EntityTrait;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,15 +18,6 @@ const CONNECTIONS: usize = 16;
 const RUN: Duration = Duration::from_secs(8);
 const WEBHOOKS: usize = 300;
 const WHSEC: &str = "whsec_bench";
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
 
 struct Load {
     requests: usize,
@@ -83,63 +76,20 @@ fn report(name: &str, l: &Load) -> f64 {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let bin = std::env::var("SETTLE_BIN").unwrap_or_else(|_| "target/release/settle".into());
     let stripe_port: u16 = std::env::var("BENCH_STRIPE_PORT")?.parse()?;
     let stripe = format!("http://127.0.0.1:{stripe_port}");
-    let dir = std::env::temp_dir().join(format!("settle-bench-pay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let db_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let env = |cmd: &mut Command| {
-        cmd.env("DATABASE_URL", &db_url)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("SETTLE_PUBLIC_URL", &base)
-            .env("STRIPE_SECRET_KEY", "sk_test_bench")
-            .env("STRIPE_PUBLISHABLE_KEY", "pk_test_bench")
-            .env("STRIPE_WEBHOOK_SECRET", WHSEC)
-            .env("STRIPE_API_BASE", &stripe)
-            .env("RUST_LOG", "warn");
-    };
-    let mut seed = Command::new(&bin);
-    env(seed.arg("seed").stdout(Stdio::null()));
-    anyhow::ensure!(seed.status()?.success(), "settle seed failed");
-    let mut add = Command::new(&bin);
-    env(add
-        .args(["staff", "add", "bench@example.com", "--name", "Bench"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null()));
-    let mut child = add.spawn()?;
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"quiet lake morning 42\n")?;
-    anyhow::ensure!(child.wait()?.success(), "settle staff add failed");
-    let mut serve = Command::new(&bin);
-    env(serve
-        .arg("serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null()));
-    let mut server = serve.spawn()?;
-
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    for _ in 0..100 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    client
-        .post(format!("{base}/login"))
-        .form(&[
-            ("email", "bench@example.com"),
-            ("password", "quiet lake morning 42"),
-        ])
-        .send()
-        .await?;
-    let db = sea_orm::Database::connect(&db_url).await?;
+    let settle = Settle::start(
+        "pay",
+        &[
+            ("STRIPE_SECRET_KEY", "sk_test_bench".into()),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_bench".into()),
+            ("STRIPE_WEBHOOK_SECRET", WHSEC.into()),
+            ("STRIPE_API_BASE", stripe.clone()),
+        ],
+    )
+    .await?;
+    let (base, client) = (&settle.base, &settle.client);
+    let db = sea_orm::Database::connect(&settle.db_url).await?;
     let mug = app::catalog::model::Entity::find()
         .all(&db)
         .await?
@@ -276,9 +226,7 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&acks, 0.99)),
         ms(*acks.last().unwrap())
     );
-    let _ = server.kill();
-    let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(settle);
     anyhow::ensure!(
         pay.errors == 0 && from_memory.errors == 0,
         "errors under load"

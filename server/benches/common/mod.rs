@@ -1,0 +1,99 @@
+//! What the benches share: the release `settle` binary started on a fresh
+//! SQLite database with a demo store and a signed-in staff client, and the
+//! figures' formatting.
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+const EMAIL: &str = "bench@example.com";
+const PASSWORD: &str = "quiet lake morning 42";
+
+/// A running `settle serve` (killed and its database removed on drop).
+pub struct Settle {
+    pub base: String,
+    pub db_url: String,
+    /// Signed in as a cashier-level staff member.
+    pub client: reqwest::Client,
+    dir: std::path::PathBuf,
+    server: Child,
+}
+
+impl Settle {
+    /// Seeds, adds the bench's staff account and serves, with `env` on top of
+    /// the database, address and public URL (`SETTLE_BIN` picks the binary).
+    pub async fn start(name: &str, env: &[(&str, String)]) -> anyhow::Result<Settle> {
+        let bin = std::env::var("SETTLE_BIN").unwrap_or_else(|_| "target/release/settle".into());
+        let dir = std::env::temp_dir().join(format!("settle-bench-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let db_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let base = format!("http://127.0.0.1:{port}");
+        let command = |args: &[&str]| {
+            let mut cmd = Command::new(&bin);
+            cmd.args(args)
+                .env("DATABASE_URL", &db_url)
+                .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+                .env("SETTLE_PUBLIC_URL", &base)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null());
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            cmd
+        };
+        anyhow::ensure!(command(&["seed"]).status()?.success(), "settle seed failed");
+        let mut add = command(&["staff", "add", EMAIL, "--name", "Bench"])
+            .stdin(Stdio::piped())
+            .spawn()?;
+        if let Some(mut stdin) = add.stdin.take() {
+            std::io::Write::write_all(&mut stdin, format!("{PASSWORD}\n").as_bytes())?;
+        }
+        anyhow::ensure!(add.wait()?.success(), "settle staff add failed");
+        let server = command(&["serve"]).stderr(Stdio::null()).spawn()?;
+
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        for _ in 0..100 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let res = client
+            .post(format!("{base}/login"))
+            .form(&[("email", EMAIL), ("password", PASSWORD)])
+            .send()
+            .await?;
+        anyhow::ensure!(
+            res.headers().get("location").is_some_and(|l| l == "/"),
+            "sign-in failed"
+        );
+        Ok(Settle {
+            base,
+            db_url,
+            client,
+            dir,
+            server,
+        })
+    }
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
