@@ -30,6 +30,8 @@ pub struct OrderDetail {
     /// The total, formatted, for the Take payment form.
     pub total_label: String,
     pub cancel_reason: Option<String>,
+    /// Staff's note on the order (never shown to the customer).
+    pub note: Option<String>,
     /// (name, quantity, unit price, line subtotal)
     pub items: Vec<(String, i32, i64, i64)>,
     /// (label, amount); discounts negative
@@ -109,6 +111,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 is_quote: o.status == OrderStatus::Quote.as_str(),
                 total_label: Money::display_stored(o.total_minor, &o.currency),
                 cancel_reason: o.cancel_reason.clone(),
+                note: o.note.clone(),
                 items: items
                     .into_iter()
                     .map(|i| {
@@ -252,6 +255,7 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
             </dl>
         </section>
         {o.cancel_reason.clone().map(|r| view! { <p>"Cancelled: " {r}</p> })}
+        {o.note.clone().map(|n| view! { <p class="note">"Note: " {n}</p> })}
         {o.payable.then(|| {
             let number = o.number;
             let email = o.billing_email.clone().unwrap_or_default();

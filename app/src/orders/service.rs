@@ -132,6 +132,15 @@ async fn create(
             field: "note".into(),
             message: format!("The note can be at most {MAX_NOTE_CHARS} characters."),
         });
+    } else if note
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        // PostgreSQL refuses NUL in text: say so here rather than fail the save.
+        errors.push(FieldError {
+            field: "note".into(),
+            message: "The note cannot contain control characters.".into(),
+        });
     }
     let typed_email = match req.invoice_email.trim() {
         "" => None,
