@@ -163,6 +163,19 @@ impl IntentFacts {
     }
 }
 
+impl IntentFacts {
+    /// What Stripe can send: an id of at most 255 characters, a three-letter
+    /// currency and an amount that is not negative. Anything else is refused
+    /// before it reaches a column it does not fit.
+    pub fn plausible(&self) -> bool {
+        !self.id.is_empty()
+            && self.id.chars().count() <= 255
+            && self.currency.len() == 3
+            && self.currency.bytes().all(|b| b.is_ascii_alphabetic())
+            && self.amount_minor >= 0
+    }
+}
+
 /// How a succeeded intent was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {

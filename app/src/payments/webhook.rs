@@ -19,6 +19,9 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/stripe/webhook", post(receive))
 }
 
+/// Stripe's ids are a few dozen characters; the event id column holds 255.
+const MAX_ID_CHARS: usize = 255;
+
 fn refuse(status: StatusCode, why: &'static str) -> Response {
     (status, why).into_response()
 }
@@ -51,6 +54,27 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     let id = event.id.to_string();
     let kind = event.type_.as_str().to_owned();
+    // PostgreSQL cannot store NUL in text, raw or decoded from `\u0000` into
+    // an id, a type or a failure message. Stripe never sends one, so such an
+    // event is refused as unreadable rather than failing a write (a 5xx that
+    // Stripe would retry for days).
+    if payload.contains('\0') || payload.contains("\\u0000") {
+        return refuse(StatusCode::BAD_REQUEST, "The event could not be read.");
+    }
+    // Ids and amounts outside what Stripe sends would fail a column's bounds
+    // later (a 5xx, retried for days); refuse them before anything is stored.
+    let facts = match &event.data.object {
+        EventObject::PaymentIntentSucceeded(pi) | EventObject::PaymentIntentPaymentFailed(pi) => {
+            Some(IntentFacts::of(pi))
+        }
+        _ => None,
+    };
+    if id.is_empty()
+        || id.chars().count() > MAX_ID_CHARS
+        || facts.as_ref().is_some_and(|f| !f.plausible())
+    {
+        return refuse(StatusCode::BAD_REQUEST, "The event could not be read.");
+    }
 
     // Stored first, once: a replay finds the row and changes nothing.
     let now = time::OffsetDateTime::now_utc();
@@ -92,9 +116,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         }
     }
 
-    let acted = match &event.data.object {
-        EventObject::PaymentIntentSucceeded(pi) => {
-            let facts = IntentFacts::of(pi);
+    let acted = match (&event.data.object, facts) {
+        (EventObject::PaymentIntentSucceeded(_), Some(facts)) => {
             match record_success(&state.db, &state.public_url, &facts).await {
                 Ok(Recorded::NeedsRefund {
                     order_id,
@@ -120,10 +143,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 Err(e) => Err(e),
             }
         }
-        EventObject::PaymentIntentPaymentFailed(pi) => {
-            record_failure(&state.db, &IntentFacts::of(pi))
-                .await
-                .map(|_| ())
+        (EventObject::PaymentIntentPaymentFailed(_), Some(facts)) => {
+            record_failure(&state.db, &facts).await.map(|_| ())
         }
         _ => {
             tracing::info!(event = %id, kind = %kind, "Stripe event not used by Settle: acknowledged");
