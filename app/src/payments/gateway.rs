@@ -46,6 +46,49 @@ async fn bounded<T>(
     }
 }
 
+/// Attempts for a call that carries our own idempotency key; async-stripe's
+/// `Idempotent` strategy tries once, so those calls are retried here.
+const ATTEMPTS: u32 = 3;
+
+/// Whether Stripe may answer differently if asked again: its documented
+/// transient statuses, or no answer at all.
+fn transient(e: &StripeError) -> bool {
+    match e {
+        StripeError::Stripe(_, status) => matches!(status, 409 | 424 | 429 | 500..=599),
+        StripeError::ClientError(_) | StripeError::Timeout => true,
+        _ => false,
+    }
+}
+
+/// Tries `call` up to `ATTEMPTS` times while the failure is transient, all
+/// within `CALL_TIMEOUT`. Only for calls with a fixed idempotency key: at
+/// Stripe a retry returns the first attempt's object, never a second one.
+async fn retried<T, Fut>(mut call: impl FnMut() -> Fut) -> Result<T, GatewayError>
+where
+    Fut: std::future::Future<Output = Result<T, StripeError>>,
+{
+    let deadline = tokio::time::Instant::now() + CALL_TIMEOUT;
+    let mut attempt = 1;
+    loop {
+        match tokio::time::timeout_at(deadline, call()).await {
+            Err(_) => return Err(GatewayError::Timeout),
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) if attempt < ATTEMPTS && transient(&e) => {
+                tracing::info!(attempt, error = %e, "Stripe call failed; retrying");
+                let pause = Duration::from_millis(250 << attempt);
+                if tokio::time::timeout_at(deadline, tokio::time::sleep(pause))
+                    .await
+                    .is_err()
+                {
+                    return Err(e.into());
+                }
+                attempt += 1;
+            }
+            Ok(Err(e)) => return Err(e.into()),
+        }
+    }
+}
+
 impl Gateway {
     pub fn new(
         secret_key: &str,
@@ -56,7 +99,8 @@ impl Gateway {
     ) -> Result<Gateway, String> {
         let client = ClientBuilder::new(secret_key)
             .url(api_base.trim_end_matches('/'))
-            // Bounded retries on 409/429/5xx, each attempt with its own timeout.
+            // Calls without a key of ours: up to 3 attempts on 409/429/5xx
+            // (1 s, then 2 s apart), each attempt with its own timeout.
             .request_strategy(RequestStrategy::ExponentialBackoff(3))
             .timeout(Duration::from_secs(4))
             .build()
@@ -87,12 +131,12 @@ impl Gateway {
         let key = IdempotencyKey::new(format!("settle-order-{order_id}-{amount_minor}-{currency}"))
             .map_err(|e| GatewayError::Stripe(e.to_string()))?;
         let request = CreatePaymentIntent::new(amount_minor, currency).metadata(metadata);
-        bounded(
+        retried(|| {
             request
                 .customize()
-                .request_strategy(RequestStrategy::Idempotent(key))
-                .send(&self.client),
-        )
+                .request_strategy(RequestStrategy::Idempotent(key.clone()))
+                .send(&self.client)
+        })
         .await
     }
 
@@ -111,12 +155,12 @@ impl Gateway {
         let key = IdempotencyKey::new(format!("settle-refund-payment-{payment_id}"))
             .map_err(|e| GatewayError::Stripe(e.to_string()))?;
         let request = CreateRefund::new().payment_intent(id);
-        let refund = bounded(
+        let refund = retried(|| {
             request
                 .customize()
-                .request_strategy(RequestStrategy::Idempotent(key))
-                .send(&self.client),
-        )
+                .request_strategy(RequestStrategy::Idempotent(key.clone()))
+                .send(&self.client)
+        })
         .await?;
         Ok(refund.id.to_string())
     }
