@@ -18,6 +18,7 @@ Differences from `localstripe --port N`, all for test isolation:
 Written against localstripe 1.15.10.
 """
 import argparse
+import asyncio
 import os
 import pickle
 
@@ -130,13 +131,19 @@ def main():
     resources.Store.dump_to_disk = dump_to_disk
     patch_exports()
 
-    async def ready(_app):
-        print(f"READY {args.port}", flush=True)
-
     app.router.add_get("/_config/settle/stripe.js", standin_js)
     app.router.add_post("/_config/settle/confirm", standin_confirm)
-    app.on_startup.append(ready)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
+
+    # READY only once the socket listens (aiohttp's on_startup hooks run
+    # before it binds, which let a fast caller meet a refused connection).
+    async def serve():
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", args.port).start()
+        print(f"READY {args.port}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":
