@@ -11,11 +11,11 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use server::config::StripeConfig;
 use std::time::{Duration, Instant};
 
-const CASHIER: (&str, &str) = ("till@example.com", "blue river stones 42");
-const SECRET: &str = "sk_test_settle";
-const WHSEC: &str = "whsec_settle_test";
+pub(crate) const CASHIER: (&str, &str) = ("till@example.com", "blue river stones 42");
+pub(crate) const SECRET: &str = "sk_test_settle";
+pub(crate) const WHSEC: &str = "whsec_settle_test";
 
-async fn stripe_app(backend: Backend, stripe: &LocalStripe) -> TestApp {
+pub(crate) async fn stripe_app(backend: Backend, stripe: &LocalStripe) -> TestApp {
     let base = stripe.base_url.clone();
     let app = common::spawn_app_with(backend, move |c| {
         c.stripe = Some(StripeConfig {
@@ -33,16 +33,21 @@ async fn stripe_app(backend: Backend, stripe: &LocalStripe) -> TestApp {
 
 /// Creates `n` invoices (2 mugs each, £28.80) and returns their pay paths.
 async fn invoices(app: &TestApp, n: usize) -> Vec<String> {
+    invoices_in(&app.db, n).await
+}
+
+/// The same, straight into a database (as the cashier `CASHIER`).
+pub(crate) async fn invoices_in(db: &sea_orm::DatabaseConnection, n: usize) -> Vec<String> {
     let staff = app::staff::ssr::model::Entity::find()
         .filter(app::staff::ssr::model::Column::Email.eq(CASHIER.0))
-        .one(&app.db)
+        .one(db)
         .await
         .unwrap()
         .and_then(|m| m.view())
         .unwrap();
     let mug = app::catalog::model::Entity::find()
         .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
-        .one(&app.db)
+        .one(db)
         .await
         .unwrap()
         .unwrap()
@@ -63,10 +68,15 @@ async fn invoices(app: &TestApp, n: usize) -> Vec<String> {
             due_date: String::new(),
             note: String::new(),
         };
-        let created = app::orders::service::create_order(&app.db, &staff, "http://x", req)
+        let created = app::orders::service::create_order(db, &staff, "http://x", req)
             .await
             .unwrap();
-        let o = order_by_number(app, created.number).await;
+        let o = order::Entity::find()
+            .filter(order::Column::Number.eq(created.number))
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
         paths.push(format!("/pay/{}?key={}", o.number, o.order_key));
     }
     paths
@@ -82,7 +92,7 @@ async fn order_by_number(app: &TestApp, number: i64) -> order::Model {
 }
 
 /// A call to the Stripe double's REST API, as the customer's browser or the dashboard would make it.
-async fn stripe_call(
+pub(crate) async fn stripe_call(
     stripe: &LocalStripe,
     method: reqwest::Method,
     path: &str,
@@ -102,8 +112,51 @@ async fn stripe_call(
     body
 }
 
+/// A succeeded PaymentIntent as the double shapes it, to dress up as any order's.
+pub(crate) async fn succeeded_intent(stripe: &LocalStripe) -> serde_json::Value {
+    let pi = stripe_call(
+        stripe,
+        reqwest::Method::POST,
+        "/v1/payment_intents",
+        &[("amount", "2880"), ("currency", "gbp")],
+    )
+    .await;
+    let id = pi["id"].as_str().expect("an intent id").to_owned();
+    customer_pays(stripe, &id).await;
+    stripe_call(
+        stripe,
+        reqwest::Method::GET,
+        &format!("/v1/payment_intents/{id}"),
+        &[],
+    )
+    .await
+}
+
+/// The signed `payment_intent.succeeded` Stripe would send when `o` is paid in
+/// full; `tag` keeps intent and event ids apart between tests.
+pub(crate) fn paid_event(
+    template: &serde_json::Value,
+    o: &order::Model,
+    tag: &str,
+) -> (String, String) {
+    let mut pi = template.clone();
+    pi["id"] = format!("pi_{tag}_{}", o.id).into();
+    pi["amount"] = o.total_minor.into();
+    pi["amount_received"] = o.total_minor.into();
+    pi["currency"] = o.currency.to_ascii_lowercase().into();
+    pi["metadata"] = serde_json::json!({
+        "order_id": o.id.to_string(),
+        "order_number": o.number.to_string(),
+    });
+    signed_custom_event(
+        "payment_intent.succeeded",
+        &format!("evt_{tag}_{}", o.id),
+        pi,
+    )
+}
+
 /// What the Payment Element does when the customer pays with a card that works.
-async fn customer_pays(stripe: &LocalStripe, intent_id: &str) {
+pub(crate) async fn customer_pays(stripe: &LocalStripe, intent_id: &str) {
     let path = format!("/v1/payment_intents/{intent_id}");
     stripe_call(
         stripe,
@@ -131,7 +184,11 @@ async fn intent_of(app: &TestApp, order_id: i32) -> intent::Model {
 }
 
 /// A Stripe event around the intent as the double reports it now, signed as Stripe signs.
-async fn signed_event(stripe: &LocalStripe, kind: &str, intent_id: &str) -> (String, String) {
+pub(crate) async fn signed_event(
+    stripe: &LocalStripe,
+    kind: &str,
+    intent_id: &str,
+) -> (String, String) {
     let pi = stripe_call(
         stripe,
         reqwest::Method::GET,
@@ -152,7 +209,7 @@ async fn signed_event(stripe: &LocalStripe, kind: &str, intent_id: &str) -> (Str
 }
 
 /// An event around an intent object the test shaped itself, signed as Stripe signs.
-fn signed_custom_event(kind: &str, id: &str, pi: serde_json::Value) -> (String, String) {
+pub(crate) fn signed_custom_event(kind: &str, id: &str, pi: serde_json::Value) -> (String, String) {
     let body = serde_json::json!({
         "id": id, "object": "event", "api_version": "2017-08-15",
         "created": time::OffsetDateTime::now_utc().unix_timestamp(),

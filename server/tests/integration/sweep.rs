@@ -1,7 +1,8 @@
 //! Every staff entry point refuses the wrong caller: each registered server fn
 //! (found through the registry, so a new one cannot be forgotten) and each
 //! staff form post answers 401 without a session, and the admin-only ones 403
-//! for a cashier, before doing anything. SQLite and PostgreSQL.
+//! for a cashier, before doing anything; and a cross-site post to any of them
+//! is refused even with an admin's session. SQLite and PostgreSQL.
 use crate::common::{self, Backend};
 use app::staff::Role;
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -157,4 +158,60 @@ async fn every_staff_entry_point_refuses_the_wrong_caller(backend: Backend) {
     app.stop().await;
 }
 
-both_backends!(every_staff_entry_point_refuses_the_wrong_caller);
+/// A signed-in admin's browser, tricked by another site into posting to any
+/// server fn or staff form: refused with 403 whether the browser says so with
+/// `Sec-Fetch-Site` or only with `Origin`, and nothing changes.
+async fn cross_site_posts_are_refused_everywhere(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    server::seed::seed_demo(&app.db).await.unwrap();
+    app.add_staff("owner@example.com", "correct horse battery", Role::Admin)
+        .await;
+    let admin = app
+        .signed_in_client("owner@example.com", "correct horse battery")
+        .await;
+    let count = || async {
+        app::orders::model::order::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+    let before = count().await;
+    let mut paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .collect();
+    paths.extend(
+        FORM_POSTS
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| !p.ends_with("/email")),
+    );
+    for path in paths {
+        let json = path.contains("send_order") || path.contains("save_quote");
+        for (header, value) in [
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ] {
+            let req = admin.post(app.url(path)).header(header, value);
+            let req = if json {
+                req.json(&json_order())
+            } else {
+                req.header("content-type", "application/x-www-form-urlencoded")
+                    .body(ARGS)
+            };
+            let status = req.send().await.unwrap().status().as_u16();
+            assert_eq!(status, 403, "{path} with {header}: {value}");
+        }
+    }
+    assert_eq!(count().await, before, "nothing was created");
+    let (status, _) = common::page(&admin, &app.url("/orders")).await;
+    assert_eq!(
+        status, 200,
+        "still signed in: the cross-site logout was refused too"
+    );
+    app.stop().await;
+}
+
+both_backends!(
+    every_staff_entry_point_refuses_the_wrong_caller,
+    cross_site_posts_are_refused_everywhere,
+);

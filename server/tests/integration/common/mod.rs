@@ -10,6 +10,8 @@ use std::path::PathBuf;
 use tokio::sync::oneshot;
 
 pub mod doubles;
+pub mod fault;
+pub mod process;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
