@@ -1,6 +1,8 @@
 //! What the benches share: the release `settle` binary started on a fresh
-//! SQLite database with a demo store and a signed-in staff client, and the
-//! figures' formatting.
+//! database (SQLite, or a PostgreSQL URL given) with a demo store and a
+//! signed-in staff client, and the figures' formatting.
+#![allow(dead_code)] // each bench uses part of it
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -22,6 +24,8 @@ pub struct Settle {
     pub db_url: String,
     /// Signed in as a cashier-level staff member.
     pub client: reqwest::Client,
+    /// That client's session cookie (`name=value`), for load generators.
+    pub cookie: String,
     dir: std::path::PathBuf,
     server: Child,
 }
@@ -30,10 +34,21 @@ impl Settle {
     /// Seeds, adds the bench's staff account and serves, with `env` on top of
     /// the database, address and public URL (`SETTLE_BIN` picks the binary).
     pub async fn start(name: &str, env: &[(&str, String)]) -> anyhow::Result<Settle> {
+        Self::start_on(name, None, env).await
+    }
+
+    /// The same over `db_url` (an empty database), or a new SQLite file when `None`.
+    pub async fn start_on(
+        name: &str,
+        db_url: Option<&str>,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<Settle> {
         let bin = std::env::var("SETTLE_BIN").unwrap_or_else(|_| "target/release/settle".into());
         let dir = std::env::temp_dir().join(format!("settle-bench-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let db_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+        let db_url = db_url
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()));
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -59,7 +74,8 @@ impl Settle {
             std::io::Write::write_all(&mut stdin, format!("{PASSWORD}\n").as_bytes())?;
         }
         anyhow::ensure!(add.wait()?.success(), "settle staff add failed");
-        let server = command(&["serve"]).stderr(Stdio::null()).spawn()?;
+        let log = std::fs::File::create(dir.join("settle.log"))?;
+        let server = command(&["serve"]).stderr(log).spawn()?;
 
         let client = reqwest::Client::builder()
             .cookie_store(true)
@@ -80,13 +96,34 @@ impl Settle {
             res.headers().get("location").is_some_and(|l| l == "/"),
             "sign-in failed"
         );
+        let cookie = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("settle_session="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
         Ok(Settle {
             base,
             db_url,
             client,
+            cookie,
             dir,
             server,
         })
+    }
+}
+
+impl Settle {
+    pub fn pid(&self) -> u32 {
+        self.server.id()
+    }
+
+    /// What the server wrote to stderr (its log) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("settle.log")).unwrap_or_default()
     }
 }
 

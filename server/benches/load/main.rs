@@ -1,0 +1,651 @@
+//! Issue 5's load and scale figures, against the release `settle` binary,
+//! with wrk (Debian's package; `scripts/bench` installs it) generating load
+//! on the same machine:
+//!
+//! - mixed traffic for `BENCH_SECONDS` (60) at 200 connections: pay pages
+//!   (150), signed Stripe webhooks that pay orders (25) and POS **Send
+//!   invoice** (25), with throughput, p50/p99, errors and the server's peak
+//!   memory;
+//! - the pay page at 1,000 orders and again after a generator has filled the
+//!   database to `BENCH_ORDERS` (1,000,000), with the latency ratio;
+//! - on SQLite and on PostgreSQL (`BENCH_BACKENDS`, default both).
+//!
+//! Prints a table. Exits non-zero when a correctness check fails: an error
+//! or a 4xx/5xx under load, a panic in the server's log, a payment recorded
+//! twice, an order paid without a payment, an email left unsent.
+//! Env: SETTLE_BIN, BENCH_STRIPE_PORT, BENCH_SMTP_PORT (set by scripts/bench).
+#[path = "../common/mod.rs"]
+mod common;
+mod generate;
+
+use app::email::ssr::model as mail;
+use app::orders::api::SendOrder;
+use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+use app::orders::model::order;
+use app::payments::model as payment;
+use common::Settle;
+use leptos::server_fn::ServerFn;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter,
+};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WHSEC: &str = "whsec_bench";
+const SAMPLE: i64 = 200;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one wrk run reports (from the `done` hook below).
+#[derive(Debug, Default, Clone)]
+struct Wrk {
+    requests: u64,
+    seconds: f64,
+    p50_us: u64,
+    p99_us: u64,
+    /// Connect, read, write and timeout errors.
+    socket_errors: u64,
+    /// Answers with a status of 400 or more.
+    status_errors: u64,
+}
+
+impl Wrk {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds.max(0.001)
+    }
+    fn errors(&self) -> u64 {
+        self.socket_errors + self.status_errors
+    }
+    fn cell(&self) -> String {
+        format!(
+            "{:.0}/s p50 {:.1} p99 {:.1} ms",
+            self.rps(),
+            self.p50_us as f64 / 1000.0,
+            self.p99_us as f64 / 1000.0
+        )
+    }
+}
+
+const DONE_LUA: &str = r#"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))
+end
+"#;
+
+fn lua_string(s: &str) -> String {
+    format!("[==[{s}]==]")
+}
+
+fn write_script(dir: &Path, name: &str, body: &str) -> anyhow::Result<PathBuf> {
+    let path = dir.join(format!("{name}.lua"));
+    std::fs::write(&path, format!("{body}\n{DONE_LUA}"))?;
+    Ok(path)
+}
+
+/// A script that cycles through `paths` with GET.
+fn get_script(dir: &Path, name: &str, paths: &[String]) -> anyhow::Result<PathBuf> {
+    let list: Vec<String> = paths.iter().map(|p| lua_string(p)).collect();
+    write_script(
+        dir,
+        name,
+        &format!(
+            "local paths = {{ {} }}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend",
+            list.join(",\n")
+        ),
+    )
+}
+
+fn spawn_wrk(base: &str, connections: usize, seconds: u64, script: &Path) -> anyhow::Result<Child> {
+    Ok(Command::new("wrk")
+        .args([
+            "-t1",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--timeout",
+            "10s",
+            "-s",
+        ])
+        .arg(script)
+        .arg(base)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?)
+}
+
+fn finish_wrk(child: Child) -> anyhow::Result<Wrk> {
+    let out = child.wait_with_output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("RESULT "))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "wrk printed no result: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })?;
+    let n: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    anyhow::ensure!(n.len() == 6, "unexpected wrk result: {line}");
+    Ok(Wrk {
+        requests: n[0],
+        seconds: n[1] as f64 / 1e6,
+        p50_us: n[2],
+        p99_us: n[3],
+        socket_errors: n[4],
+        status_errors: n[5],
+    })
+}
+
+/// The server's peak resident memory so far (VmHWM), in MiB.
+fn peak_memory_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn pay_paths(db: &DatabaseConnection, numbers: &[i64]) -> anyhow::Result<Vec<String>> {
+    let found = order::Entity::find()
+        .filter(order::Column::Number.is_in(numbers.to_vec()))
+        .all(db)
+        .await?;
+    Ok(found
+        .iter()
+        .map(|o| format!("/pay/{}?key={}", o.number, o.order_key))
+        .collect())
+}
+
+/// Views each page once (the first view makes its PaymentIntent), eight at a time.
+async fn warm(base: &str, paths: &[String]) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    for chunk in paths.chunks(8) {
+        let mut views = Vec::new();
+        for p in chunk {
+            views.push(client.get(format!("{base}{p}")).send());
+        }
+        for v in views {
+            let res = v.await?;
+            anyhow::ensure!(res.status() == 200, "warming a pay page: {}", res.status());
+        }
+    }
+    Ok(())
+}
+
+/// `count` numbers spread evenly over `first..=last`.
+fn spread(first: i64, last: i64, count: i64) -> Vec<i64> {
+    let step = ((last - first + 1) / count).max(1);
+    (0..count)
+        .map(|i| first + i * step)
+        .filter(|n| *n <= last)
+        .collect()
+}
+
+async fn pay_page_figure(
+    dir: &Path,
+    settle: &Settle,
+    db: &DatabaseConnection,
+    numbers: &[i64],
+    name: &str,
+) -> anyhow::Result<Wrk> {
+    let paths = pay_paths(db, numbers).await?;
+    warm(&settle.base, &paths).await?;
+    let script = get_script(dir, name, &paths)?;
+    finish_wrk(spawn_wrk(&settle.base, 16, 10, &script)?)
+}
+
+struct Figures {
+    backend: &'static str,
+    pay_1k: Wrk,
+    pay_big: Wrk,
+    orders_big: i64,
+    generate_seconds: f64,
+    mixed_pay: Wrk,
+    mixed_hooks: Wrk,
+    mixed_pos: Wrk,
+    peak_mib: f64,
+    paid_by_webhook: u64,
+    emails_sent: u64,
+    failures: Vec<String>,
+}
+
+async fn create_database(backend: &str) -> anyhow::Result<(Option<String>, Option<String>)> {
+    if backend != "postgres" {
+        return Ok((None, None));
+    }
+    let admin = std::env::var("BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("settle_bench_{}", std::process::id());
+    let conn = Database::connect(&admin).await?;
+    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    conn.close().await?;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    Ok((Some(format!("{base}/{name}")), Some(name)))
+}
+
+async fn drop_database(name: Option<String>) {
+    let Some(name) = name else { return };
+    let admin = std::env::var("BENCH_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    if let Ok(conn) = Database::connect(&admin).await {
+        let _ = conn
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        let _ = conn.close().await;
+    }
+}
+
+async fn run(backend: &'static str, stripe: &str, smtp_port: u16) -> anyhow::Result<Figures> {
+    let seconds: u64 = env_or("BENCH_SECONDS", 60);
+    let big: i64 = env_or("BENCH_ORDERS", 1_000_000);
+    let (db_url, pg_name) = create_database(backend).await?;
+    let settle = Settle::start_on(
+        &format!("load-{backend}"),
+        db_url.as_deref(),
+        &[
+            ("STRIPE_SECRET_KEY", "sk_test_bench".into()),
+            ("STRIPE_PUBLISHABLE_KEY", "pk_test_bench".into()),
+            ("STRIPE_WEBHOOK_SECRET", WHSEC.into()),
+            ("STRIPE_API_BASE", stripe.to_owned()),
+            ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
+        ],
+    )
+    .await?;
+    let label = if backend == "postgres" {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let result = measure(label, &settle, stripe, seconds, big).await;
+    drop(settle);
+    drop_database(pg_name).await;
+    result
+}
+
+async fn measure(
+    backend: &'static str,
+    settle: &Settle,
+    stripe: &str,
+    seconds: u64,
+    big: i64,
+) -> anyhow::Result<Figures> {
+    let dir = std::env::temp_dir().join(format!("settle-load-{backend}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = Database::connect(&settle.db_url).await?;
+    let mut failures = Vec::new();
+
+    // One real order through the POS; the rest are its copies.
+    let mug = app::catalog::model::Entity::find()
+        .all(&db)
+        .await?
+        .into_iter()
+        .find(|p| p.sku.as_deref() == Some("MUG-01"))
+        .ok_or_else(|| anyhow::anyhow!("demo product missing"))?
+        .id;
+    let new_order = NewOrderRequest {
+        lines: vec![CartLine {
+            product_id: mug,
+            quantity: 2,
+        }],
+        fees: vec![],
+        discount_minor: 0,
+        customer_id: None,
+        invoice_email: "load@example.com".into(),
+        save_to_billing: false,
+        payment: PaymentChoice::EmailInvoice,
+        due_date: String::new(),
+        note: String::new(),
+    };
+    let send_body = serde_json::json!({ "order": new_order }).to_string();
+    let send_path = <SendOrder as ServerFn>::PATH;
+    let res = settle
+        .client
+        .post(format!("{}{send_path}", settle.base))
+        .header("content-type", "application/json")
+        .body(send_body.clone())
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "creating the first invoice failed"
+    );
+    let template = order::Entity::find()
+        .one(&db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no order"))?;
+    let (first, last) = generate::copies(&db, template.id, 999).await?;
+
+    // The pay page at 1,000 orders.
+    let pay_1k = pay_page_figure(&dir, settle, &db, &spread(first, last, SAMPLE), "pay-1k").await?;
+
+    // Mixed traffic. Webhooks pay the 999 copies (each event is delivered
+    // several times over the run: replays are part of real traffic).
+    let pi = stripe_paid_intent(stripe).await?;
+    let copies = order::Entity::find()
+        .filter(order::Column::Number.between(first, last))
+        .all(&db)
+        .await?;
+    let mut bodies = Vec::new();
+    let mut sigs = Vec::new();
+    for o in &copies {
+        let mut intent = pi.clone();
+        intent["id"] = format!("pi_load_{}", o.id).into();
+        intent["amount"] = o.total_minor.into();
+        intent["metadata"] = serde_json::json!({ "order_id": o.id.to_string(), "order_number": o.number.to_string() });
+        let body = serde_json::json!({
+            "id": format!("evt_load_{}", o.id), "object": "event", "api_version": "2017-08-15",
+            "created": time::OffsetDateTime::now_utc().unix_timestamp(), "data": { "object": intent },
+            "livemode": false, "pending_webhooks": 0, "request": { "id": null, "idempotency_key": null },
+            "type": "payment_intent.succeeded",
+        })
+        .to_string();
+        sigs.push(lua_string(&stripe_webhook::Webhook::generate_test_header(
+            &body, WHSEC, None,
+        )));
+        bodies.push(lua_string(&body));
+    }
+    let hooks = write_script(
+        &dir,
+        "webhooks",
+        &format!(
+            "local bodies = {{ {} }}\nlocal sigs = {{ {} }}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  local k = (i % #bodies) + 1\n  return wrk.format(\"POST\", \"/stripe/webhook\", {{ [\"Content-Type\"] = \"application/json\", [\"Stripe-Signature\"] = sigs[k] }}, bodies[k])\nend",
+            bodies.join(",\n"),
+            sigs.join(",\n")
+        ),
+    )?;
+    let pos = write_script(
+        &dir,
+        "pos",
+        &format!(
+            "wrk.method = \"POST\"\nwrk.path = {}\nwrk.body = {}\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Cookie\"] = {}",
+            lua_string(send_path),
+            lua_string(&send_body),
+            lua_string(&settle.cookie)
+        ),
+    )?;
+    let mixed_pages = pay_paths(&db, &spread(first, last, 999)).await?;
+    let pages = get_script(&dir, "pay-mixed", &mixed_pages)?;
+    let orders_before = order::Entity::find().count(&db).await?;
+    let runs = [
+        spawn_wrk(&settle.base, 150, seconds, &pages)?,
+        spawn_wrk(&settle.base, 25, seconds, &hooks)?,
+        spawn_wrk(&settle.base, 25, seconds, &pos)?,
+    ];
+    let [p, h, s] = runs;
+    let mixed_pay = finish_wrk(p)?;
+    let mixed_hooks = finish_wrk(h)?;
+    let mixed_pos = finish_wrk(s)?;
+    let peak_mib = peak_memory_mib(settle.pid());
+    for (name, w) in [
+        ("pay pages", &mixed_pay),
+        ("webhooks", &mixed_hooks),
+        ("Send invoice", &mixed_pos),
+    ] {
+        if w.errors() > 0 {
+            failures.push(format!(
+                "{backend}: {name}: {} socket errors, {} answers ≥ 400 under load",
+                w.socket_errors, w.status_errors
+            ));
+        }
+    }
+    let created = order::Entity::find().count(&db).await? - orders_before;
+    if created != mixed_pos.requests {
+        failures.push(format!(
+            "{backend}: {} invoices answered, {created} orders stored",
+            mixed_pos.requests
+        ));
+    }
+
+    // Every email goes out; every paid order has exactly one kept payment.
+    let drain_until = Instant::now() + Duration::from_secs(300);
+    let queued = || async {
+        mail::Entity::find()
+            .filter(mail::Column::Status.eq("queued"))
+            .count(&db)
+            .await
+    };
+    while queued().await? > 0 && Instant::now() < drain_until {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let unsent = queued().await?;
+    if unsent > 0 {
+        failures.push(format!(
+            "{backend}: {unsent} emails still queued 5 minutes after the run"
+        ));
+    }
+    let emails_sent = mail::Entity::find()
+        .filter(mail::Column::Status.eq("sent"))
+        .count(&db)
+        .await?;
+    let mut kept: HashMap<i32, usize> = HashMap::new();
+    for p in payment::Entity::find()
+        .filter(payment::Column::Status.eq("succeeded"))
+        .all(&db)
+        .await?
+    {
+        *kept.entry(p.order_id).or_default() += 1;
+    }
+    let doubled = kept.values().filter(|n| **n > 1).count();
+    if doubled > 0 {
+        failures.push(format!(
+            "{backend}: {doubled} orders with two kept payments"
+        ));
+    }
+    let paid = order::Entity::find()
+        .filter(order::Column::Status.eq("paid"))
+        .count(&db)
+        .await?;
+    if paid != kept.len() as u64 {
+        failures.push(format!(
+            "{backend}: {paid} orders paid, {} with a kept payment",
+            kept.len()
+        ));
+    }
+
+    // The pay page again, after filling the database to `big` orders.
+    let now = order::Entity::find().count(&db).await? as i64;
+    let started = Instant::now();
+    let (_, big_last) = generate::copies(&db, template.id, (big - now).max(1)).await?;
+    let generate_seconds = started.elapsed().as_secs_f64();
+    let orders_big = order::Entity::find().count(&db).await? as i64;
+    let pay_big = pay_page_figure(
+        &dir,
+        settle,
+        &db,
+        &spread(last + 1, big_last, SAMPLE),
+        "pay-big",
+    )
+    .await?;
+    if pay_1k.errors() + pay_big.errors() > 0 {
+        failures.push(format!("{backend}: errors on the pay page alone"));
+    }
+    if settle.log().contains("panicked") {
+        failures.push(format!("{backend}: the server panicked (see its log)"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Figures {
+        backend,
+        pay_1k,
+        pay_big,
+        orders_big,
+        generate_seconds,
+        mixed_pay,
+        mixed_hooks,
+        mixed_pos,
+        peak_mib,
+        paid_by_webhook: paid,
+        emails_sent,
+        failures,
+    })
+}
+
+/// A succeeded PaymentIntent from the Stripe double, to dress up as each order's.
+async fn stripe_paid_intent(stripe: &str) -> anyhow::Result<serde_json::Value> {
+    let http = reqwest::Client::new();
+    let call = |path: String, form: Vec<(&'static str, &'static str)>| {
+        http.post(format!("{stripe}{path}"))
+            .basic_auth("sk_test_bench", Some(""))
+            .form(&form)
+            .send()
+    };
+    let pi: serde_json::Value = call(
+        "/v1/payment_intents".into(),
+        vec![
+            ("amount", "2880"),
+            ("currency", "gbp"),
+            ("payment_method", "pm_card_visa"),
+        ],
+    )
+    .await?
+    .json()
+    .await?;
+    let id = pi["id"].as_str().unwrap_or_default().to_owned();
+    call(format!("/v1/payment_intents/{id}/confirm"), vec![]).await?;
+    Ok(http
+        .get(format!("{stripe}/v1/payment_intents/{id}"))
+        .basic_auth("sk_test_bench", Some(""))
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
+fn print_table(all: &[Figures], seconds: u64) {
+    let row = |label: &str, cells: Vec<String>| {
+        let mut line = format!("| {label:<44} |");
+        for c in cells {
+            line.push_str(&format!(" {c:<34} |"));
+        }
+        println!("{line}");
+    };
+    println!();
+    row(
+        "Settle under load (release, 2 cores, wrk)",
+        all.iter().map(|f| f.backend.to_owned()).collect(),
+    );
+    row(
+        &"-".repeat(44),
+        all.iter().map(|_| "-".repeat(34)).collect(),
+    );
+    row(
+        &format!("mixed {seconds} s, 200 conns: total"),
+        all.iter()
+            .map(|f| {
+                let total = f.mixed_pay.requests + f.mixed_hooks.requests + f.mixed_pos.requests;
+                format!("{:.0} req/s", total as f64 / f.mixed_pay.seconds.max(0.001))
+            })
+            .collect(),
+    );
+    row(
+        "  pay pages (150 conns)",
+        all.iter().map(|f| f.mixed_pay.cell()).collect(),
+    );
+    row(
+        "  Stripe webhooks (25 conns)",
+        all.iter().map(|f| f.mixed_hooks.cell()).collect(),
+    );
+    row(
+        "  POS Send invoice (25 conns)",
+        all.iter().map(|f| f.mixed_pos.cell()).collect(),
+    );
+    row(
+        "  errors (expected 0)",
+        all.iter()
+            .map(|f| {
+                (f.mixed_pay.errors() + f.mixed_hooks.errors() + f.mixed_pos.errors()).to_string()
+            })
+            .collect(),
+    );
+    row(
+        "  server peak memory (VmHWM)",
+        all.iter()
+            .map(|f| format!("{:.0} MiB", f.peak_mib))
+            .collect(),
+    );
+    row(
+        "  orders paid by webhook / emails sent",
+        all.iter()
+            .map(|f| format!("{} / {}", f.paid_by_webhook, f.emails_sent))
+            .collect(),
+    );
+    row(
+        "pay page, 1,000 orders (16 conns, 10 s)",
+        all.iter().map(|f| f.pay_1k.cell()).collect(),
+    );
+    row(
+        "pay page, big database (16 conns, 10 s)",
+        all.iter()
+            .map(|f| format!("{} ({} orders)", f.pay_big.cell(), f.orders_big))
+            .collect(),
+    );
+    row(
+        "  p50 / p99 ratio, big ÷ 1,000",
+        all.iter()
+            .map(|f| {
+                format!(
+                    "{:.2} / {:.2}",
+                    f.pay_big.p50_us as f64 / f.pay_1k.p50_us.max(1) as f64,
+                    f.pay_big.p99_us as f64 / f.pay_1k.p99_us.max(1) as f64
+                )
+            })
+            .collect(),
+    );
+    row(
+        "  generator: time to fill",
+        all.iter()
+            .map(|f| format!("{:.1} s", f.generate_seconds))
+            .collect(),
+    );
+    println!();
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let stripe = format!("http://127.0.0.1:{}", std::env::var("BENCH_STRIPE_PORT")?);
+    let smtp_port: u16 = std::env::var("BENCH_SMTP_PORT")?.parse()?;
+    let seconds: u64 = env_or("BENCH_SECONDS", 60);
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    let mut all = Vec::new();
+    for key in backends.split(',').map(str::trim) {
+        let key = match key {
+            "sqlite" => "sqlite",
+            "postgres" => "postgres",
+            other => anyhow::bail!("BENCH_BACKENDS: unknown backend {other}"),
+        };
+        eprintln!("load: {key} …");
+        all.push(run(key, &stripe, smtp_port).await?);
+    }
+    print_table(&all, seconds);
+    let failures: Vec<_> = all.iter().flat_map(|f| f.failures.clone()).collect();
+    for f in &failures {
+        println!("FAILED: {f}");
+    }
+    anyhow::ensure!(
+        failures.is_empty(),
+        "{} correctness checks failed",
+        failures.len()
+    );
+    Ok(())
+}
