@@ -9,6 +9,10 @@ use std::sync::Arc;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: DatabaseConnection,
+    /// Read-only connections for the pay page (see `server::db::connect_readers`);
+    /// the same pool as `db` on PostgreSQL.
+    #[from_ref(skip)]
+    pub readers: DatabaseConnection,
     pub throttle: Arc<LoginThrottle>,
     /// Wrong pay-link keys, per client address.
     #[from_ref(skip)]

@@ -41,6 +41,32 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbStartError> {
     Ok(db)
 }
 
+/// Connections for the customer's pay page, which only reads. SQLite in WAL
+/// mode lets readers run beside its one writer, so a small read-only pool over
+/// the same file keeps pay pages from queueing behind invoices being saved and
+/// webhooks being recorded. PostgreSQL (and an in-memory SQLite, which a
+/// second pool would not see) use the main pool.
+pub async fn connect_readers(
+    url: &str,
+    db: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbStartError> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(db.clone());
+    }
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(4)
+        .map_sqlx_sqlite_opts(|o| o.read_only(true).busy_timeout(Duration::from_secs(5)));
+    Database::connect(opts)
+        .await
+        .map_err(|source| DbStartError::Open {
+            url: crate::config::redact_url(url),
+            source,
+        })
+}
+
 /// Applies pending migrations, each in a transaction (on SQLite too: see the
 /// migration's `use_transaction`), so a failure changes nothing.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbStartError> {

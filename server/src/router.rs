@@ -40,6 +40,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 pub fn build(
     config: &Config,
     db: DatabaseConnection,
+    readers: DatabaseConnection,
     outbox_wake: Arc<tokio::sync::Notify>,
     mailer: app::email::ssr::transport::Mailer,
     stripe: Option<Arc<app::payments::gateway::Gateway>>,
@@ -48,6 +49,7 @@ pub fn build(
     let state = AppState {
         leptos_options: leptos_options.clone(),
         db: db.clone(),
+        readers,
         throttle: Arc::default(),
         pay_throttle: Arc::new(LoginThrottle::new(ThrottleLimits {
             window: std::time::Duration::from_secs(10 * 60),

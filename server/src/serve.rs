@@ -74,7 +74,8 @@ pub async fn serve(
             }
         })
     });
-    let app = router::build(config, db, wake, mailer, stripe);
+    let readers = db::connect_readers(&config.database_url, &db).await?;
+    let app = router::build(config, db, readers, wake, mailer, stripe);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

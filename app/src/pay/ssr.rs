@@ -160,7 +160,7 @@ async fn pay_page(
         tracing::warn!(%ip, "pay page throttled after wrong keys");
         return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
     }
-    let found = match find(&state.db, &number, &q.key).await {
+    let found = match find(&state.readers, &number, &q.key).await {
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "loading a pay page");
@@ -225,7 +225,7 @@ async fn render(
     notice: Option<(bool, &'static str)>,
 ) -> Result<Option<Response>, PageError> {
     let cache = &state.pay_cache;
-    let store = cache.settings(&state.db).await?;
+    let store = cache.settings(&state.readers).await?;
     let today = OffsetDateTime::now_utc().date();
     let key = (o.updated_at, store.updated_at, today);
     if notice.is_none() {
@@ -258,14 +258,19 @@ async fn build(
         return Ok(None);
     };
     let receipt = if page_state == PayState::Paid {
-        paid_summary(&state.db, o).await?
+        paid_summary(&state.readers, o).await?
     } else {
         None
     };
-    let doc =
-        crate::orders::service::order_document(&state.db, store, o, &state.public_url, receipt)
-            .await
-            .map_err(|e| PageError::Other(e.to_string()))?;
+    let doc = crate::orders::service::order_document(
+        &state.readers,
+        store,
+        o,
+        &state.public_url,
+        receipt,
+    )
+    .await
+    .map_err(|e| PageError::Other(e.to_string()))?;
     if lock(&state.pay_cache.seen).insert(o.id) {
         record_first_view(&state.db, o.id).await?;
     }
@@ -405,7 +410,7 @@ async fn return_page(
     if !state.pay_throttle.allow_ip(ip) {
         return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
     }
-    let o = match find(&state.db, &number, &q.key).await {
+    let o = match find(&state.readers, &number, &q.key).await {
         Ok(Some(o)) => o,
         Ok(None) => {
             state.pay_throttle.record_ip_failure(ip);

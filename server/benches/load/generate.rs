@@ -10,12 +10,6 @@ use sea_orm::{
 
 const CHUNK: i64 = 100_000;
 
-/// The key a generated order gets (valid for `OrderKey::parse`: 22 URL-safe
-/// base64 characters, the last one canonical).
-pub fn key_of(number: i64) -> String {
-    format!("AAAAAAAAAA{number:011}A")
-}
-
 fn names<C: Iterable + IdenStatic>() -> Vec<&'static str> {
     C::iter().map(|c| c.as_str()).collect()
 }
@@ -33,14 +27,22 @@ pub async fn copies(
     while done < count {
         let n = CHUNK.min(count - done);
         let txn = db.begin().await?;
+        // Reserving the numbers is the first statement, a write: SQLite takes
+        // its write lock at once instead of failing to upgrade a read later.
         let base: i64 = txn
             .query_one_raw(Statement::from_string(
                 backend,
-                "SELECT value FROM counters WHERE name = 'order_number'",
+                format!(
+                    "UPDATE counters SET value = value + {n} WHERE name = 'order_number' RETURNING value"
+                ),
             ))
             .await?
             .ok_or_else(|| anyhow::anyhow!("no order counter"))?
-            .try_get_by_index(0)?;
+            .try_get_by_index::<i64>(0)?
+            - n;
+        // Each copy's key is "AAAAAAAAAA", its number in 11 digits, "A": 22
+        // URL-safe base64 characters with a canonical last one, as
+        // `OrderKey::parse` wants.
         let (with, source, key) = match backend {
             DbBackend::Sqlite => (
                 format!("WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {n}) "),
@@ -99,18 +101,22 @@ pub async fn copies(
             ))
             .await?;
         }
-        txn.execute_unprepared(&format!(
-            "UPDATE counters SET value = {} WHERE name = 'order_number'",
-            base + n
-        ))
-        .await?;
         txn.commit().await?;
         first.get_or_insert(base + 1);
         last = base + n;
         done += n;
     }
-    if backend == DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await?;
+    // Measure a settled database, not the aftermath of the bulk insert:
+    // statistics up to date, the WAL written back.
+    match backend {
+        DbBackend::Postgres => {
+            db.execute_unprepared("VACUUM ANALYZE").await?;
+            db.execute_unprepared("CHECKPOINT").await?;
+        }
+        _ => {
+            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        }
     }
     Ok((first.unwrap_or(last), last))
 }

@@ -293,7 +293,8 @@ async fn measure(
 ) -> anyhow::Result<Figures> {
     let dir = std::env::temp_dir().join(format!("settle-load-{backend}-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let db = Database::connect(&settle.db_url).await?;
+    // As the server connects (WAL, busy timeout), so the two share SQLite politely.
+    let db = server::db::connect(&settle.db_url).await?;
     let mut failures = Vec::new();
 
     // One real order through the POS; the rest are its copies.
@@ -385,7 +386,10 @@ async fn measure(
             lua_string(&settle.cookie)
         ),
     )?;
+    // Viewed once first: a first view makes the order's PaymentIntent (a
+    // Stripe call), and the figure is for customers opening their pages.
     let mixed_pages = pay_paths(&db, &spread(first, last, 999)).await?;
+    warm(&settle.base, &mixed_pages).await?;
     let pages = get_script(&dir, "pay-mixed", &mixed_pages)?;
     let orders_before = order::Entity::find().count(&db).await?;
     let runs = [
@@ -410,8 +414,10 @@ async fn measure(
             ));
         }
     }
+    // wrk stops with up to one request per connection in flight: those
+    // orders are stored but not counted as answered.
     let created = order::Entity::find().count(&db).await? - orders_before;
-    if created != mixed_pos.requests {
+    if created < mixed_pos.requests || created > mixed_pos.requests + 25 {
         failures.push(format!(
             "{backend}: {} invoices answered, {created} orders stored",
             mixed_pos.requests
