@@ -153,7 +153,8 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
     for (i, (kind, h, expect)) in hostile().into_iter().enumerate() {
         let place = |what: &str| format!("{kind} in {what}");
 
-        // Customer: names, company, address.
+        // Customer: names, company, phone, address (not the postcode: 20
+        // characters, too short for most of these).
         let before = customer::Entity::find().count(&app.db).await.unwrap();
         let email = format!("hostile{i}@example.com");
         let res = staff
@@ -161,10 +162,13 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
             .form(&[
                 ("email", email.as_str()),
                 ("first_name", h.as_str()),
-                ("last_name", "Tester"),
+                ("last_name", h.as_str()),
                 ("company", h.as_str()),
+                ("phone", h.as_str()),
                 ("address_1", h.as_str()),
+                ("address_2", h.as_str()),
                 ("city", h.as_str()),
+                ("state", h.as_str()),
                 ("country", "GB"),
             ])
             .send()
