@@ -6,13 +6,13 @@ use crate::common::doubles::{LocalStripe, SmtpSink};
 use crate::common::process::SettleProcess;
 use crate::common::Backend;
 use crate::scale::{
-    client, futures_join_all, mug_id, queued, received, send_invoice, sign_in, store, stripe_env,
-    wait_until,
+    assert_paid_once, client, deliver_event, futures_join_all, mug_id, queued, received,
+    send_invoice, sign_in, store, stripe_env, wait_until,
 };
 use crate::stripe::{invoices_in, paid_event, succeeded_intent};
 use app::email::ssr::{model as mail, outbox};
 use app::orders::model::order;
-use app::payments::{model as payment, stripe_event};
+use app::payments::stripe_event;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
@@ -137,12 +137,7 @@ async fn killed_while_taking_webhooks_records_each_payment_once(backend: Backend
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut senders = Vec::new();
     for _ in 0..16 {
-        let (events, acked, next, url) = (
-            events.clone(),
-            acked.clone(),
-            next.clone(),
-            p.url("/stripe/webhook"),
-        );
+        let (events, acked, next, base) = (events.clone(), acked.clone(), next.clone(), p.url(""));
         senders.push(async move {
             let http = reqwest::Client::new();
             loop {
@@ -150,16 +145,9 @@ async fn killed_while_taking_webhooks_records_each_payment_once(backend: Backend
                 let Some((body, sig)) = events.get(i) else {
                     return;
                 };
-                let res = http
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("stripe-signature", sig)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                match res {
-                    Ok(r) if r.status() == 200 => acked.lock().unwrap().push(i),
-                    Ok(r) => panic!("delivery {i}: {}", r.status()),
+                match deliver_event(&http, &base, body, sig).await {
+                    Ok(200) => acked.lock().unwrap().push(i),
+                    Ok(status) => panic!("delivery {i}: {status}"),
                     Err(_) => return,
                 }
             }
@@ -195,37 +183,13 @@ async fn killed_while_taking_webhooks_records_each_payment_once(backend: Backend
     let p = SettleProcess::start(&test_db.url, &env).await;
     let http = reqwest::Client::new();
     for (body, sig) in &events {
-        let status = http
-            .post(p.url("/stripe/webhook"))
-            .header("content-type", "application/json")
-            .header("stripe-signature", sig)
-            .body(body.clone())
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(status, 200);
+        assert_eq!(
+            deliver_event(&http, &p.url(""), body, sig).await.unwrap(),
+            200
+        );
     }
     for o in &orders {
-        let o = order::Entity::find_by_id(o.id)
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(o.status, "paid", "order {}", o.number);
-        let payments = payment::Entity::find()
-            .filter(payment::Column::OrderId.eq(o.id))
-            .count(&db)
-            .await
-            .unwrap();
-        assert_eq!(payments, 1, "order {} is paid exactly once", o.number);
-        let receipts = mail::Entity::find()
-            .filter(mail::Column::OrderId.eq(o.id))
-            .filter(mail::Column::Kind.eq("receipt"))
-            .count(&db)
-            .await
-            .unwrap();
-        assert_eq!(receipts, 1, "order {} has one receipt", o.number);
+        assert_paid_once(&db, o.id).await;
     }
     let stored = stripe_event::Entity::find().all(&db).await.unwrap();
     assert_eq!(stored.len(), events.len());

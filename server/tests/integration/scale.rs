@@ -138,6 +138,45 @@ pub(crate) fn received(sink: &SmtpSink) -> HashMap<(String, String), usize> {
     seen
 }
 
+/// The order is paid, by exactly one payment, with exactly one receipt queued.
+pub(crate) async fn assert_paid_once(db: &DatabaseConnection, order_id: i32) {
+    let o = order::Entity::find_by_id(order_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.status, "paid", "order {}", o.number);
+    let payments = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(payments, 1, "order {} is paid exactly once", o.number);
+    let receipts = mail::Entity::find()
+        .filter(mail::Column::OrderId.eq(o.id))
+        .filter(mail::Column::Kind.eq("receipt"))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(receipts, 1, "order {} has one receipt", o.number);
+}
+
+/// Posts a signed event to a Settle's webhook; the status, or `Err` when no answer came.
+pub(crate) async fn deliver_event(
+    http: &reqwest::Client,
+    base: &str,
+    body: &str,
+    sig: &str,
+) -> Result<u16, reqwest::Error> {
+    http.post(format!("{base}/stripe/webhook"))
+        .header("content-type", "application/json")
+        .header("stripe-signature", sig)
+        .body(body.to_owned())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+}
+
 fn message(n: usize) -> outbox::NewMessage {
     outbox::NewMessage {
         order_id: None,
@@ -199,37 +238,15 @@ async fn postgres_two_processes_share_sessions_mail_and_webhooks() {
     for o in &paying {
         let (body, sig) = paid_event(&template, o, "scale");
         for p in [&a, &b, &a, &b, &a, &b] {
-            let req = hooks
-                .post(p.url("/stripe/webhook"))
-                .header("content-type", "application/json")
-                .header("stripe-signature", sig.clone())
-                .body(body.clone());
-            deliveries.push(async move { req.send().await.map(|r| r.status().as_u16()) });
+            let (hooks, base, body, sig) = (hooks.clone(), p.url(""), body.clone(), sig.clone());
+            deliveries.push(async move { deliver_event(&hooks, &base, &body, &sig).await });
         }
     }
     for status in futures_join_all(deliveries).await {
         assert_eq!(status.unwrap(), 200);
     }
     for o in &paying {
-        let o = order::Entity::find_by_id(o.id)
-            .one(&db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(o.status, "paid");
-        let payments = payment::Entity::find()
-            .filter(payment::Column::OrderId.eq(o.id))
-            .count(&db)
-            .await
-            .unwrap();
-        assert_eq!(payments, 1, "order {} has one payment", o.number);
-        let receipts = mail::Entity::find()
-            .filter(mail::Column::OrderId.eq(o.id))
-            .filter(mail::Column::Kind.eq("receipt"))
-            .count(&db)
-            .await
-            .unwrap();
-        assert_eq!(receipts, 1, "order {} has one receipt", o.number);
+        assert_paid_once(&db, o.id).await;
     }
     let events = stripe_event::Entity::find().all(&db).await.unwrap();
     assert_eq!(events.len(), 20);
