@@ -5,11 +5,8 @@
 //! binary and starts the SMTP server (SETTLE_BIN, BENCH_SMTP_PORT).
 mod common;
 
-use app::orders::api::SendOrder;
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
-use common::{ms, percentile, Settle};
-use leptos::server_fn::ServerFn;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use common::{demo_mug, ms, percentile, send_invoice_body, send_invoice_path, Settle};
+use sea_orm::EntityTrait;
 use std::time::{Duration, Instant};
 
 const SENDS: usize = 200;
@@ -24,35 +21,13 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let (base, client) = (&settle.base, &settle.client);
     let db = sea_orm::Database::connect(&settle.db_url).await?;
-    let mug = app::catalog::model::Entity::find()
-        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
-        .one(&db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("demo product missing"))?
-        .id;
-    let url = format!("{base}{}", <SendOrder as ServerFn>::PATH);
+    let mug = demo_mug(&db).await?;
+    let url = format!("{base}{}", send_invoice_path());
     let mut answered = Vec::with_capacity(SENDS);
     for i in 0..SENDS {
-        let order = NewOrderRequest {
-            lines: vec![CartLine {
-                product_id: mug,
-                quantity: 1 + (i % 5) as u32,
-            }],
-            fees: vec![],
-            discount_minor: 0,
-            customer_id: None,
-            invoice_email: format!("guest{i}@example.com"),
-            save_to_billing: false,
-            payment: PaymentChoice::EmailInvoice,
-            due_date: String::new(),
-            note: String::new(),
-        };
+        let body = send_invoice_body(mug, 1 + (i % 5) as u32, &format!("guest{i}@example.com"));
         let started = Instant::now();
-        let res = client
-            .post(&url)
-            .json(&serde_json::json!({ "order": order }))
-            .send()
-            .await?;
+        let res = client.post(&url).json(&body).send().await?;
         let status = res.status();
         let body = res.text().await?;
         answered.push(started.elapsed());

@@ -6,10 +6,7 @@
 //! Run by `scripts/bench` (SETTLE_BIN, BENCH_STRIPE_PORT).
 mod common;
 
-use app::orders::api::SendOrder;
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
-use common::{ms, percentile, Settle};
-use leptos::server_fn::ServerFn;
+use common::{demo_mug, ms, percentile, send_invoice_body, send_invoice_path, Settle};
 use sea_orm::EntityTrait;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -90,30 +87,10 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let (base, client) = (&settle.base, &settle.client);
     let db = sea_orm::Database::connect(&settle.db_url).await?;
-    let mug = app::catalog::model::Entity::find()
-        .all(&db)
-        .await?
-        .into_iter()
-        .find(|p| p.sku.as_deref() == Some("MUG-01"))
-        .ok_or_else(|| anyhow::anyhow!("demo product missing"))?
-        .id;
-    let order = NewOrderRequest {
-        lines: vec![CartLine {
-            product_id: mug,
-            quantity: 2,
-        }],
-        fees: vec![],
-        discount_minor: 0,
-        customer_id: None,
-        invoice_email: "guest@example.com".into(),
-        save_to_billing: false,
-        payment: PaymentChoice::EmailInvoice,
-        due_date: String::new(),
-        note: String::new(),
-    };
+    let mug = demo_mug(&db).await?;
     let res = client
-        .post(format!("{base}{}", <SendOrder as ServerFn>::PATH))
-        .json(&serde_json::json!({ "order": order }))
+        .post(format!("{base}{}", send_invoice_path()))
+        .json(&send_invoice_body(mug, 2, "guest@example.com"))
         .send()
         .await?;
     anyhow::ensure!(res.status().is_success(), "creating the invoice failed");

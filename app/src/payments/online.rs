@@ -137,6 +137,10 @@ pub async fn set_intent_status<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Stripe's ids are a few dozen characters; the columns that hold them
+/// (`stripe_events.id`, `stripe_intents.intent_id`) take 255.
+pub const MAX_STRIPE_ID_CHARS: usize = 255;
+
 /// What Settle needs to know about an intent Stripe reported on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntentFacts {
@@ -161,15 +165,13 @@ impl IntentFacts {
                 .and_then(|e| e.message.clone()),
         }
     }
-}
 
-impl IntentFacts {
-    /// What Stripe can send: an id of at most 255 characters, a three-letter
-    /// currency and an amount that is not negative. Anything else is refused
-    /// before it reaches a column it does not fit.
+    /// What Stripe can send: an id of at most `MAX_STRIPE_ID_CHARS`, a
+    /// three-letter currency and an amount that is not negative. Anything
+    /// else is refused before it reaches a column it does not fit.
     pub fn plausible(&self) -> bool {
         !self.id.is_empty()
-            && self.id.chars().count() <= 255
+            && self.id.chars().count() <= MAX_STRIPE_ID_CHARS
             && self.currency.len() == 3
             && self.currency.bytes().all(|b| b.is_ascii_alphabetic())
             && self.amount_minor >= 0

@@ -1,7 +1,9 @@
 //! `POST /stripe/webhook`: the signature is checked on the raw body, each
 //! event is stored once by its id before it is acted on, and the answer comes
 //! as soon as the database has it; a refund (a slow Stripe call) runs after.
-use super::online::{record_failure, record_success, refund_pending, IntentFacts, Recorded};
+use super::online::{
+    record_failure, record_success, refund_pending, IntentFacts, Recorded, MAX_STRIPE_ID_CHARS,
+};
 use super::stripe_event;
 use crate::state::AppState;
 use axum::{
@@ -18,9 +20,6 @@ use stripe_webhook::{EventObject, WebhookError};
 pub fn routes() -> Router<AppState> {
     Router::new().route("/stripe/webhook", post(receive))
 }
-
-/// Stripe's ids are a few dozen characters; the event id column holds 255.
-const MAX_ID_CHARS: usize = 255;
 
 fn refuse(status: StatusCode, why: &'static str) -> Response {
     (status, why).into_response()
@@ -70,7 +69,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         _ => None,
     };
     if id.is_empty()
-        || id.chars().count() > MAX_ID_CHARS
+        || id.chars().count() > MAX_STRIPE_ID_CHARS
         || facts.as_ref().is_some_and(|f| !f.plausible())
     {
         return refuse(StatusCode::BAD_REQUEST, "The event could not be read.");

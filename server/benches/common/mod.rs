@@ -1,7 +1,12 @@
 //! What the benches share: the release `settle` binary started on a fresh
 //! database (SQLite, or a PostgreSQL URL given) with a demo store and a
-//! signed-in staff client, and the figures' formatting.
+//! signed-in staff client, the POS's **Send invoice** request, and the
+//! figures' formatting.
 #![allow(dead_code)] // each bench uses part of it
+
+use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+use leptos::server_fn::ServerFn;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -133,4 +138,39 @@ impl Drop for Settle {
         let _ = self.server.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The demo store's mug (made by `settle seed`).
+pub async fn demo_mug(db: &DatabaseConnection) -> anyhow::Result<i32> {
+    Ok(app::catalog::model::Entity::find()
+        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo product missing"))?
+        .id)
+}
+
+/// Where the POS posts **Send invoice**.
+pub fn send_invoice_path() -> &'static str {
+    <app::orders::api::SendOrder as ServerFn>::PATH
+}
+
+/// **Send invoice**'s JSON body as the POS island posts it: `quantity` of
+/// `product` invoiced to `email`.
+pub fn send_invoice_body(product: i32, quantity: u32, email: &str) -> serde_json::Value {
+    let order = NewOrderRequest {
+        lines: vec![CartLine {
+            product_id: product,
+            quantity,
+        }],
+        fees: vec![],
+        discount_minor: 0,
+        customer_id: None,
+        invoice_email: email.into(),
+        save_to_billing: false,
+        payment: PaymentChoice::EmailInvoice,
+        due_date: String::new(),
+        note: String::new(),
+    };
+    serde_json::json!({ "order": order })
 }

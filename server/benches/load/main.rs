@@ -19,12 +19,9 @@ mod common;
 mod generate;
 
 use app::email::ssr::model as mail;
-use app::orders::api::SendOrder;
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
 use app::orders::model::order;
 use app::payments::model as payment;
 use common::Settle;
-use leptos::server_fn::ServerFn;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter,
@@ -298,29 +295,9 @@ async fn measure(
     let mut failures = Vec::new();
 
     // One real order through the POS; the rest are its copies.
-    let mug = app::catalog::model::Entity::find()
-        .all(&db)
-        .await?
-        .into_iter()
-        .find(|p| p.sku.as_deref() == Some("MUG-01"))
-        .ok_or_else(|| anyhow::anyhow!("demo product missing"))?
-        .id;
-    let new_order = NewOrderRequest {
-        lines: vec![CartLine {
-            product_id: mug,
-            quantity: 2,
-        }],
-        fees: vec![],
-        discount_minor: 0,
-        customer_id: None,
-        invoice_email: "load@example.com".into(),
-        save_to_billing: false,
-        payment: PaymentChoice::EmailInvoice,
-        due_date: String::new(),
-        note: String::new(),
-    };
-    let send_body = serde_json::json!({ "order": new_order }).to_string();
-    let send_path = <SendOrder as ServerFn>::PATH;
+    let mug = common::demo_mug(&db).await?;
+    let send_body = common::send_invoice_body(mug, 2, "load@example.com").to_string();
+    let send_path = common::send_invoice_path();
     let res = settle
         .client
         .post(format!("{}{send_path}", settle.base))

@@ -604,7 +604,7 @@ async fn customers_are_created_edited_and_list_their_orders(backend: Backend) {
 }
 
 async fn the_orders_list_filters_searches_and_pages_by_key(backend: Backend) {
-    use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+    use app::orders::create::{NewOrderRequest, PaymentChoice};
     let app = common::spawn_app(backend).await;
     let (_, cashier) = shop(&app).await;
     let mug = product_by_sku(&app, "MUG-01").await.unwrap().id;
@@ -612,22 +612,12 @@ async fn the_orders_list_filters_searches_and_pages_by_key(backend: Backend) {
     let total = app::orders::list::PAGE_SIZE as usize + 5;
     for i in 0..total {
         let req = NewOrderRequest {
-            lines: vec![CartLine {
-                product_id: mug,
-                quantity: 1,
-            }],
-            fees: vec![],
-            discount_minor: 0,
-            customer_id: None,
-            invoice_email: format!("guest{i}@example.com"),
-            save_to_billing: false,
             payment: if i % 5 == 0 {
                 PaymentChoice::Cash
             } else {
                 PaymentChoice::EmailInvoice
             },
-            due_date: String::new(),
-            note: String::new(),
+            ..common::invoice(&[(mug, 1)], &format!("guest{i}@example.com"))
         };
         app::orders::service::create_order(&app.db, &staff, "http://x", req)
             .await

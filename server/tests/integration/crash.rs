@@ -6,8 +6,8 @@ use crate::common::doubles::{LocalStripe, SmtpSink};
 use crate::common::process::SettleProcess;
 use crate::common::Backend;
 use crate::scale::{
-    assert_paid_once, client, deliver_event, futures_join_all, mug_id, queued, received,
-    send_invoice, sign_in, store, stripe_env, wait_until,
+    assert_paid_once, client, deliver_event, futures_join_all, queued, received, send_invoice,
+    sign_in, store, stripe_env, wait_until,
 };
 use crate::stripe::{invoices_in, paid_event, succeeded_intent};
 use app::email::ssr::{model as mail, outbox};
@@ -36,7 +36,7 @@ async fn killed_while_sending_invoices_loses_no_email(backend: Backend) {
     let sink = SmtpSink::start(&[]);
     let smtp = vec![("SMTP_URL", format!("smtp://127.0.0.1:{}", sink.port))];
     let mut p = SettleProcess::start(&test_db.url, &smtp).await;
-    let mug = mug_id(&db).await;
+    let mug = crate::common::product_id(&db, "MUG-01").await;
 
     // Four tills send invoices while the worker delivers them; the process
     // is killed once the SMTP server has 30.

@@ -7,11 +7,10 @@
 //! it. Ordinary text with markup characters must be kept; NUL and the very
 //! long string must be refused.
 use crate::common::{self, location, page, Backend, TestApp};
-use crate::scale::mug_id;
 use app::catalog::model as product;
 use app::customers::model as customer;
 use app::email::ssr::model as mail;
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+use app::orders::create::NewOrderRequest;
 use app::orders::model::order;
 use app::staff::Role;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -121,6 +120,17 @@ async fn assert_refused(
     );
 }
 
+/// The newest email queued for an order.
+async fn latest_email(app: &TestApp, order_id: i32) -> mail::Model {
+    mail::Entity::find()
+        .filter(mail::Column::OrderId.eq(order_id))
+        .order_by_desc(mail::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an email for the order")
+}
+
 fn settings_form(h: &str) -> Vec<(&'static str, String)> {
     vec![
         ("name", h.into()),
@@ -147,7 +157,7 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
     server::seed::seed_demo(&app.db).await.unwrap();
     app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
     let staff = app.signed_in_client(ADMIN.0, ADMIN.1).await;
-    let mug = mug_id(&app.db).await;
+    let mug = common::product_id(&app.db, "MUG-01").await;
     let send_path = common::server_fn_path::<app::orders::api::SendOrder>();
 
     for (i, (kind, h, expect)) in hostile().into_iter().enumerate() {
@@ -261,18 +271,9 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
         // An order with the note, for that customer and product.
         let orders_before = order::Entity::find().count(&app.db).await.unwrap();
         let req = NewOrderRequest {
-            lines: vec![CartLine {
-                product_id,
-                quantity: 1,
-            }],
-            fees: vec![],
-            discount_minor: 0,
             customer_id,
-            invoice_email: email.clone(),
-            save_to_billing: false,
-            payment: PaymentChoice::EmailInvoice,
-            due_date: String::new(),
             note: h.clone(),
+            ..common::invoice(&[(product_id, 1)], &email)
         };
         let res = staff
             .post(app.url(send_path))
@@ -309,13 +310,7 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
         )
         .await;
         assert_inert(&place("pay page"), &html, shown);
-        let invoice = mail::Entity::find()
-            .filter(mail::Column::OrderId.eq(o.id))
-            .order_by_desc(mail::Column::Id)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
+        let invoice = latest_email(&app, o.id).await;
         assert_inert(&place("invoice email (HTML)"), &invoice.html_body, shown);
         if customer_sees {
             let first_line = h.lines().next().unwrap_or_default();
@@ -336,13 +331,7 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
                 .await
                 .unwrap();
             assert!(location(&res).contains("done=resent"), "{}", location(&res));
-            let again = mail::Entity::find()
-                .filter(mail::Column::OrderId.eq(o.id))
-                .order_by_desc(mail::Column::Id)
-                .one(&app.db)
-                .await
-                .unwrap()
-                .unwrap();
+            let again = latest_email(&app, o.id).await;
             assert_inert(&place("resent invoice (HTML)"), &again.html_body, Some(&h));
             assert!(
                 !again.subject.contains('\n') && !again.subject.contains('\r'),

@@ -5,13 +5,13 @@ use crate::common;
 use app::catalog::model as product;
 use app::domain::{Currency, Quantity};
 use app::email::ssr::model as outbox;
-use app::orders::create::{CartFee, CartLine, NewOrderRequest, PaymentChoice};
+use app::orders::create::{CartFee, NewOrderRequest, PaymentChoice};
 use app::orders::model::{event, item, order, tax};
 use app::orders::service::{create_order, CreateOrderError};
 use app::orders::{compute_totals, FeeInput, LineInput, TaxRate};
 use app::staff::{Role, StaffView};
 use common::doubles::SmtpSink;
-use common::{Backend, TestDb};
+use common::{invoice, Backend, TestDb};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     Set,
@@ -74,26 +74,6 @@ async fn shop(backend: Backend) -> Shop {
         tea,
         retired,
         ada,
-    }
-}
-
-fn invoice(lines: &[(i32, u32)], email: &str) -> NewOrderRequest {
-    NewOrderRequest {
-        lines: lines
-            .iter()
-            .map(|(id, q)| CartLine {
-                product_id: *id,
-                quantity: *q,
-            })
-            .collect(),
-        fees: vec![],
-        discount_minor: 0,
-        customer_id: None,
-        invoice_email: email.into(),
-        save_to_billing: false,
-        payment: PaymentChoice::EmailInvoice,
-        due_date: String::new(),
-        note: String::new(),
     }
 }
 
@@ -548,13 +528,7 @@ async fn resend_and_cancel_from_the_order_page(backend: Backend) {
     server::seed::seed_demo(&app.db).await.unwrap();
     app.add_staff("till@example.com", "blue river stones 42", Role::Cashier)
         .await;
-    let mug = product::Entity::find()
-        .filter(product::Column::Sku.eq("MUG-01"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let mug = common::product_id(&app.db, "MUG-01").await;
     let body = serde_json::json!({ "order": invoice(&[(mug, 2)], "guest@example.com") });
     let send_path = common::server_fn_path::<SendOrder>();
 

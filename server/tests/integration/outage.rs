@@ -5,7 +5,7 @@
 use crate::common::doubles::{free_port, LocalStripe, SmtpSink};
 use crate::common::fault::{FaultProxy, ALWAYS};
 use crate::common::{self, location, page, Backend};
-use crate::scale::{deliver_event, mug_id, queued, received, send_invoice, wait_until};
+use crate::scale::{deliver_event, queued, received, send_invoice, wait_until};
 use crate::stripe::{customer_pays, invoices_in, signed_event, CASHIER, SECRET, WHSEC};
 use app::email::ssr::model as mail;
 use app::orders::model::order;
@@ -24,7 +24,7 @@ async fn smtp_down_for_the_first_half_then_everything_goes_out_once(backend: Bac
     server::seed::seed_demo(&app.db).await.unwrap();
     app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
     let client = app.signed_in_client(CASHIER.0, CASHIER.1).await;
-    let mug = mug_id(&app.db).await;
+    let mug = common::product_id(&app.db, "MUG-01").await;
 
     // First half: every invoice is taken and queued; none can go out.
     for i in 0..20 {

@@ -157,8 +157,6 @@ async fn refusals_are_permanent_and_leases_are_honoured(backend: Backend) {
 /// Invoices queued while Settle has no SMTP server survive a restart and go
 /// out, once each, when it comes back configured.
 async fn mail_queued_before_a_restart_goes_out_after_it(backend: Backend) {
-    use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
-    use sea_orm::{ColumnTrait, QueryFilter};
     let app = common::spawn_app(backend).await;
     server::seed::seed_demo(&app.db).await.unwrap();
     let staff = app::staff::ssr::add_staff(
@@ -170,28 +168,9 @@ async fn mail_queued_before_a_restart_goes_out_after_it(backend: Backend) {
     )
     .await
     .unwrap();
-    let mug = app::catalog::model::Entity::find()
-        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let mug = common::product_id(&app.db, "MUG-01").await;
     for n in 0..3 {
-        let req = NewOrderRequest {
-            lines: vec![CartLine {
-                product_id: mug,
-                quantity: 1,
-            }],
-            fees: vec![],
-            discount_minor: 0,
-            customer_id: None,
-            invoice_email: format!("guest{n}@example.com"),
-            save_to_billing: false,
-            payment: PaymentChoice::EmailInvoice,
-            due_date: String::new(),
-            note: String::new(),
-        };
+        let req = common::invoice(&[(mug, 1)], &format!("guest{n}@example.com"));
         app::orders::service::create_order(&app.db, &staff, "http://shop.example", req)
             .await
             .unwrap();

@@ -2,7 +2,6 @@
 //! against the real router, on SQLite and PostgreSQL.
 use crate::common::{self, location, page, Backend, TestApp};
 use app::email::ssr::model as outbox;
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
 use app::orders::model::{event, order};
 use app::staff::Role;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
@@ -20,27 +19,8 @@ async fn shop_with_invoice(app: &TestApp) -> String {
         .unwrap()
         .and_then(|m| m.view())
         .unwrap();
-    let mug = app::catalog::model::Entity::find()
-        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    let req = NewOrderRequest {
-        lines: vec![CartLine {
-            product_id: mug,
-            quantity: 2,
-        }],
-        fees: vec![],
-        discount_minor: 0,
-        customer_id: None,
-        invoice_email: "guest@example.com".into(),
-        save_to_billing: false,
-        payment: PaymentChoice::EmailInvoice,
-        due_date: String::new(),
-        note: String::new(),
-    };
+    let mug = common::product_id(&app.db, "MUG-01").await;
+    let req = common::invoice(&[(mug, 2)], "guest@example.com");
     app::orders::service::create_order(&app.db, &staff, "http://x", req)
         .await
         .unwrap();

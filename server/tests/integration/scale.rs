@@ -7,7 +7,6 @@ use crate::common::process::SettleProcess;
 use crate::common::{self, location, Backend, TestDb};
 use crate::stripe::{invoices_in, paid_event, succeeded_intent, CASHIER, SECRET, WHSEC};
 use app::email::ssr::{model as mail, outbox};
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
 use app::orders::model::order;
 use app::payments::{model as payment, stripe_event};
 use app::staff::Role;
@@ -58,16 +57,6 @@ pub(crate) async fn sign_in(client: &reqwest::Client, base: &str) {
     assert_eq!((res.status().as_u16(), location(&res)), (303, "/".into()));
 }
 
-pub(crate) async fn mug_id(db: &DatabaseConnection) -> i32 {
-    app::catalog::model::Entity::find()
-        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
 /// **Send invoice** from the POS, as its island posts it. `Err` when no
 /// answer came back (the process died); the order number on success.
 pub(crate) async fn send_invoice(
@@ -76,20 +65,7 @@ pub(crate) async fn send_invoice(
     mug: i32,
     email: &str,
 ) -> Result<i64, String> {
-    let order = NewOrderRequest {
-        lines: vec![CartLine {
-            product_id: mug,
-            quantity: 1,
-        }],
-        fees: vec![],
-        discount_minor: 0,
-        customer_id: None,
-        invoice_email: email.into(),
-        save_to_billing: false,
-        payment: PaymentChoice::EmailInvoice,
-        due_date: String::new(),
-        note: String::new(),
-    };
+    let order = common::invoice(&[(mug, 1)], email);
     let path = common::server_fn_path::<app::orders::api::SendOrder>();
     let res = client
         .post(format!("{p_url}{path}"))
@@ -205,7 +181,7 @@ async fn postgres_two_processes_share_sessions_mail_and_webhooks() {
     sign_in(&client, &a.url("")).await;
     let res = client.get(b.url("/orders")).send().await.unwrap();
     assert_eq!(res.status(), 200, "B knows A's session");
-    let mug = mug_id(&db).await;
+    let mug = common::product_id(&db, "MUG-01").await;
     let mut numbers = Vec::new();
     for i in 0..20 {
         let p = if i % 2 == 0 { &a } else { &b };

@@ -3,7 +3,6 @@
 //! and PostgreSQL: the pay page's PaymentIntent, the signed webhook, replays
 //! and out-of-order events, in-store settlement racing an online payment.
 use crate::common::{self, doubles::LocalStripe, location, page, Backend, TestApp};
-use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
 use app::orders::model::order;
 use app::payments::{intent, model as payment};
 use app::staff::Role;
@@ -45,29 +44,10 @@ pub(crate) async fn invoices_in(db: &sea_orm::DatabaseConnection, n: usize) -> V
         .unwrap()
         .and_then(|m| m.view())
         .unwrap();
-    let mug = app::catalog::model::Entity::find()
-        .filter(app::catalog::model::Column::Sku.eq("MUG-01"))
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let mug = common::product_id(db, "MUG-01").await;
     let mut paths = Vec::new();
     for i in 0..n {
-        let req = NewOrderRequest {
-            lines: vec![CartLine {
-                product_id: mug,
-                quantity: 2,
-            }],
-            fees: vec![],
-            discount_minor: 0,
-            customer_id: None,
-            invoice_email: format!("guest{i}@example.com"),
-            save_to_billing: false,
-            payment: PaymentChoice::EmailInvoice,
-            due_date: String::new(),
-            note: String::new(),
-        };
+        let req = common::invoice(&[(mug, 2)], &format!("guest{i}@example.com"));
         let created = app::orders::service::create_order(db, &staff, "http://x", req)
             .await
             .unwrap();
@@ -80,6 +60,16 @@ pub(crate) async fn invoices_in(db: &sea_orm::DatabaseConnection, n: usize) -> V
         paths.push(format!("/pay/{}?key={}", o.number, o.order_key));
     }
     paths
+}
+
+/// Invoice 1001 (£28.80), its pay page viewed once: the path, the order and
+/// the PaymentIntent that view made.
+async fn opened_invoice(app: &TestApp) -> (String, order::Model, intent::Model) {
+    let path = invoices(app, 1).await.remove(0);
+    page(&app.client(), &app.url(&path)).await;
+    let o = order_by_number(app, 1001).await;
+    let pi = intent_of(app, o.id).await;
+    (path, o, pi)
 }
 
 async fn order_by_number(app: &TestApp, number: i64) -> order::Model {
@@ -340,10 +330,7 @@ async fn online_payment_through_the_webhook_marks_the_order_paid(backend: Backen
 async fn replays_out_of_order_events_and_bad_deliveries_change_nothing(backend: Backend) {
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (_, o, pi) = opened_invoice(&app).await;
     let events = || async {
         app::payments::stripe_event::Entity::find()
             .count(&app.db)
@@ -436,10 +423,7 @@ async fn replays_out_of_order_events_and_bad_deliveries_change_nothing(backend: 
 async fn settling_in_store_cancels_the_open_intent(backend: Backend) {
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (path, o, pi) = opened_invoice(&app).await;
     let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
     let res = cashier
         .post(app.url("/orders/1001/settle"))
@@ -549,10 +533,7 @@ async fn races_between_the_till_and_an_online_payment_keep_one(backend: Backend)
 async fn an_online_payment_after_the_till_is_refunded_and_flagged(backend: Backend) {
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (_, o, pi) = opened_invoice(&app).await;
     customer_pays(&stripe, &pi.intent_id).await;
     let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
     let res = cashier
@@ -612,10 +593,7 @@ async fn an_admin_refunds_an_online_payment_in_part_then_in_full(backend: Backen
     let app = stripe_app(backend, &stripe).await;
     app.add_staff("owner@example.com", "keys open many doors", Role::Admin)
         .await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (path, o, pi) = opened_invoice(&app).await;
     customer_pays(&stripe, &pi.intent_id).await;
     let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &pi.intent_id).await;
     assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
@@ -702,10 +680,7 @@ async fn an_admin_refunds_an_online_payment_in_part_then_in_full(backend: Backen
 async fn a_mismatched_amount_is_flagged_and_an_unknown_order_acknowledged(backend: Backend) {
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (_, _, pi) = opened_invoice(&app).await;
     customer_pays(&stripe, &pi.intent_id).await;
     let mut obj = stripe_call(
         &stripe,
@@ -749,10 +724,7 @@ async fn a_mismatched_amount_is_flagged_and_an_unknown_order_acknowledged(backen
 async fn the_till_warns_while_an_online_payment_is_in_progress(backend: Backend) {
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (_, _, pi) = opened_invoice(&app).await;
     // A 3-D Secure card: the intent waits for the customer's bank.
     let pi_path = format!("/v1/payment_intents/{}", pi.intent_id);
     let pm = stripe_call(
@@ -858,10 +830,7 @@ async fn a_failed_automatic_refund_is_retried(backend: Backend) {
     use sea_orm::{ActiveModelTrait, Set};
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
-    let path = invoices(&app, 1).await.remove(0);
-    page(&app.client(), &app.url(&path)).await;
-    let o = order_by_number(&app, 1001).await;
-    let pi = intent_of(&app, o.id).await;
+    let (_, o, pi) = opened_invoice(&app).await;
     customer_pays(&stripe, &pi.intent_id).await;
     let now = time::OffsetDateTime::now_utc();
     let pending = payment::ActiveModel {

@@ -327,6 +327,41 @@ fn decode_qp(body: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// An email invoice for `lines` (product id, quantity) to `email`, as the POS
+/// sends one; tests change the fields they are about with `..invoice(…)`.
+pub fn invoice(lines: &[(i32, u32)], email: &str) -> app::orders::create::NewOrderRequest {
+    use app::orders::create::{CartLine, NewOrderRequest, PaymentChoice};
+    NewOrderRequest {
+        lines: lines
+            .iter()
+            .map(|(id, q)| CartLine {
+                product_id: *id,
+                quantity: *q,
+            })
+            .collect(),
+        fees: vec![],
+        discount_minor: 0,
+        customer_id: None,
+        invoice_email: email.into(),
+        save_to_billing: false,
+        payment: PaymentChoice::EmailInvoice,
+        due_date: String::new(),
+        note: String::new(),
+    }
+}
+
+/// The id of the product with `sku` (the demo store's `MUG-01`, say).
+pub async fn product_id(db: &DatabaseConnection, sku: &str) -> i32 {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    app::catalog::model::Entity::find()
+        .filter(app::catalog::model::Column::Sku.eq(sku))
+        .one(db)
+        .await
+        .expect("reading the catalogue")
+        .unwrap_or_else(|| panic!("no product {sku}"))
+        .id
+}
+
 /// GETs a page and returns its status and HTML without Leptos's `<!>` markers.
 pub async fn page(client: &reqwest::Client, url: &str) -> (u16, String) {
     let res = client.get(url).send().await.expect("getting a page");
