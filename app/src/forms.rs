@@ -159,11 +159,135 @@ pub mod ssr {
     use crate::staff::{Role, StaffView};
     use crate::state::AppState;
     use axum::{
+        handler::Handler,
         http::StatusCode,
         response::{Html, IntoResponse, Redirect, Response},
+        routing::{self, MethodRouter},
+        Router,
     };
     use serde::{de::DeserializeOwned, Serialize};
     use tower_sessions::Session;
+
+    /// Who may use a route registered through [`StaffRoutes`]. The handler
+    /// enforces it (see [`staff_for_post`]); the declaration says what the
+    /// access sweep test holds the handler to.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Access {
+        /// Anyone, signed in or not: signing in and signing out.
+        Anyone,
+        /// A signed-in staff member whose role allows this one: 401 without
+        /// a session, 403 for the wrong role.
+        Staff(Role),
+    }
+
+    impl Access {
+        /// Any signed-in staff member.
+        pub const STAFF: Access = Access::Staff(Role::Cashier);
+        /// Admins only.
+        pub const ADMIN: Access = Access::Staff(Role::Admin);
+    }
+
+    /// How a route is called.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Kind {
+        /// A form post (`application/x-www-form-urlencoded`).
+        Form,
+        /// A file upload (`multipart/form-data`).
+        Upload,
+        /// A GET for staff served outside the Leptos pages (the invoice preview).
+        Get,
+    }
+
+    /// One route of a [`StaffRoutes`], with its path as registered (`{params}`
+    /// and all).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct StaffRoute {
+        pub path: &'static str,
+        pub kind: Kind,
+        pub access: Access,
+    }
+
+    /// The routes behind staff forms. Each is registered together with how it
+    /// is called and who may use it, so the list a test walks is made by the
+    /// very call that mounts the route: a room's new form cannot be left out
+    /// of it, nor listed with other access than it was declared with. There is
+    /// deliberately no plain `route`.
+    #[must_use]
+    pub struct StaffRoutes {
+        router: Router<AppState>,
+        list: Vec<StaffRoute>,
+    }
+
+    impl Default for StaffRoutes {
+        fn default() -> Self {
+            StaffRoutes {
+                router: Router::new(),
+                list: Vec::new(),
+            }
+        }
+    }
+
+    impl StaffRoutes {
+        pub fn new() -> Self {
+            Self::default()
+        }
+
+        /// A form post.
+        pub fn form<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            self.add(path, Kind::Form, access, routing::post(handler))
+        }
+
+        /// A file upload (a multipart post).
+        pub fn upload<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            self.add(path, Kind::Upload, access, routing::post(handler))
+        }
+
+        /// A GET outside the Leptos pages.
+        pub fn get<H, T>(self, path: &'static str, access: Access, handler: H) -> Self
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            self.add(path, Kind::Get, access, routing::get(handler))
+        }
+
+        fn add(
+            mut self,
+            path: &'static str,
+            kind: Kind,
+            access: Access,
+            method: MethodRouter<AppState>,
+        ) -> Self {
+            self.router = self.router.route(path, method);
+            self.list.push(StaffRoute { path, kind, access });
+            self
+        }
+
+        /// Another room's routes, router and list alike.
+        pub fn merge(mut self, other: StaffRoutes) -> Self {
+            self.router = self.router.merge(other.router);
+            self.list.extend(other.list);
+            self
+        }
+
+        /// Every route registered, in order.
+        pub fn list(&self) -> &[StaffRoute] {
+            &self.list
+        }
+
+        /// The router to mount (the list stays with whoever asked for it).
+        pub fn into_router(self) -> Router<AppState> {
+            self.router
+        }
+    }
 
     /// The signed-in staff member for a form post, or the answer to give
     /// instead: 401 without a session, 403 for the wrong role.

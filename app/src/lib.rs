@@ -9,7 +9,6 @@ pub mod email;
 pub mod error;
 pub mod forms;
 pub mod orders;
-pub mod pay;
 pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod search;

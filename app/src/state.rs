@@ -31,9 +31,13 @@ pub struct AppState {
     /// the outbox worker holds its own clone.
     #[from_ref(skip)]
     pub mailer: crate::email::ssr::transport::Mailer,
-    /// Pay pages, settings and first views kept in memory (see `pay::ssr`).
+    /// Pay pages, settings and first views kept in memory (see `payments::pay::ssr`).
     #[from_ref(skip)]
-    pub pay_cache: Arc<crate::pay::ssr::PayCache>,
+    pub pay_cache: Arc<crate::payments::pay::ssr::PayCache>,
+    /// Wakes the payments job (see `payments::reconcile`), e.g. after an
+    /// order is cancelled so its open PaymentIntents are cancelled at once.
+    #[from_ref(skip)]
+    pub payments_wake: Arc<tokio::sync::Notify>,
     /// Stripe, when all three keys are configured.
     #[from_ref(skip)]
     pub stripe: Option<Arc<crate::payments::gateway::Gateway>>,

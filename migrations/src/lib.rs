@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261127_000001_dkim;
 mod m20261127_000002_stripe_intents;
+mod m20261130_000001_money_room;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261127_000001_dkim::Migration),
             Box::new(m20261127_000002_stripe_intents::Migration),
+            Box::new(m20261130_000001_money_room::Migration),
         ]
     }
 }

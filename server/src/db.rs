@@ -80,3 +80,23 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbStartError> {
     tracing::info!(applied = pending, "database schema is up to date");
     Ok(())
 }
+
+/// This installation's id, made by the migration that added it: it
+/// namespaces every idempotency key Settle sends to Stripe.
+pub async fn installation_namespace(db: &DatabaseConnection) -> Result<String, DbStartError> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT namespace FROM installation WHERE id = 1",
+        ))
+        .await
+        .map_err(DbStartError::Migrate)?
+        .ok_or_else(|| {
+            DbStartError::Migrate(sea_orm::DbErr::RecordNotFound(
+                "installation has no row".into(),
+            ))
+        })?;
+    row.try_get_by_index::<String>(0)
+        .map_err(DbStartError::Migrate)
+}

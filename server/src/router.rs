@@ -1,6 +1,7 @@
 //! The whole HTTP surface: Leptos pages and server fns, the sign-in forms,
 //! health, static files, and the layers every request passes through.
 use crate::{config::Config, security};
+use app::forms::ssr::{StaffRoute, StaffRoutes};
 use app::staff::ssr::throttle::{LoginThrottle, ThrottleLimits};
 use app::{shell, staff::ssr::session_store::DbSessionStore, state::AppState, App};
 use axum::{
@@ -42,6 +43,7 @@ pub fn build(
     db: DatabaseConnection,
     readers: DatabaseConnection,
     outbox_wake: Arc<tokio::sync::Notify>,
+    payments_wake: Arc<tokio::sync::Notify>,
     mailer: app::email::ssr::transport::Mailer,
     stripe: Option<Arc<app::payments::gateway::Gateway>>,
 ) -> Router {
@@ -59,6 +61,7 @@ pub fn build(
         public_url: config.public_url.as_str().into(),
         csp_template: security::page_csp_template(config).into(),
         outbox_wake,
+        payments_wake,
         mailer,
         pay_cache: Arc::default(),
         stripe,
@@ -71,6 +74,7 @@ pub fn build(
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
     let routes = generate_route_list(App);
+    let (form_routes, upload_routes) = staff_forms();
     let page_state = state.clone();
     let error_state = state.clone();
 
@@ -80,12 +84,8 @@ pub fn build(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
-        .merge(app::staff::ssr::web::routes())
-        .merge(app::orders::web::routes())
-        .merge(app::settings::ssr::web::routes())
-        .merge(app::catalog::ssr::web::routes())
-        .merge(app::customers::web::routes())
-        .merge(app::pay::ssr::routes())
+        .merge(form_routes.into_router())
+        .merge(app::payments::pay::ssr::routes())
         .merge(app::payments::webhook::routes())
         .leptos_routes_with_context(
             &state,
@@ -106,7 +106,8 @@ pub fn build(
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     // File uploads get a larger allowance of their own; everything else keeps 1 MB.
     let upload_limit = app::catalog::ssr::web::MAX_UPLOAD_BYTES;
-    let uploads = app::catalog::ssr::web::upload_routes()
+    let uploads = upload_routes
+        .into_router()
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
 
@@ -123,9 +124,35 @@ pub fn build(
         .with_state(state)
 }
 
+/// The staff form routes `build` mounts: those under the site-wide body
+/// limit, and the uploads, which get a larger limit of their own. A room's
+/// form routes are merged here (never straight into the router) so that
+/// [`staff_form_routes`] lists them.
+fn staff_forms() -> (StaffRoutes, StaffRoutes) {
+    let forms = StaffRoutes::new()
+        .merge(app::staff::ssr::web::routes())
+        .merge(app::orders::web::routes())
+        .merge(app::settings::ssr::web::routes())
+        .merge(app::catalog::ssr::web::routes())
+        .merge(app::customers::web::routes())
+        .merge(app::payments::web::routes());
+    (forms, app::catalog::ssr::web::upload_routes())
+}
+
+/// Every staff form route `build` mounts, with how it is called and who may
+/// use it, as each room declared it: what the access sweep test walks, so a
+/// new form cannot be missed.
+pub fn staff_form_routes() -> Vec<StaffRoute> {
+    let (forms, uploads) = staff_forms();
+    forms.list().iter().chain(uploads.list()).copied().collect()
+}
+
 /// Stripe when its keys are configured; a client that cannot be built is
 /// logged and online payment stays off (the pay page says so).
-pub fn stripe_gateway(config: &Config) -> Option<Arc<app::payments::gateway::Gateway>> {
+pub fn stripe_gateway(
+    config: &Config,
+    namespace: &str,
+) -> Option<Arc<app::payments::gateway::Gateway>> {
     let keys = config.stripe.as_ref()?;
     match app::payments::gateway::Gateway::new(
         &keys.secret_key,
@@ -133,6 +160,7 @@ pub fn stripe_gateway(config: &Config) -> Option<Arc<app::payments::gateway::Gat
         &keys.webhook_secret,
         &config.stripe_api_base,
         &config.stripe_js_url,
+        namespace,
     ) {
         Ok(gw) => Some(Arc::new(gw)),
         Err(e) => {

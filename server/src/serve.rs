@@ -60,22 +60,20 @@ pub async fn serve(
         tracing::warn!("SMTP_URL is not set: emails are kept in the outbox and not delivered");
         None
     };
-    let stripe = router::stripe_gateway(config);
-    // Automatic refunds that failed (Stripe down at the time) are retried.
-    let refunds = stripe.clone().map(|gw| {
-        let db = db.clone();
-        tokio::spawn(async move {
-            let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                every_minute.tick().await;
-                if let Err(e) = app::payments::online::retry_pending_refunds(&db, &gw).await {
-                    tracing::warn!(error = %e, "retrying automatic refunds");
-                }
-            }
-        })
+    let namespace = db::installation_namespace(&db).await?;
+    let stripe = router::stripe_gateway(config, &namespace);
+    // Lost webhooks, intents of closed orders, refunds to retry or confirm.
+    let payments_wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let payments_job = stripe.clone().map(|gw| {
+        app::payments::reconcile::spawn(
+            db.clone(),
+            gw,
+            config.public_url.as_str().into(),
+            payments_wake.clone(),
+        )
     });
     let readers = db::connect_readers(&config.database_url, &db).await?;
-    let app = router::build(config, db, readers, wake, mailer, stripe);
+    let app = router::build(config, db, readers, wake, payments_wake, mailer, stripe);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -84,8 +82,8 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     cleanup.abort();
-    if let Some(refunds) = refunds {
-        refunds.abort();
+    if let Some(job) = payments_job {
+        job.abort();
     }
     // Safe at any point: a message being sent keeps its lease and is retried.
     if let Some(worker) = worker {

@@ -1,7 +1,7 @@
 //! Customer form posts (any signed-in staff member: cashiers take customers' details).
 use super::{edit, CustomerForm};
 use crate::forms::{
-    ssr::{put_flash, see_other, staff_for_post},
+    ssr::{put_flash, see_other, staff_for_post, Access, StaffRoutes},
     Refused,
 };
 use crate::staff::Role;
@@ -10,17 +10,16 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::post,
-    Form, Router,
+    Form,
 };
 use tower_sessions::Session;
 
 pub const FORM_FLASH: &str = "customer";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/customers/new", post(create))
-        .route("/customers/{id}", post(update))
+pub fn routes() -> StaffRoutes {
+    StaffRoutes::new()
+        .form("/customers/new", Access::STAFF, create)
+        .form("/customers/{id}", Access::STAFF, update)
 }
 
 async fn create(

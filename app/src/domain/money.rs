@@ -89,6 +89,11 @@ pub enum CurrencyError {
     Unknown(String),
 }
 
+/// Every currency a store can choose, by code.
+pub fn currency_codes() -> impl Iterator<Item = &'static str> {
+    CURRENCIES.iter().map(|(code, _, _)| *code)
+}
+
 impl Currency {
     pub fn parse(code: &str) -> Result<Self, CurrencyError> {
         let upper = code.trim().to_ascii_uppercase();

@@ -23,13 +23,15 @@ pub enum PaymentChoice {
 }
 
 impl PaymentChoice {
-    /// The `payments.method` of an in-store choice.
-    pub fn in_store_method(self) -> Option<&'static str> {
+    /// The payment method of an in-store choice.
+    #[cfg(feature = "ssr")]
+    pub fn in_store_method(self) -> Option<crate::payments::model::PaymentMethod> {
+        use crate::payments::model::PaymentMethod;
         match self {
             PaymentChoice::EmailInvoice => None,
-            PaymentChoice::Cash => Some("cash"),
-            PaymentChoice::CardTerminal => Some("card_terminal"),
-            PaymentChoice::Other => Some("other"),
+            PaymentChoice::Cash => Some(PaymentMethod::Cash),
+            PaymentChoice::CardTerminal => Some(PaymentMethod::CardTerminal),
+            PaymentChoice::Other => Some(PaymentMethod::Other),
         }
     }
 

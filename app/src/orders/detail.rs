@@ -79,13 +79,13 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
             let payable = OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable);
             let in_progress = match (&state.stripe, payable) {
                 (Some(gw), true) => {
-                    crate::payments::online::payment_in_progress(&state.db, gw, o.id).await?
+                    crate::payments::intents::payment_in_progress(&state.db, gw, o.id).await?
                 }
                 _ => false,
             };
             let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid.as_str();
             let refundable = if can_refund {
-                let left = super::service::refundable(&state.db, o.id).await?;
+                let left = crate::payments::refunds::held(&state.db, o.id).await?;
                 crate::domain::Currency::parse(&o.currency)
                     .map(|c| Money::from_minor(left, c).format_plain())
                     .unwrap_or_default()
@@ -213,7 +213,11 @@ fn order_message(code: &str) -> Option<&'static str> {
         "refunded" => "Refund recorded. The timeline says how it was paid back.",
         "refund_reason" => "Give a reason for the refund (at most 500 characters).",
         "refund_amount" => "Enter a refund amount above zero and no more than what is left to refund.",
-        "refund_stripe" => "Stripe did not make the refund. Nothing was recorded; please try again.",
+        "refund_stripe" => "Stripe refused the refund, so nothing was refunded. The timeline or the Stripe dashboard says why.",
+        "refund_confirming" => "Refund sent to Stripe; confirming. Stripe's answer was lost on the way: Settle asks Stripe and records the refund once, so do not refund again.",
+        "refund_confirmed" => "The refund sent earlier went through at Stripe and is now recorded. Nothing more was refunded.",
+        "refund_still_confirming" => "A refund sent to Stripe earlier is still being confirmed (Stripe cannot be reached just now). Nothing new was sent; try again in a minute.",
+        "reference" => "The reference can be at most 200 characters on one line.",
         "in_progress" => "The customer is paying online right now. Tick the confirmation below if you still want to take payment in store.",
         "due" => "Enter the due date as a date that is today or later.",
         "reason" => "Give a reason for cancelling (at most 500 characters).",

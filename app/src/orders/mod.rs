@@ -10,6 +10,7 @@ pub mod number;
 pub mod pos;
 #[cfg(feature = "ssr")]
 pub mod qr;
+pub mod refusal;
 #[cfg(feature = "ssr")]
 pub mod service;
 pub mod status;
@@ -19,6 +20,7 @@ pub mod web;
 
 pub use key::{OrderKey, OrderKeyError};
 pub use number::{OrderNumber, OrderNumberError};
+pub use refusal::Refusal;
 pub use status::{Actor, IllegalTransition, OrderAction, OrderStatus};
 pub use totals::{
     compute_totals, tax_line_label, FeeInput, LineInput, TaxRate, Totals, TotalsError,

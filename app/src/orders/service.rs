@@ -4,7 +4,8 @@
 use super::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use super::model::{adjustment, event, item, order, tax};
 use super::{
-    compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, TaxRate,
+    compute_totals, Actor, FeeInput, LineInput, OrderAction, OrderKey, OrderStatus, Refusal,
+    TaxRate,
 };
 use crate::catalog::model as product;
 use crate::customers::model as customer;
@@ -173,10 +174,7 @@ async fn create(
     }
 
     let txn = db.begin().await?;
-    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+    let store = crate::settings::ssr::store(&txn).await?;
     let currency = Currency::parse(&store.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
 
     let buyer = match req.customer_id {
@@ -436,13 +434,14 @@ async fn create(
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             crate::payments::model::ActiveModel {
                 order_id: Set(o.id),
-                method: Set(method.to_owned()),
+                method: Set(method),
                 amount_minor: Set(totals.total),
                 currency: Set(currency.code().to_owned()),
                 provider_reference: Set(None),
-                status: Set("succeeded".into()),
+                status: Set(crate::payments::model::PaymentStatus::Succeeded),
                 staff_id: Set(Some(staff.id)),
                 note: Set(None),
+                refund_of: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -720,7 +719,7 @@ pub enum OrderActionError {
     #[error("There is no order #{0}.")]
     NotFound(i64),
     #[error("{0}")]
-    Refused(String),
+    Refused(#[from] Refusal),
     #[error(transparent)]
     Database(#[from] DbErr),
     #[error("rendering the invoice failed: {0}")]
@@ -732,18 +731,18 @@ impl From<CreateOrderError> for OrderActionError {
         match e {
             CreateOrderError::Database(d) => OrderActionError::Database(d),
             CreateOrderError::Render(r) => OrderActionError::Render(r),
-            CreateOrderError::Invalid(errors) => OrderActionError::Refused(
+            CreateOrderError::Invalid(errors) => OrderActionError::Refused(Refusal::Invalid(
                 errors
                     .into_iter()
                     .map(|e| e.message)
                     .collect::<Vec<_>>()
                     .join(" "),
-            ),
+            )),
         }
     }
 }
 
-fn actor_of(staff: &StaffView) -> Actor {
+pub fn actor_of(staff: &StaffView) -> Actor {
     if staff.role == Role::Admin {
         Actor::Admin
     } else {
@@ -753,7 +752,7 @@ fn actor_of(staff: &StaffView) -> Actor {
 
 /// Loads an order for an action, locking its row on PostgreSQL so that two
 /// actions on one order run one after the other (SQLite has one writer).
-async fn order_for_update(
+pub async fn order_for_update(
     txn: &DatabaseTransaction,
     number: i64,
 ) -> Result<order::Model, OrderActionError> {
@@ -769,7 +768,7 @@ async fn order_for_update(
 }
 
 /// The locked order and its status.
-async fn order_and_status(
+pub async fn order_and_status(
     txn: &DatabaseTransaction,
     number: i64,
 ) -> Result<(order::Model, OrderStatus), OrderActionError> {
@@ -792,20 +791,13 @@ pub async fn cancel_order(
         || reason.chars().count() > 500
         || reason.chars().any(|c| c.is_control() && c != '\n')
     {
-        return Err(OrderActionError::Refused(
-            "Give a reason for cancelling (at most 500 characters).".into(),
-        ));
+        return Err(Refusal::CancelReasonMissing.into());
     }
     let txn = db.begin().await?;
     let (o, status) = order_and_status(&txn, number).await?;
     let next = status
         .apply(OrderAction::Cancel, actor_of(staff))
-        .map_err(|_| {
-            OrderActionError::Refused(format!(
-                "A {} order cannot be cancelled.",
-                status.label().to_lowercase()
-            ))
-        })?;
+        .map_err(Refusal::Illegal)?;
     let id = o.id;
     let mut active: order::ActiveModel = o.into();
     active.status = Set(next.as_str().to_owned());
@@ -836,10 +828,7 @@ pub async fn resend_invoice(
     let txn = db.begin().await?;
     let (o, status) = order_and_status(&txn, number).await?;
     if !status.is_payable() {
-        return Err(OrderActionError::Refused(format!(
-            "A {} order has no invoice to pay.",
-            status.label().to_lowercase()
-        )));
+        return Err(Refusal::NotPayable(status).into());
     }
     let current = o
         .billing_email
@@ -849,9 +838,7 @@ pub async fn resend_invoice(
         (Some(to), _) => to,
         (None, Some(current)) => current,
         (None, None) => {
-            return Err(OrderActionError::Refused(
-                "Enter the email address the invoice goes to.".into(),
-            ))
+            return Err(Refusal::EmailMissing.into())
         }
     };
     let o = if o.billing_email.as_deref() != Some(to.as_str()) {
@@ -872,10 +859,7 @@ pub async fn resend_invoice(
     } else {
         o
     };
-    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+    let store = crate::settings::ssr::store(&txn).await?;
     queue_invoice(
         &txn,
         &store,
@@ -905,9 +889,7 @@ pub async fn convert_quote(
     let (o, status) = order_and_status(&txn, number).await?;
     let next = status
         .apply(OrderAction::ConvertQuote, actor_of(staff))
-        .map_err(|_| {
-            OrderActionError::Refused("Only a quote can be converted to an invoice.".into())
-        })?;
+        .map_err(Refusal::Illegal)?;
     let to = match (
         to,
         o.billing_email
@@ -916,15 +898,10 @@ pub async fn convert_quote(
     ) {
         (Some(to), _) | (None, Some(to)) => to,
         (None, None) => {
-            return Err(OrderActionError::Refused(
-                "Enter the email address the invoice goes to.".into(),
-            ))
+            return Err(Refusal::EmailMissing.into())
         }
     };
-    let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
+    let store = crate::settings::ssr::store(&txn).await?;
     let terms = match o.customer_id {
         Some(id) => customer::Entity::find_by_id(id)
             .one(&txn)
@@ -937,9 +914,7 @@ pub async fn convert_quote(
     let days = i64::from(terms.unwrap_or(store.default_due_days).clamp(0, 3650));
     let due = due.unwrap_or(today + time::Duration::days(days));
     if due < today {
-        return Err(OrderActionError::Refused(
-            "The due date cannot be in the past.".into(),
-        ));
+        return Err(Refusal::DueInPast.into());
     }
     let mut active: order::ActiveModel = o.into();
     active.status = Set(next.as_str().to_owned());
@@ -1012,258 +987,6 @@ pub async fn queue_receipt<C: ConnectionTrait>(
     Ok(())
 }
 
-/// What the cashier entered in the order page's **Take payment** form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InStorePayment {
-    pub method: PaymentChoice,
-    /// Cash handed over, when the cashier typed it (the change is worked out).
-    pub tendered_minor: Option<i64>,
-    /// A terminal slip number or what "Other" was.
-    pub reference: String,
-}
-
-/// Settles an invoice at the till: one transaction records the payment,
-/// marks the order paid and queues the receipt. Returns the change due.
-pub async fn settle_in_store(
-    db: &DatabaseConnection,
-    staff: &StaffView,
-    public_url: &str,
-    number: i64,
-    pay: InStorePayment,
-) -> Result<Option<i64>, OrderActionError> {
-    let Some(method) = pay.method.in_store_method() else {
-        return Err(OrderActionError::Refused(
-            "Choose Cash, Card terminal or Other.".into(),
-        ));
-    };
-    let reference = pay.reference.trim();
-    if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
-        return Err(OrderActionError::Refused(
-            "The reference can be at most 200 characters on one line.".into(),
-        ));
-    }
-    let txn = db.begin().await?;
-    let (o, status) = order_and_status(&txn, number).await?;
-    let next = status
-        .apply(OrderAction::SettledInStore, actor_of(staff))
-        .map_err(|_| {
-            OrderActionError::Refused(format!(
-                "A {} order cannot take a payment.",
-                status.label().to_lowercase()
-            ))
-        })?;
-    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let money = |m: i64| Money::from_minor(m, currency).to_string();
-    let change = match pay.tendered_minor {
-        Some(t) if t < o.total_minor => {
-            return Err(OrderActionError::Refused(format!(
-                "The cash tendered ({}) is less than the total ({}).",
-                money(t),
-                money(o.total_minor)
-            )))
-        }
-        Some(t) => Some(t - o.total_minor),
-        None => None,
-    };
-    let now = OffsetDateTime::now_utc();
-    crate::payments::model::ActiveModel {
-        order_id: Set(o.id),
-        method: Set(method.to_owned()),
-        amount_minor: Set(o.total_minor),
-        currency: Set(o.currency.clone()),
-        provider_reference: Set(None),
-        status: Set("succeeded".into()),
-        staff_id: Set(Some(staff.id)),
-        note: Set((!reference.is_empty()).then(|| reference.to_owned())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let mut message = format!(
-        "Paid in store: {} {}",
-        pay.method.label(),
-        money(o.total_minor)
-    );
-    if let (Some(t), Some(c)) = (pay.tendered_minor, change) {
-        message.push_str(&format!(" (tendered {}, change {})", money(t), money(c)));
-    }
-    if !reference.is_empty() {
-        message.push_str(&format!(", reference {reference}"));
-    }
-    message.push_str(&format!(", taken by {}", staff.name));
-    let mut active: order::ActiveModel = o.into();
-    active.status = Set(next.as_str().to_owned());
-    active.paid_at = Set(Some(now));
-    active.updated_at = Set(now);
-    let o = active.update(&txn).await?;
-    add_event(&txn, o.id, "paid_in_store", &message, Some(staff.id)).await?;
-    if let Some(to) = o
-        .billing_email
-        .as_deref()
-        .and_then(|e| Email::parse(e).ok())
-    {
-        let store = settings::Entity::find_by_id(settings::SINGLETON_ID)
-            .one(&txn)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound("store_settings".into()))?;
-        let line = paid_line(now, pay.method.label(), &money(o.total_minor));
-        queue_receipt(&txn, &store, &o, &to, public_url, line).await?;
-    }
-    txn.commit().await?;
-    Ok(change)
-}
-
-/// What is left to refund on an order: kept payments less refunds so far.
-pub async fn refundable<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<i64, DbErr> {
-    use crate::payments::model as payment;
-    let rows = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
-        .all(conn)
-        .await?;
-    Ok(rows
-        .iter()
-        // Kept payments, and refunds made or under way (negative amounts).
-        .filter(|p| matches!(p.status.as_str(), "succeeded" | "refund" | "refunding"))
-        .map(|p| p.amount_minor)
-        .sum())
-}
-
-/// A full or partial refund from the order page (admins): through Stripe
-/// for an online payment, recorded for one taken in store (the cash or
-/// terminal refund happens at the till). A refund is a negative payment row;
-/// a full refund makes the order `refunded`.
-pub async fn refund_order(
-    db: &DatabaseConnection,
-    gw: Option<&crate::payments::gateway::Gateway>,
-    staff: &StaffView,
-    number: i64,
-    amount_minor: Option<i64>,
-    reason: &str,
-) -> Result<i64, OrderActionError> {
-    use crate::payments::model as payment;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err(OrderActionError::Refused(
-            "Give a reason for the refund (at most 500 characters).".into(),
-        ));
-    }
-    if staff.role != Role::Admin {
-        return Err(OrderActionError::Refused(
-            "Only an admin can refund.".into(),
-        ));
-    }
-    // First transaction: check and reserve the refund as pending, under the
-    // order's lock, so two clicks cannot refund the same money twice.
-    let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    if o.status != OrderStatus::Paid.as_str() {
-        return Err(OrderActionError::Refused(
-            "Only a paid order can be refunded.".into(),
-        ));
-    }
-    let left = refundable(&txn, o.id).await?;
-    let amount = amount_minor.unwrap_or(left);
-    if amount <= 0 || amount > left {
-        return Err(OrderActionError::Refused(format!(
-            "The refund must be more than zero and at most {}.",
-            Money::from_minor(
-                left,
-                Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?
-            )
-        )));
-    }
-    let kept = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq("succeeded"))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| OrderActionError::Refused("This order has no payment to refund.".into()))?;
-    let now = OffsetDateTime::now_utc();
-    let pending = payment::ActiveModel {
-        order_id: Set(o.id),
-        method: Set(kept.method.clone()),
-        amount_minor: Set(-amount),
-        currency: Set(o.currency.clone()),
-        provider_reference: Set(None),
-        status: Set("refunding".into()),
-        staff_id: Set(Some(staff.id)),
-        note: Set(Some(reason.to_owned())),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-
-    // Stripe (slow, outside any transaction) for online payments.
-    let mut reference = None;
-    if kept.method == "stripe" {
-        let intent_id = kept.provider_reference.clone().unwrap_or_default();
-        let result = match gw {
-            Some(gw) => gw
-                .refund_intent_amount(&intent_id, amount)
-                .await
-                .map_err(|e| e.to_string()),
-            None => Err("Stripe is not configured".to_owned()),
-        };
-        match result {
-            Ok(id) => reference = Some(id),
-            Err(e) => {
-                payment::Entity::delete_by_id(pending.id).exec(db).await?;
-                return Err(OrderActionError::Refused(format!(
-                    "Stripe did not refund it: {e}. Nothing was recorded; try again."
-                )));
-            }
-        }
-    }
-
-    let txn = db.begin().await?;
-    let o = order_for_update(&txn, number).await?;
-    let mut row: payment::ActiveModel = pending.into();
-    row.status = Set("refund".into());
-    row.provider_reference = Set(reference.clone());
-    row.updated_at = Set(OffsetDateTime::now_utc());
-    row.update(&txn).await?;
-    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let left_after = refundable(&txn, o.id).await?;
-    let how = match &reference {
-        Some(r) => format!("through Stripe ({r})"),
-        None => "in store".to_owned(),
-    };
-    let full = left_after == 0;
-    add_event(
-        &txn,
-        o.id,
-        "refunded",
-        &format!(
-            "{} {} {how} by {}: {reason}",
-            if full {
-                "Refunded in full:"
-            } else {
-                "Partially refunded:"
-            },
-            Money::from_minor(amount, currency),
-            staff.name
-        ),
-        Some(staff.id),
-    )
-    .await?;
-    if full {
-        let next = OrderStatus::Paid
-            .apply(OrderAction::RefundInFull, actor_of(staff))
-            .map_err(|e| DbErr::Custom(e.to_string()))?;
-        let mut active: order::ActiveModel = o.into();
-        active.status = Set(next.as_str().to_owned());
-        active.updated_at = Set(OffsetDateTime::now_utc());
-        active.update(&txn).await?;
-    }
-    txn.commit().await?;
-    Ok(amount)
-}
-
 /// Moves a payable invoice's due date (to extend an expired pay link, or to
 /// agree a later date), recorded in the timeline.
 pub async fn change_due_date(
@@ -1273,17 +996,12 @@ pub async fn change_due_date(
     due: Date,
 ) -> Result<(), OrderActionError> {
     if due < OffsetDateTime::now_utc().date() {
-        return Err(OrderActionError::Refused(
-            "The due date cannot be in the past.".into(),
-        ));
+        return Err(Refusal::DueInPast.into());
     }
     let txn = db.begin().await?;
     let (o, status) = order_and_status(&txn, number).await?;
     if !status.is_payable() {
-        return Err(OrderActionError::Refused(format!(
-            "A {} order has no due date to change.",
-            status.label().to_lowercase()
-        )));
+        return Err(Refusal::NotPayable(status).into());
     }
     let before = o.due_date.map_or_else(|| "none".to_owned(), long_date);
     let id = o.id;

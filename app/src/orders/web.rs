@@ -1,33 +1,29 @@
 //! Order actions as plain HTML form posts (they work before and without
 //! hydration), answered with a 303 back to the order page and a short code
 //! the page turns into a message.
-use super::create::PaymentChoice;
 use super::service::{
-    cancel_order, convert_quote, render_invoice, resend_invoice, settle_in_store, InStorePayment,
-    OrderActionError,
+    cancel_order, convert_quote, render_invoice, resend_invoice, OrderActionError,
 };
-use super::OrderNumber;
+use super::{OrderNumber, Refusal};
 use crate::domain::Email;
 use crate::state::AppState;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
-    routing::{get, post},
-    Form, Router,
+    Form,
 };
 use serde::Deserialize;
 use tower_sessions::Session;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/orders/{number}/cancel", post(cancel))
-        .route("/orders/{number}/resend", post(resend))
-        .route("/orders/{number}/convert", post(convert))
-        .route("/orders/{number}/settle", post(settle))
-        .route("/orders/{number}/refund", post(refund))
-        .route("/orders/{number}/due", post(due_date))
-        .route("/orders/{number}/email", get(preview))
+pub fn routes() -> crate::forms::ssr::StaffRoutes {
+    use crate::forms::ssr::{Access, StaffRoutes};
+    StaffRoutes::new()
+        .form("/orders/{number}/cancel", Access::STAFF, cancel)
+        .form("/orders/{number}/resend", Access::STAFF, resend)
+        .form("/orders/{number}/convert", Access::STAFF, convert)
+        .form("/orders/{number}/due", Access::STAFF, due_date)
+        .get("/orders/{number}/email", Access::STAFF, preview)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,30 +47,9 @@ struct ConvertForm {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct SettleForm {
-    /// Ticked when staff confirm taking money while an online payment is in progress.
-    #[serde(default)]
-    confirm_in_progress: Option<String>,
-    #[serde(default)]
-    method: String,
-    #[serde(default)]
-    tendered: String,
-    #[serde(default)]
-    reference: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
 struct DueForm {
     #[serde(default)]
     due_date: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RefundForm {
-    #[serde(default)]
-    amount: String,
-    #[serde(default)]
-    reason: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,40 +58,25 @@ struct PreviewQuery {
     part: String,
 }
 
-fn unauthorized() -> Response {
+pub(crate) fn unauthorized() -> Response {
     (StatusCode::UNAUTHORIZED, Html("<!DOCTYPE html><title>Sign in</title><p>Please <a href=\"/login\">sign in</a> to continue.</p>")).into_response()
 }
 
-fn back(number: i64, query: &str) -> Response {
+pub(crate) fn back(number: i64, query: &str) -> Response {
     Redirect::to(&format!("/orders/{number}?{query}")).into_response()
 }
 
-fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Response {
+/// The answer to an order action: back to the order page with the
+/// outcome's stable code, 404 for no such order, 403 for the wrong role.
+pub(crate) fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Response {
     match result {
         Ok(()) => back(number, &format!("done={done}")),
         Err(OrderActionError::NotFound(_)) => StatusCode::NOT_FOUND.into_response(),
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("Give a reason for the refund") => {
-            back(number, "error=refund_reason")
+        Err(OrderActionError::Refused(Refusal::AdminOnly)) => StatusCode::FORBIDDEN.into_response(),
+        Err(OrderActionError::Refused(r)) if r.about_taking_payment() => {
+            back(number, &format!("take=1&error={}", r.code()))
         }
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("Give a reason") => {
-            back(number, "error=reason")
-        }
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("Enter the email") => {
-            back(number, "error=email")
-        }
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("The due date") => {
-            back(number, "error=due")
-        }
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("The refund must be") => {
-            back(number, "error=refund_amount")
-        }
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("Stripe did not refund") => {
-            back(number, "error=refund_stripe")
-        }
-        Err(OrderActionError::Refused(msg)) if msg.starts_with("The cash tendered") => {
-            back(number, "take=1&error=tendered")
-        }
-        Err(OrderActionError::Refused(_)) => back(number, "error=refused"),
+        Err(OrderActionError::Refused(r)) => back(number, &format!("error={}", r.code())),
         Err(e) => {
             tracing::error!(error = %e, number, "order action failed");
             back(number, "error=internal")
@@ -124,7 +84,7 @@ fn outcome(number: i64, done: &str, result: Result<(), OrderActionError>) -> Res
     }
 }
 
-async fn staff(state: &AppState, session: &Session) -> Option<crate::staff::StaffView> {
+pub(crate) async fn staff(state: &AppState, session: &Session) -> Option<crate::staff::StaffView> {
     crate::staff::ssr::current_staff(&state.db, session)
         .await
         .ok()
@@ -133,7 +93,7 @@ async fn staff(state: &AppState, session: &Session) -> Option<crate::staff::Staf
 
 /// Who is acting and on which order number, or the answer to give instead
 /// (401 without a session, 404 for a number that is not one).
-async fn signed_in_order(
+pub(crate) async fn signed_in_order(
     state: &AppState,
     session: &Session,
     number: &str,
@@ -157,11 +117,12 @@ async fn cancel(
         Ok(found) => found,
         Err(answer) => return answer,
     };
-    outcome(
-        number.get(),
-        "cancelled",
-        cancel_order(&state.db, &who, number.get(), &form.reason).await,
-    )
+    let result = cancel_order(&state.db, &who, number.get(), &form.reason).await;
+    if result.is_ok() {
+        // The payments job cancels the order's open PaymentIntents at once.
+        state.payments_wake.notify_one();
+    }
+    outcome(number.get(), "cancelled", result)
 }
 
 async fn resend(
@@ -280,127 +241,6 @@ async fn preview(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
-}
-
-/// **Confirm payment** on the order page: the invoice is settled at the till.
-async fn settle(
-    State(state): State<AppState>,
-    session: Session,
-    Path(number): Path<String>,
-    Form(form): Form<SettleForm>,
-) -> Response {
-    let (who, number) = match signed_in_order(&state, &session, &number).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let n = number.get();
-    let method = match form.method.as_str() {
-        "cash" => PaymentChoice::Cash,
-        "card_terminal" => PaymentChoice::CardTerminal,
-        "other" => PaymentChoice::Other,
-        _ => return back(n, "take=1&error=method"),
-    };
-    let tendered = match (method, form.tendered.trim()) {
-        (PaymentChoice::Cash, t) if !t.is_empty() => {
-            let currency = match crate::settings::ssr::currency(&state.db).await {
-                Ok(c) => c,
-                Err(_) => return back(n, "error=internal"),
-            };
-            match crate::domain::Money::parse(t, currency) {
-                Ok(m) => Some(m.minor()),
-                Err(_) => return back(n, "take=1&error=tendered_format"),
-            }
-        }
-        _ => None,
-    };
-    let order_id = {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        match super::model::order::Entity::find()
-            .filter(super::model::order::Column::Number.eq(n))
-            .one(&state.db)
-            .await
-        {
-            Ok(Some(o)) => o.id,
-            Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-            Err(_) => return back(n, "error=internal"),
-        }
-    };
-    // The customer may be paying online this very minute: staff confirm first.
-    if let (Some(gw), None) = (&state.stripe, &form.confirm_in_progress) {
-        match crate::payments::online::payment_in_progress(&state.db, gw, order_id).await {
-            Ok(true) => return back(n, "take=1&error=in_progress"),
-            Ok(false) => {}
-            Err(_) => return back(n, "error=internal"),
-        }
-    }
-    let pay = InStorePayment {
-        method,
-        tendered_minor: tendered,
-        reference: form.reference,
-    };
-    match settle_in_store(&state.db, &who, &state.public_url, n, pay).await {
-        Ok(change) => {
-            state.outbox_wake.notify_one();
-            // The pay page must not take money any more.
-            if let Some(gw) = state.stripe.clone() {
-                let db = state.db.clone();
-                tokio::spawn(async move {
-                    if let Err(e) =
-                        crate::payments::online::cancel_open_intents(&db, &gw, order_id).await
-                    {
-                        tracing::warn!(error = %e, "cancelling open PaymentIntents");
-                    }
-                });
-            }
-            match change {
-                Some(c) => back(n, &format!("done=paid&change={c}")),
-                None => back(n, "done=paid"),
-            }
-        }
-        Err(e) => outcome(n, "paid", Err(e)),
-    }
-}
-
-/// **Refund** on a paid order (admins): full when the amount is empty.
-async fn refund(
-    State(state): State<AppState>,
-    session: Session,
-    Path(number): Path<String>,
-    Form(form): Form<RefundForm>,
-) -> Response {
-    let who = match crate::forms::ssr::staff_for_post(&state, &session, crate::staff::Role::Admin)
-        .await
-    {
-        Ok(who) => who,
-        Err(answer) => return answer,
-    };
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let n = number.get();
-    let amount = match form.amount.trim() {
-        "" => None,
-        typed => {
-            let Ok(currency) = crate::settings::ssr::currency(&state.db).await else {
-                return back(n, "error=internal");
-            };
-            match crate::domain::Money::parse(typed, currency) {
-                Ok(m) => Some(m.minor()),
-                Err(_) => return back(n, "error=refund_amount"),
-            }
-        }
-    };
-    let result = super::service::refund_order(
-        &state.db,
-        state.stripe.as_deref(),
-        &who,
-        n,
-        amount,
-        &form.reason,
-    )
-    .await
-    .map(|_| ());
-    outcome(n, "refunded", result)
 }
 
 /// **Change due date** on a payable invoice (also how an expired pay link is extended).

@@ -7,8 +7,11 @@ use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError
 use stripe_core::payment_intent::{
     CancelPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent,
 };
-use stripe_core::refund::CreateRefund;
+use stripe_core::refund::{CreateRefund, ListRefund};
 use stripe_core::PaymentIntent;
+
+use super::amount::{to_stripe, StripeAmountError};
+use crate::domain::Money;
 
 /// Stripe configured for this store (all three keys were given).
 pub struct Gateway {
@@ -17,24 +20,62 @@ pub struct Gateway {
     webhook_secret: String,
     /// Where the pay page loads Stripe.js from (`STRIPE_JS_URL`).
     pub js_url: String,
+    /// This installation's id (made by the first migration): every
+    /// idempotency key and our metadata carry it, so two Settle databases
+    /// on one Stripe account never collide.
+    namespace: String,
 }
 
 /// Every Stripe call gives up after this long; the page says online payment
 /// is temporarily unavailable instead of hanging.
-const CALL_TIMEOUT: Duration = Duration::from_secs(8);
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Metadata key naming the refund row a Stripe refund was made for.
+const REFUND_ROW: &str = "settle_refund";
+/// Metadata key naming the installation that made an object.
+const INSTALLATION: &str = "settle_installation";
 
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
-    #[error("Stripe answered: {0}")]
-    Stripe(String),
-    #[error("Stripe did not answer in time")]
-    Timeout,
+    /// Stripe answered and refused: nothing happened at Stripe.
+    #[error("Stripe refused: {0}")]
+    Refused(String),
+    /// No answer, a timeout, a 409/429/5xx or an answer we could not read:
+    /// the call may or may not have taken effect at Stripe.
+    #[error("Stripe did not answer clearly: {0}")]
+    Unknown(String),
+    /// The amount cannot be written in Stripe's units.
+    #[error("{0}")]
+    Amount(#[from] StripeAmountError),
+}
+
+impl GatewayError {
+    /// Whether Stripe may have done what was asked.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self, GatewayError::Unknown(_))
+    }
 }
 
 impl From<StripeError> for GatewayError {
     fn from(e: StripeError) -> Self {
-        GatewayError::Stripe(e.to_string())
+        match &e {
+            StripeError::Stripe(_, status) if !transient_status(*status) => {
+                GatewayError::Refused(e.to_string())
+            }
+            StripeError::ConfigError(_) => GatewayError::Refused(e.to_string()),
+            _ => GatewayError::Unknown(e.to_string()),
+        }
     }
+}
+
+/// A refund Stripe holds for one of our PaymentIntents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StripeRefund {
+    pub id: String,
+    /// Our refund row, from the metadata we sent with it.
+    pub row: Option<i32>,
+    /// `pending`, `succeeded`, `failed`, `canceled`, …
+    pub status: String,
 }
 
 async fn bounded<T>(
@@ -42,7 +83,7 @@ async fn bounded<T>(
 ) -> Result<T, GatewayError> {
     match tokio::time::timeout(CALL_TIMEOUT, call).await {
         Ok(result) => result.map_err(GatewayError::from),
-        Err(_) => Err(GatewayError::Timeout),
+        Err(_) => Err(GatewayError::Unknown("no answer in time".into())),
     }
 }
 
@@ -54,10 +95,14 @@ const ATTEMPTS: u32 = 3;
 /// transient statuses, or no answer at all.
 fn transient(e: &StripeError) -> bool {
     match e {
-        StripeError::Stripe(_, status) => matches!(status, 409 | 424 | 429 | 500..=599),
+        StripeError::Stripe(_, status) => transient_status(*status),
         StripeError::ClientError(_) | StripeError::Timeout => true,
         _ => false,
     }
+}
+
+fn transient_status(status: u16) -> bool {
+    matches!(status, 409 | 424 | 429 | 500..=599)
 }
 
 /// Tries `call` up to `ATTEMPTS` times while the failure is transient, all
@@ -71,7 +116,7 @@ where
     let mut attempt = 1;
     loop {
         match tokio::time::timeout_at(deadline, call()).await {
-            Err(_) => return Err(GatewayError::Timeout),
+            Err(_) => return Err(GatewayError::Unknown("no answer in time".into())),
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) if attempt < ATTEMPTS && transient(&e) => {
                 tracing::info!(attempt, error = %e, "Stripe call failed; retrying");
@@ -96,6 +141,7 @@ impl Gateway {
         webhook_secret: &str,
         api_base: &str,
         js_url: &str,
+        namespace: &str,
     ) -> Result<Gateway, String> {
         let client = ClientBuilder::new(secret_key)
             .url(api_base.trim_end_matches('/'))
@@ -110,27 +156,36 @@ impl Gateway {
             publishable_key: publishable_key.to_owned(),
             webhook_secret: webhook_secret.to_owned(),
             js_url: js_url.to_owned(),
+            namespace: namespace.to_owned(),
         })
     }
 
+    fn key(&self, what: &str) -> Result<IdempotencyKey, GatewayError> {
+        IdempotencyKey::new(format!("settle-{}-{what}", self.namespace))
+            .map_err(|e| GatewayError::Refused(e.to_string()))
+    }
+
     /// A PaymentIntent for this order and amount. The idempotency key names
-    /// both, so a retried create returns the same intent from Stripe.
+    /// both, so a retried create returns the same intent from Stripe. The
+    /// metadata is for people reading the Stripe dashboard: Settle never
+    /// finds an order from it (see `record`).
     pub async fn create_intent(
         &self,
         order_id: i32,
         number: i64,
-        amount_minor: i64,
-        currency: &str,
+        amount: Money,
     ) -> Result<PaymentIntent, GatewayError> {
-        let currency = stripe_types::Currency::from_str(&currency.to_ascii_lowercase())
-            .unwrap_or(stripe_types::Currency::USD);
+        let stripe_amount = to_stripe(amount)?;
+        let code = amount.currency().code().to_ascii_lowercase();
+        let currency = stripe_types::Currency::from_str(&code)
+            .map_err(|_| GatewayError::Amount(StripeAmountError::Unsupported(amount.currency())))?;
         let metadata = HashMap::from([
             ("order_id".to_owned(), order_id.to_string()),
             ("order_number".to_owned(), number.to_string()),
+            (INSTALLATION.to_owned(), self.namespace.clone()),
         ]);
-        let key = IdempotencyKey::new(format!("settle-order-{order_id}-{amount_minor}-{currency}"))
-            .map_err(|e| GatewayError::Stripe(e.to_string()))?;
-        let request = CreatePaymentIntent::new(amount_minor, currency).metadata(metadata);
+        let key = self.key(&format!("intent-{order_id}-{}-{code}", amount.minor()))?;
+        let request = CreatePaymentIntent::new(stripe_amount, currency).metadata(metadata);
         retried(|| {
             request
                 .customize()
@@ -148,32 +203,98 @@ impl Gateway {
         bounded(CancelPaymentIntent::new(id).send(&self.client)).await
     }
 
-    /// Refunds a succeeded intent in full; returns Stripe's refund id. The
-    /// idempotency key names our payment row, so a retry (or a second process
-    /// retrying at the same time) cannot refund twice.
-    pub async fn refund_intent(&self, id: &str, payment_id: i32) -> Result<String, GatewayError> {
-        let key = IdempotencyKey::new(format!("settle-refund-payment-{payment_id}"))
-            .map_err(|e| GatewayError::Stripe(e.to_string()))?;
-        let request = CreateRefund::new().payment_intent(id);
-        let refund = retried(|| {
-            request
-                .customize()
-                .request_strategy(RequestStrategy::Idempotent(key.clone()))
-                .send(&self.client)
-        })
-        .await?;
-        Ok(refund.id.to_string())
+    /// Refunds `amount` (all that is left when `None`) of a succeeded intent
+    /// for our refund row `row`; returns Stripe's refund id. The idempotency
+    /// key and the metadata name the row, which was written before this
+    /// call. After an unclear answer it is sent again only once Stripe's
+    /// list of the intent's refunds has been read and holds none for the
+    /// row: the key alone would do with Stripe, but a refund is money, so it
+    /// is never re-sent on the key's word. `Unknown` means it may have been
+    /// made; [`Gateway::refunds_of`] finds it later.
+    pub async fn refund(
+        &self,
+        intent_id: &str,
+        amount: Option<Money>,
+        row: i32,
+    ) -> Result<String, GatewayError> {
+        let key = self.key(&format!("refund-{row}"))?;
+        let metadata = HashMap::from([
+            (REFUND_ROW.to_owned(), row.to_string()),
+            (INSTALLATION.to_owned(), self.namespace.clone()),
+        ]);
+        let mut request = CreateRefund::new()
+            .payment_intent(intent_id)
+            .metadata(metadata);
+        if let Some(amount) = amount {
+            request = request.amount(to_stripe(amount)?);
+        }
+        let deadline = tokio::time::Instant::now() + CALL_TIMEOUT;
+        for attempt in 1..=ATTEMPTS {
+            let sent = tokio::time::timeout_at(
+                deadline,
+                request
+                    .customize()
+                    .request_strategy(RequestStrategy::Idempotent(key.clone()))
+                    .send(&self.client),
+            )
+            .await;
+            let unclear = match sent {
+                Ok(Ok(refund)) => return Ok(refund.id.to_string()),
+                Ok(Err(e)) if !transient(&e) => return Err(e.into()),
+                Ok(Err(e)) => GatewayError::from(e),
+                Err(_) => GatewayError::Unknown("no answer in time".into()),
+            };
+            tracing::info!(attempt, error = %unclear, row, "refund answer unclear; asking Stripe before any retry");
+            let listed = tokio::time::timeout_at(deadline, self.refunds_of(intent_id)).await;
+            match listed {
+                Ok(Ok(list)) => {
+                    if let Some(made) = list.into_iter().find(|r| r.row == Some(row)) {
+                        return Ok(made.id);
+                    }
+                }
+                // Cannot tell whether it was made: stop; confirmed later.
+                _ => return Err(unclear),
+            }
+            if attempt == ATTEMPTS {
+                return Err(unclear);
+            }
+            let pause = Duration::from_millis(250 << attempt);
+            if tokio::time::timeout_at(deadline, tokio::time::sleep(pause))
+                .await
+                .is_err()
+            {
+                return Err(unclear);
+            }
+        }
+        Err(GatewayError::Unknown("no attempt left".into()))
     }
 
-    /// Refunds part (or all) of a succeeded intent; returns Stripe's refund id.
-    pub async fn refund_intent_amount(
-        &self,
-        id: &str,
-        amount_minor: i64,
-    ) -> Result<String, GatewayError> {
-        let request = CreateRefund::new().payment_intent(id).amount(amount_minor);
-        let refund = bounded(request.send(&self.client)).await?;
-        Ok(refund.id.to_string())
+    /// The refunds Stripe holds for an intent, with the refund row each was
+    /// made for when it was made by this installation.
+    pub async fn refunds_of(&self, intent_id: &str) -> Result<Vec<StripeRefund>, GatewayError> {
+        let list = bounded(
+            ListRefund::new()
+                .payment_intent(intent_id)
+                .limit(100)
+                .send(&self.client),
+        )
+        .await?;
+        Ok(list
+            .data
+            .into_iter()
+            .map(|r| {
+                let meta = r.metadata.unwrap_or_default();
+                let ours = meta.get(INSTALLATION).map(String::as_str) == Some(&self.namespace);
+                StripeRefund {
+                    id: r.id.to_string(),
+                    row: meta
+                        .get(REFUND_ROW)
+                        .filter(|_| ours)
+                        .and_then(|v| v.parse().ok()),
+                    status: r.status.unwrap_or_default(),
+                }
+            })
+            .collect())
     }
 
     /// Checks the `Stripe-Signature` header against the raw body (300 s

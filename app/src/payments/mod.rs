@@ -1,14 +1,31 @@
-//! Payments (online and in store) and Stripe: PaymentIntents for the pay
-//! page, the webhook, refunds.
+//! Everything about money moving: the customer's pay and return pages,
+//! PaymentIntents, the Stripe gateway and webhook, taking payment in store,
+//! refunds and the reconciliation job. This room uses `orders`; `orders`
+//! never uses it.
+//!
+//! The trust rule: an intent is Settle's only if a `stripe_intents` row
+//! names it (see `record`).
+pub mod amount;
 #[cfg(feature = "ssr")]
 pub mod gateway;
 #[cfg(feature = "ssr")]
 pub mod intent;
 #[cfg(feature = "ssr")]
-pub mod model;
+pub mod intents;
 #[cfg(feature = "ssr")]
-pub mod online;
+pub mod model;
+pub mod pay;
+#[cfg(feature = "ssr")]
+pub mod reconcile;
+#[cfg(feature = "ssr")]
+pub mod record;
+#[cfg(feature = "ssr")]
+pub mod refunds;
 #[cfg(feature = "ssr")]
 pub mod stripe_event;
+#[cfg(feature = "ssr")]
+pub mod till;
+#[cfg(feature = "ssr")]
+pub mod web;
 #[cfg(feature = "ssr")]
 pub mod webhook;

@@ -1,9 +1,10 @@
 //! `POST /stripe/webhook`: the signature is checked on the raw body, each
 //! event is stored once by its id before it is acted on, and the answer comes
 //! as soon as the database has it; a refund (a slow Stripe call) runs after.
-use super::online::{
-    record_failure, record_success, refund_pending, IntentFacts, Recorded, MAX_STRIPE_ID_CHARS,
+use super::record::{
+    record_failure, record_success, FailureRecorded, IntentFacts, Recorded, MAX_STRIPE_ID_CHARS,
 };
+use super::refunds::refund_second_payment;
 use super::stripe_event;
 use crate::state::AppState;
 use axum::{
@@ -21,8 +22,24 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/stripe/webhook", post(receive))
 }
 
+/// Every refusal is logged at `warn` with why: a refused event is retried
+/// by Stripe for days, and a wrong secret or an API-version change must be
+/// seen the first time, not after the retries run out.
 fn refuse(status: StatusCode, why: &'static str) -> Response {
+    tracing::warn!(status = status.as_u16(), why, "Stripe webhook refused");
     (status, why).into_response()
+}
+
+/// The `api_version` an event says it was written for, to name in the log
+/// when it cannot be read (async-stripe reads the version it was built for).
+fn api_version(payload: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|v| v.get("api_version")?.as_str().map(str::to_owned))
+        .unwrap_or_default()
+        .chars()
+        .take(40)
+        .collect()
 }
 
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -46,8 +63,9 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 "The signature's timestamp is too old.",
             )
         }
-        Err(WebhookError::BadParse(_)) => {
-            return refuse(StatusCode::BAD_REQUEST, "The event could not be read.")
+        Err(WebhookError::BadParse(e)) => {
+            tracing::warn!(error = %e, api_version = %api_version(payload), "a signed Stripe event could not be read: check the webhook endpoint's API version in the Stripe dashboard");
+            return refuse(StatusCode::BAD_REQUEST, "The event could not be read.");
         }
         Err(_) => return refuse(StatusCode::BAD_REQUEST, "Bad signature."),
     };
@@ -118,13 +136,10 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let acted = match (&event.data.object, facts) {
         (EventObject::PaymentIntentSucceeded(_), Some(facts)) => {
             match record_success(&state.db, &state.public_url, &facts).await {
-                Ok(Recorded::NeedsRefund {
-                    order_id,
-                    payment_id,
-                }) => {
+                Ok(Recorded::NeedsRefund { payment_id, .. }) => {
                     let (db, gw) = (state.db.clone(), gw.clone());
                     tokio::spawn(async move {
-                        if let Err(e) = refund_pending(&db, &gw, order_id, payment_id).await {
+                        if let Err(e) = refund_second_payment(&db, &gw, payment_id).await {
                             tracing::error!(error = %e, "recording an automatic refund");
                         }
                     });
@@ -134,8 +149,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                     state.outbox_wake.notify_one();
                     Ok(())
                 }
-                Ok(Recorded::UnknownOrder) => {
-                    tracing::warn!(event = %id, intent = %facts.id, "payment_intent.succeeded for an unknown order: acknowledged");
+                Ok(Recorded::Foreign) => {
+                    foreign(&id, &kind, &facts.id);
                     Ok(())
                 }
                 Ok(_) => Ok(()),
@@ -143,7 +158,14 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             }
         }
         (EventObject::PaymentIntentPaymentFailed(_), Some(facts)) => {
-            record_failure(&state.db, &facts).await.map(|_| ())
+            match record_failure(&state.db, &facts).await {
+                Ok(FailureRecorded::Foreign) => {
+                    foreign(&id, &kind, &facts.id);
+                    Ok(())
+                }
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            }
         }
         _ => {
             tracing::info!(event = %id, kind = %kind, "Stripe event not used by Settle: acknowledged");
@@ -163,4 +185,11 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         tracing::warn!(error = %e, event = %id, "marking a Stripe event processed");
     }
     StatusCode::OK.into_response()
+}
+
+/// An event about an intent Settle did not create (the shop's WooCommerce
+/// payments share the Stripe account): stored and acknowledged, nothing
+/// changed, said once in the log.
+fn foreign(event: &str, kind: &str, intent: &str) {
+    tracing::warn!(event, kind, intent, "Stripe event for a PaymentIntent Settle did not create: acknowledged, nothing changed");
 }

@@ -4,7 +4,8 @@ use crate::common;
 
 use app::staff::api::{ListStaff, Whoami};
 use app::staff::Role;
-use common::{location, server_fn_path, spawn_app, Backend};
+use common::{location, server_fn_path, spawn_app, Backend, TestApp};
+use std::time::{Duration, Instant};
 
 /// The page's HTML without Leptos's `<!>` hydration markers.
 async fn page_text(res: reqwest::Response) -> String {
@@ -47,21 +48,58 @@ async fn signed_out_staff_pages_redirect_to_sign_in(backend: Backend) {
     app.stop().await;
 }
 
+/// A client with no cookie jar that does not follow redirects: each request
+/// carries exactly the cookie the test gives it.
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("building a client")
+}
+
+/// Whoami's status and body for a request presenting only `session` as its
+/// session id.
+async fn whoami_with(app: &TestApp, session: &str) -> (u16, String) {
+    let res = bare_client()
+        .post(app.url(server_fn_path::<Whoami>()))
+        .header("cookie", format!("settle_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), page_text(res).await)
+}
+
 async fn sign_in_cycles_the_session_and_sign_out_ends_it(backend: Backend) {
     let app = spawn_app(backend).await;
     app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
-    let client = app.client();
+    app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
 
-    // A session that exists before sign-in (here: made by a failed attempt's
-    // redirect) must not be the one that is signed in.
-    let res = client.get(app.url("/login")).send().await.unwrap();
-    let before = res
+    // Session fixation: an attacker plants a session id they know in the
+    // victim's browser, and waits for the victim to sign in with it. Nothing
+    // Settle serves before sign-in starts a session (a failed attempt only
+    // redirects, and `GET /login` sets no cookie), so the id an attacker can
+    // really hold is one of their own signing-in: a live session the store knows.
+    let res = bare_client()
+        .post(app.url("/login"))
+        .form(&[("email", CASHIER.0), ("password", CASHIER.1), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/", "the attacker's own sign-in succeeds");
+    let planted = res
         .cookies()
         .find(|c| c.name() == "settle_session")
-        .map(|c| c.value().to_owned());
+        .map(|c| c.value().to_owned())
+        .expect("signing in sets a session cookie");
+    let (status, body) = whoami_with(&app, &planted).await;
+    assert_eq!(status, 200, "the planted id is a live session");
+    assert!(body.contains(CASHIER.0), "{body}");
 
-    let res = client
+    // The victim's browser presents the planted id while signing in.
+    let res = bare_client()
         .post(app.url("/login"))
+        .header("cookie", format!("settle_session={planted}"))
         .form(&[
             ("email", "OWNER@example.com"),
             ("password", ADMIN.1),
@@ -78,38 +116,57 @@ async fn sign_in_cycles_the_session_and_sign_out_ends_it(backend: Backend) {
         .expect("a session cookie");
     assert!(cookie.http_only());
     assert_eq!(cookie.same_site_lax(), true);
-    assert_ne!(Some(cookie.value().to_owned()), before);
+    let session = cookie.value().to_owned();
+    assert_ne!(session, planted, "signing in must not keep the planted id");
 
-    let res = client.get(app.url("/")).send().await.unwrap();
+    // The new id is the victim's; the planted one signs nobody in any more,
+    // neither as the victim nor as the attacker it belonged to.
+    let (status, body) = whoami_with(&app, &session).await;
+    assert_eq!(status, 200);
+    assert!(body.contains(ADMIN.0), "{body}");
+    let (status, body) = whoami_with(&app, &planted).await;
+    assert_eq!(status, 401, "the planted id is worthless after sign-in: {body}");
+    let res = bare_client()
+        .get(app.url("/staff"))
+        .header("cookie", format!("settle_session={planted}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302, "the planted id opens no staff page");
+    assert_eq!(location(&res), "/login?next=/staff");
+
+    let res = bare_client()
+        .get(app.url("/"))
+        .header("cookie", format!("settle_session={session}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let body = page_text(res).await;
     assert!(body.contains("Welcome, Test Person"), "{body}");
     assert!(body.contains(">Sign out</button>"));
 
-    let res = client
-        .post(app.url(server_fn_path::<Whoami>()))
+    // Signing out ends the session in the store, not only in the browser:
+    // the id, presented again, is signed out.
+    let res = bare_client()
+        .post(app.url("/logout"))
+        .header("cookie", format!("settle_session={session}"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(page_text(res).await.contains(ADMIN.0));
-
-    let res = client.post(app.url("/logout")).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(location(&res), "/login?signed_out=1");
-    let res = client
+    let res = bare_client()
         .get(app.url("/"))
+        .header("cookie", format!("settle_session={session}"))
         .header("accept", "text/html")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 302, "signed out means signed out");
-    let res = client
-        .post(app.url(server_fn_path::<Whoami>()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    let (status, _) = whoami_with(&app, &session).await;
+    assert_eq!(status, 401);
     app.stop().await;
 }
 
@@ -165,6 +222,76 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(location(&res), "/login?error=invalid");
+    app.stop().await;
+}
+
+/// One failed sign-in with a wrong password for `email`, timed from the
+/// request to the answer.
+async fn timed_failure(app: &TestApp, client: &reqwest::Client, email: &str) -> Duration {
+    let started = Instant::now();
+    let res = client
+        .post(app.url("/login"))
+        .form(&[("email", email), ("password", "not the password")])
+        .send()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    // A throttled answer skips the hash: it would be no measurement at all.
+    assert_eq!(location(&res), "/login?error=invalid", "{email}");
+    took
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The README's promise, measured: a wrong password for an account that
+/// exists and any password for an email that does not take the same time
+/// (the unknown email is verified against a decoy hash). Compared by median
+/// over many tries, alternating which goes first so the machine's other work
+/// falls on both alike; argon2 dominates both, so the tolerance is generous
+/// and a missing decoy (an answer without hashing) still fails by far.
+async fn wrong_password_and_unknown_email_take_the_same_time(backend: Backend) {
+    // Every try is a failure from this one address, which the throttle allows
+    // 30 times per 15 minutes: 1 warm-up + 2 × ROUNDS = 29. Wrong passwords
+    // are spread over ACCOUNTS accounts, at most 4 each (5 would throttle the
+    // account); unknown emails are all different.
+    const ROUNDS: usize = 14;
+    const ACCOUNTS: usize = 4;
+    const TOLERANCE: f64 = 1.5;
+    let app = spawn_app(backend).await;
+    let accounts: Vec<String> = (0..ACCOUNTS)
+        .map(|i| format!("timing{i}@example.com"))
+        .collect();
+    for email in &accounts {
+        app.add_staff(email, ADMIN.1, Role::Cashier).await;
+    }
+    let client = app.client();
+    // The decoy hash is made on its first use: not part of what is measured.
+    timed_failure(&app, &client, "warm-up@example.com").await;
+
+    let mut wrong = Vec::with_capacity(ROUNDS);
+    let mut unknown = Vec::with_capacity(ROUNDS);
+    for i in 0..ROUNDS {
+        let existing = accounts[i % ACCOUNTS].as_str();
+        let nobody = format!("nobody{i}@example.com");
+        if i % 2 == 0 {
+            wrong.push(timed_failure(&app, &client, existing).await);
+            unknown.push(timed_failure(&app, &client, &nobody).await);
+        } else {
+            unknown.push(timed_failure(&app, &client, &nobody).await);
+            wrong.push(timed_failure(&app, &client, existing).await);
+        }
+    }
+    let (wrong, unknown) = (median(&mut wrong), median(&mut unknown));
+    let ratio = wrong.max(unknown).as_secs_f64() / wrong.min(unknown).as_secs_f64();
+    eprintln!("median sign-in failure: wrong password {wrong:?}, unknown email {unknown:?} (×{ratio:.2})");
+    assert!(
+        ratio < TOLERANCE,
+        "a wrong password takes {wrong:?} and an unknown email {unknown:?} (medians of {ROUNDS}): \
+         ×{ratio:.2}, over ×{TOLERANCE}"
+    );
     app.stop().await;
 }
 
@@ -422,6 +549,7 @@ both_backends!(
     signed_out_staff_pages_redirect_to_sign_in,
     sign_in_cycles_the_session_and_sign_out_ends_it,
     wrong_password_and_unknown_email_look_the_same,
+    wrong_password_and_unknown_email_take_the_same_time,
     repeated_failures_are_throttled,
     roles_are_enforced_by_pages_and_server_fns,
     crafted_session_cookies_are_refused_cleanly,

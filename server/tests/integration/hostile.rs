@@ -131,6 +131,15 @@ async fn latest_email(app: &TestApp, order_id: i32) -> mail::Model {
         .expect("an email for the order")
 }
 
+async fn order_by_number(app: &TestApp, number: i64) -> order::Model {
+    order::Entity::find()
+        .filter(order::Column::Number.eq(number))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no order {number}"))
+}
+
 fn settings_form(h: &str) -> Vec<(&'static str, String)> {
     vec![
         ("name", h.into()),
@@ -283,76 +292,103 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
             .unwrap();
         assert_eq!(res.status(), 200, "{}", place("order note"));
         let answer: serde_json::Value = res.json().await.unwrap();
-        let Some(number) = answer["Created"]["number"].as_i64() else {
+        if let Some(number) = answer["Created"]["number"].as_i64() {
+            let o = order::Entity::find()
+                .filter(order::Column::Number.eq(number))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            let (_, html) = page(&staff, &app.url(&format!("/orders/{number}"))).await;
+            assert_inert(&place("order page"), &html, Some(&h));
+            // The customer sees the text when it is in a name, a product or the
+            // store's wording (the note is for staff only).
+            let customer_sees = customer_id.is_some() || product_id != mug || settings_kept;
+            let shown = customer_sees.then_some(h.as_str());
+            let (_, html) = page(
+                &app.client(),
+                &app.url(&format!("/pay/{number}?key={}", o.order_key)),
+            )
+            .await;
+            assert_inert(&place("pay page"), &html, shown);
+            let invoice = latest_email(&app, o.id).await;
+            assert_inert(&place("invoice email (HTML)"), &invoice.html_body, shown);
+            if customer_sees {
+                let first_line = h.lines().next().unwrap_or_default();
+                assert!(
+                    invoice.text_body.contains(first_line),
+                    "{}",
+                    place("invoice email (text)")
+                );
+            }
+
+            if settings_kept {
+                let (_, html) = page(&staff, &app.url(&format!("/orders/{number}/email"))).await;
+                assert_inert(&place("email preview"), &html, Some(&h));
+                let res = staff
+                    .post(app.url(&format!("/orders/{number}/resend")))
+                    .form(&[("email", email.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(location(&res).contains("done=resent"), "{}", location(&res));
+                let again = latest_email(&app, o.id).await;
+                assert_inert(&place("resent invoice (HTML)"), &again.html_body, Some(&h));
+                assert!(
+                    !again.subject.contains('\n') && !again.subject.contains('\r'),
+                    "{}: a line break in a subject is a header injection",
+                    place("subject")
+                );
+            }
+        } else {
             assert_ne!(expect, Expect::Kept, "{}: {answer}", place("order note"));
             assert!(answer["Rejected"][0]["field"] == "note", "{answer}");
             assert_eq!(
                 order::Entity::find().count(&app.db).await.unwrap(),
                 orders_before
             );
-            continue;
+        }
+
+        // Cancel reason, on an order of its own with a plain note, so every
+        // hostile value reaches it whatever became of the note above.
+        let req = NewOrderRequest {
+            note: "To be cancelled".into(),
+            ..common::invoice(&[(mug, 1)], &format!("cancel{i}@example.com"))
         };
-        let o = order::Entity::find()
-            .filter(order::Column::Number.eq(number))
-            .one(&app.db)
+        let res = staff
+            .post(app.url(send_path))
+            .json(&serde_json::json!({ "order": req }))
+            .send()
             .await
-            .unwrap()
             .unwrap();
-        let (_, html) = page(&staff, &app.url(&format!("/orders/{number}"))).await;
-        assert_inert(&place("order page"), &html, Some(&h));
-        // The customer sees the text when it is in a name, a product or the
-        // store's wording (the note is for staff only).
-        let customer_sees = customer_id.is_some() || product_id != mug || settings_kept;
-        let shown = customer_sees.then_some(h.as_str());
-        let (_, html) = page(
-            &app.client(),
-            &app.url(&format!("/pay/{number}?key={}", o.order_key)),
-        )
-        .await;
-        assert_inert(&place("pay page"), &html, shown);
-        let invoice = latest_email(&app, o.id).await;
-        assert_inert(&place("invoice email (HTML)"), &invoice.html_body, shown);
-        if customer_sees {
-            let first_line = h.lines().next().unwrap_or_default();
-            assert!(
-                invoice.text_body.contains(first_line),
-                "{}",
-                place("invoice email (text)")
-            );
-        }
-
-        if settings_kept {
-            let (_, html) = page(&staff, &app.url(&format!("/orders/{number}/email"))).await;
-            assert_inert(&place("email preview"), &html, Some(&h));
-            let res = staff
-                .post(app.url(&format!("/orders/{number}/resend")))
-                .form(&[("email", email.as_str())])
-                .send()
-                .await
-                .unwrap();
-            assert!(location(&res).contains("done=resent"), "{}", location(&res));
-            let again = latest_email(&app, o.id).await;
-            assert_inert(&place("resent invoice (HTML)"), &again.html_body, Some(&h));
-            assert!(
-                !again.subject.contains('\n') && !again.subject.contains('\r'),
-                "{}: a line break in a subject is a header injection",
-                place("subject")
-            );
-        }
-
-        // Cancel reason.
+        assert_eq!(res.status(), 200, "{}", place("cancel reason"));
+        let answer: serde_json::Value = res.json().await.unwrap();
+        let number = answer["Created"]["number"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("a plain order is created: {answer}"));
+        assert_eq!(order_by_number(&app, number).await.status, "pending");
         let res = staff
             .post(app.url(&format!("/orders/{number}/cancel")))
             .form(&[("reason", h.as_str())])
             .send()
             .await
             .unwrap();
-        let cancelled = order::Entity::find_by_id(o.id)
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        if cancelled.status == "cancelled" {
+        let after = order_by_number(&app, number).await;
+        if after.status == "cancelled" {
+            assert_ne!(
+                expect,
+                Expect::Refused,
+                "{}: {}",
+                place("cancel reason"),
+                location(&res)
+            );
+            assert!(location(&res).contains("done=cancelled"), "{}", location(&res));
+            assert_eq!(
+                after.cancel_reason.as_deref(),
+                Some(h.trim()),
+                "{}: kept intact",
+                place("cancel reason")
+            );
             let (_, html) = page(&staff, &app.url(&format!("/orders/{number}"))).await;
             assert_inert(&place("cancel reason"), &html, Some(&h));
         } else {
@@ -363,7 +399,9 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
                 place("cancel reason"),
                 location(&res)
             );
-            assert!(location(&res).contains("error="), "{}", location(&res));
+            assert_eq!(after.status, "pending", "{}: nothing saved", place("cancel reason"));
+            assert_eq!(after.cancel_reason, None, "{}: nothing saved", place("cancel reason"));
+            assert_refused(&staff, &app, res, &place("cancel reason")).await;
         }
     }
 

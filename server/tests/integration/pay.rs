@@ -232,11 +232,11 @@ async fn an_invoice_is_settled_at_the_till(backend: Backend) {
     assert_eq!(p.len(), 1);
     assert_eq!(
         (
-            p[0].method.as_str(),
+            p[0].method,
             p[0].amount_minor,
             p[0].note.as_deref()
         ),
-        ("cash", 2880, Some("till 2"))
+        (app::payments::model::PaymentMethod::Cash, 2880, Some("till 2"))
     );
 
     // Paid once: a second settlement is refused.

@@ -296,11 +296,11 @@ async fn entities_round_trip(backend: Backend) {
 
     let p = payment::ActiveModel {
         order_id: Set(o.id),
-        method: Set("stripe".into()),
+        method: Set(app::payments::model::PaymentMethod::Stripe),
         amount_minor: Set(3596),
         currency: Set("GBP".into()),
         provider_reference: Set(Some("pi_123".into())),
-        status: Set("succeeded".into()),
+        status: Set(app::payments::model::PaymentStatus::Succeeded),
         staff_id: Set(None),
         note: Set(None),
         created_at: Set(now),

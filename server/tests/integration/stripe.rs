@@ -292,11 +292,11 @@ async fn online_payment_through_the_webhook_marks_the_order_paid(backend: Backen
     assert_eq!(p.len(), 1);
     assert_eq!(
         (
-            p[0].method.as_str(),
-            p[0].status.as_str(),
+            p[0].method,
+            p[0].status,
             p[0].amount_minor
         ),
-        ("stripe", "succeeded", 2880)
+        (app::payments::model::PaymentMethod::Stripe, app::payments::model::PaymentStatus::Succeeded, 2880)
     );
     let receipt = app::email::ssr::model::Entity::find()
         .filter(app::email::ssr::model::Column::Kind.eq("receipt"))
@@ -444,7 +444,7 @@ async fn settling_in_store_cancels_the_open_intent(backend: Backend) {
     })
     .await;
     wait_for("the intent row to say so", async || {
-        intent_of(&app, o.id).await.status == "canceled"
+        intent_of(&app, o.id).await.status == intent::IntentStatus::Canceled
     })
     .await;
     let (_, html) = page(&app.client(), &app.url(&path)).await;
@@ -502,12 +502,12 @@ async fn races_between_the_till_and_an_online_payment_keep_one(backend: Backend)
             payments_of(&app, order_id)
                 .await
                 .iter()
-                .all(|p| p.status != "refund_pending")
+                .all(|p| p.status != app::payments::model::PaymentStatus::RefundPending)
         })
         .await;
         let p = payments_of(&app, order_id).await;
-        let kept = p.iter().filter(|p| p.status == "succeeded").count();
-        let refunded = p.iter().filter(|p| p.status == "refunded").count();
+        let kept = p.iter().filter(|p| p.status == app::payments::model::PaymentStatus::Succeeded).count();
+        let refunded = p.iter().filter(|p| p.status == app::payments::model::PaymentStatus::Refunded).count();
         let o = order_by_number(&app, number).await;
         assert_eq!(o.status, "paid", "order {number}");
         assert_eq!(kept, 1, "order {number}: exactly one payment kept: {p:?}");
@@ -549,16 +549,16 @@ async fn an_online_payment_after_the_till_is_refunded_and_flagged(backend: Backe
         payments_of(&app, o.id)
             .await
             .iter()
-            .any(|p| p.status == "refunded")
+            .any(|p| p.status == app::payments::model::PaymentStatus::Refunded)
     })
     .await;
     let p = payments_of(&app, o.id).await;
     assert_eq!(
         p.iter()
-            .filter(|p| p.status == "succeeded")
-            .map(|p| p.method.as_str())
+            .filter(|p| p.status == app::payments::model::PaymentStatus::Succeeded)
+            .map(|p| p.method)
             .collect::<Vec<_>>(),
-        ["cash"]
+        [app::payments::model::PaymentMethod::Cash]
     );
     let refunds = stripe_call(
         &stripe,
@@ -715,8 +715,8 @@ async fn a_mismatched_amount_is_flagged_and_an_unknown_order_acknowledged(backen
     );
     let p = payments_of(&app, o.id).await;
     assert_eq!(
-        (p.len(), p[0].status.as_str(), p[0].amount_minor),
-        (1, "flagged", 100)
+        (p.len(), p[0].status, p[0].amount_minor),
+        (1, app::payments::model::PaymentStatus::Flagged, 100)
     );
     app.stop().await;
 }
@@ -826,7 +826,7 @@ async fn stripe_down_still_renders_the_pay_page(backend: Backend) {
 /// said once in the timeline and retried until it goes through.
 async fn a_failed_automatic_refund_is_retried(backend: Backend) {
     use app::payments::gateway::Gateway;
-    use app::payments::online::retry_pending_refunds;
+    use app::payments::refunds::retry_second_payments as retry_pending_refunds;
     use sea_orm::{ActiveModelTrait, Set};
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
@@ -835,11 +835,11 @@ async fn a_failed_automatic_refund_is_retried(backend: Backend) {
     let now = time::OffsetDateTime::now_utc();
     let pending = payment::ActiveModel {
         order_id: Set(o.id),
-        method: Set("stripe".into()),
+        method: Set(app::payments::model::PaymentMethod::Stripe),
         amount_minor: Set(2880),
         currency: Set("GBP".into()),
         provider_reference: Set(Some(pi.intent_id.clone())),
-        status: Set("refund_pending".into()),
+        status: Set(app::payments::model::PaymentStatus::RefundPending),
         staff_id: Set(None),
         note: Set(None),
         created_at: Set(now),
@@ -858,7 +858,7 @@ async fn a_failed_automatic_refund_is_retried(backend: Backend) {
     };
 
     let closed = format!("http://127.0.0.1:{}", common::doubles::free_port());
-    let down = Gateway::new(SECRET, "pk_test_settle", WHSEC, &closed, "http://x/").unwrap();
+    let down = Gateway::new(SECRET, "pk_test_settle", WHSEC, &closed, "http://x/", "test").unwrap();
     assert_eq!(retry_pending_refunds(&app.db, &down).await.unwrap(), 0);
     assert_eq!(retry_pending_refunds(&app.db, &down).await.unwrap(), 0);
     assert_eq!(failures().await, 1, "said once, retried quietly");
@@ -869,6 +869,7 @@ async fn a_failed_automatic_refund_is_retried(backend: Backend) {
         WHSEC,
         &stripe.base_url,
         "http://x/",
+        "test",
     )
     .unwrap();
     assert_eq!(retry_pending_refunds(&app.db, &up).await.unwrap(), 1);
@@ -882,7 +883,7 @@ async fn a_failed_automatic_refund_is_retried(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(p.status, "refunded");
+    assert_eq!(p.status, app::payments::model::PaymentStatus::Refunded);
     let refunds = stripe_call(
         &stripe,
         reqwest::Method::GET,

@@ -2,7 +2,7 @@
 use super::{edit, import};
 use crate::catalog::{ImportLine, ImportResult, ProductForm};
 use crate::forms::{
-    ssr::{put_flash, see_other, staff_for_post},
+    ssr::{put_flash, see_other, staff_for_post, Access, StaffRoutes},
     Refused,
 };
 use crate::staff::Role;
@@ -11,8 +11,7 @@ use axum::{
     extract::{Multipart, Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::post,
-    Form, Router,
+    Form,
 };
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -24,16 +23,16 @@ const REPORT_ROWS: usize = 500;
 /// An upload may be this large (a WooCommerce export of ~50,000 products).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/catalog/new", post(create))
-        .route("/catalog/{id}", post(update))
-        .route("/catalog/{id}/active", post(set_active))
+pub fn routes() -> StaffRoutes {
+    StaffRoutes::new()
+        .form("/catalog/new", Access::ADMIN, create)
+        .form("/catalog/{id}", Access::ADMIN, update)
+        .form("/catalog/{id}/active", Access::ADMIN, set_active)
 }
 
 /// Routes whose bodies may exceed the site-wide 1 MB limit.
-pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/catalog/import", post(import_upload))
+pub fn upload_routes() -> StaffRoutes {
+    StaffRoutes::new().upload("/catalog/import", Access::ADMIN, import_upload)
 }
 
 async fn currency(state: &AppState) -> Option<crate::domain::Currency> {

@@ -5,7 +5,16 @@ pub mod web;
 
 use super::StoreSettings;
 use crate::error::AppError;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+
+/// The store settings row, on any connection or transaction: the one read
+/// every room uses. A database without the row has not been set up.
+pub async fn store<C: ConnectionTrait>(conn: &C) -> Result<model::Model, DbErr> {
+    model::Entity::find_by_id(model::SINGLETON_ID)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("store_settings has no row".into()))
+}
 
 /// The settings row; a database without one has not been set up (`settle` seeds it).
 pub async fn load(db: &DatabaseConnection) -> Result<StoreSettings, AppError> {

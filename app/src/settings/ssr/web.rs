@@ -3,13 +3,13 @@ use super::{edit, model};
 use crate::domain::Email;
 use crate::email::ssr::transport::Delivery;
 use crate::forms::{
-    ssr::{put_flash, see_other, staff_for_post},
+    ssr::{put_flash, see_other, staff_for_post, Access, StaffRoutes},
     Refused,
 };
 use crate::settings::SettingsForm;
 use crate::staff::Role;
 use crate::state::AppState;
-use axum::{extract::State, response::Response, routing::post, Form, Router};
+use axum::{extract::State, response::Response, Form};
 use sea_orm::EntityTrait;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -17,10 +17,10 @@ use tower_sessions::Session;
 pub const FORM_FLASH: &str = "settings";
 pub const TEST_FLASH: &str = "settings_test";
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/settings", post(save))
-        .route("/settings/test-email", post(test_email))
+pub fn routes() -> StaffRoutes {
+    StaffRoutes::new()
+        .form("/settings", Access::ADMIN, save)
+        .form("/settings/test-email", Access::ADMIN, test_email)
 }
 
 async fn save(

@@ -2,21 +2,21 @@
 //! and without JavaScript, and answer with a 303 redirect (post/redirect/get) so
 //! a reload never re-submits a password.
 use super::service::{authenticate, STAFF_ID_KEY};
+use crate::forms::ssr::{Access, StaffRoutes};
 use crate::state::AppState;
 use axum::{
     extract::{ConnectInfo, State},
     response::{IntoResponse, Redirect, Response},
-    routing::post,
-    Form, Router,
+    Form,
 };
 use serde::Deserialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", post(sign_in))
-        .route("/logout", post(sign_out))
+pub fn routes() -> StaffRoutes {
+    StaffRoutes::new()
+        .form("/login", Access::Anyone, sign_in)
+        .form("/logout", Access::Anyone, sign_out)
 }
 
 #[derive(Debug, Default, Deserialize)]

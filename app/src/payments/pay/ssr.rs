@@ -59,11 +59,7 @@ impl PayCache {
                 return Ok(s.clone());
             }
         }
-        let row = settings::Entity::find_by_id(settings::SINGLETON_ID)
-            .one(db)
-            .await?
-            .ok_or_else(|| PageError::Other("store_settings has no row".into()))?;
-        let row = Arc::new(row);
+        let row = Arc::new(crate::settings::ssr::store(db).await?);
         *lock(&self.settings) = Some((Instant::now(), row.clone()));
         Ok(row)
     }
@@ -277,8 +273,14 @@ async fn build(
     let mut cacheable = true;
     let (intent, offline_reason) = match (page_state, &state.stripe) {
         (PayState::Payable, Some(gw)) => {
-            match crate::payments::online::ensure_intent(&state.db, gw, o).await {
+            match crate::payments::intents::ensure_intent(&state.db, gw, o).await {
                 Ok(pi) => (Some(pi), ""),
+                // Paid or changed a moment ago (the page read a replica):
+                // no form, and the next view renders the order afresh.
+                Err(crate::payments::intents::IntentError::NotPayable) => {
+                    cacheable = false;
+                    (None, "This order changed a moment ago. Please reload the page.")
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, number = o.number, "no PaymentIntent for the pay page");
                     cacheable = false;
@@ -357,20 +359,15 @@ fn is_hex(c: &str) -> bool {
 
 /// "Paid 27 November 2026 by cash: £46.88" from the payment that settled it.
 async fn paid_summary(db: &DatabaseConnection, o: &order::Model) -> Result<Option<String>, DbErr> {
-    use crate::payments::model as payment;
+    use crate::payments::model::{self as payment, PaymentStatus};
     let p = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq("succeeded"))
+        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
         .order_by_desc(payment::Column::Id)
         .one(db)
         .await?;
     Ok(p.map(|p| {
-        let method = match p.method.as_str() {
-            "cash" => "Cash",
-            "card_terminal" => "Card terminal",
-            "stripe" => "Card online",
-            _ => "Other",
-        };
+        let method = p.method.label();
         let amount = crate::domain::Money::display_stored(p.amount_minor, &p.currency);
         crate::orders::service::paid_line(o.paid_at.unwrap_or(p.created_at), method, &amount)
     }))
@@ -405,7 +402,7 @@ async fn return_page(
     Path(number): Path<String>,
     Query(q): Query<ReturnQuery>,
 ) -> Response {
-    use crate::payments::{intent, online};
+    use crate::payments::{intent, intents, record, refunds};
     let ip = peer.ip();
     if !state.pay_throttle.allow_ip(ip) {
         return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
@@ -432,7 +429,8 @@ async fn return_page(
     let Some(gw) = state.stripe.clone() else {
         return back("");
     };
-    // Only an intent made for this order is looked up.
+    // Only an intent Settle made for this order is looked up (the trust
+    // rule: never an intent id the query string merely names).
     let ours = intent::Entity::find()
         .filter(intent::Column::IntentId.eq(q.payment_intent.clone()))
         .filter(intent::Column::OrderId.eq(o.id))
@@ -445,25 +443,27 @@ async fn return_page(
         Ok(pi) => pi,
         Err(e) => {
             tracing::warn!(error = %e, "asking Stripe for an intent on the return page");
+            let soon = OffsetDateTime::now_utc() + time::Duration::minutes(1);
+            if let Err(e) = intents::check_again(&state.db, &q.payment_intent, soon).await {
+                tracing::warn!(error = %e, "scheduling a check of an unconfirmed payment");
+            }
             return back("unconfirmed");
         }
     };
-    match pi.status.as_str() {
-        "succeeded" => {
-            let facts = online::IntentFacts::of(&pi);
-            match online::record_success(&state.db, &state.public_url, &facts).await {
-                Ok(online::Recorded::NeedsRefund {
-                    order_id,
-                    payment_id,
-                }) => {
+    let facts = record::IntentFacts::of(&pi);
+    match facts.status {
+        intent::IntentStatus::Succeeded => {
+            match record::record_success(&state.db, &state.public_url, &facts).await {
+                Ok(record::Recorded::NeedsRefund { payment_id, .. }) => {
                     let db = state.db.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = online::refund_pending(&db, &gw, order_id, payment_id).await
+                        if let Err(e) = refunds::refund_second_payment(&db, &gw, payment_id).await
                         {
                             tracing::error!(error = %e, "recording an automatic refund");
                         }
                     });
                 }
+                Ok(record::Recorded::Foreign) => return back(""),
                 Ok(_) => state.outbox_wake.notify_one(),
                 Err(e) => {
                     tracing::error!(error = %e, "recording a payment from the return page");
@@ -472,7 +472,15 @@ async fn return_page(
             }
             back("")
         }
-        "processing" | "requires_capture" => back("processing"),
+        intent::IntentStatus::Processing | intent::IntentStatus::RequiresCapture => {
+            // The bank decides later: reconciliation asks again in a minute,
+            // whether or not the webhook arrives.
+            let soon = OffsetDateTime::now_utc() + time::Duration::minutes(1);
+            if let Err(e) = intents::check_again(&state.db, &q.payment_intent, soon).await {
+                tracing::warn!(error = %e, "scheduling a check of a processing payment");
+            }
+            back("processing")
+        }
         _ => back("failed"),
     }
 }

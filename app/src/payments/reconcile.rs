@@ -1,0 +1,159 @@
+//! The payments job: what the webhook alone cannot guarantee. Every minute
+//! (and at once when woken, e.g. after an order is cancelled) it
+//! - asks Stripe about our intents still open a while after the customer
+//!   was sent to pay (or that the return page saw processing), so a lost
+//!   webhook never leaves a charged customer with an unpaid order;
+//! - cancels the open intents of orders no longer payable;
+//! - retries automatic refunds of second payments, and confirms refunds
+//!   whose answer from Stripe was lost.
+use super::gateway::Gateway;
+use super::intent::{self, IntentStatus};
+use super::intents::{cancel_open_intents, check_again, set_intent_status};
+use super::model::{self as payment, PaymentStatus};
+use super::record::{record_failure, record_success, IntentFacts, Recorded};
+use super::refunds::{confirm_refund, refund_second_payment, retry_second_payments};
+use crate::orders::model::order;
+use crate::orders::OrderStatus;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
+
+/// At most this many of each kind per pass: a pass stays short, the next
+/// one takes the rest.
+const BATCH: u64 = 100;
+/// A refund sent without a clear answer is confirmed after this long.
+const CONFIRM_REFUND_AFTER: Duration = Duration::seconds(30);
+
+/// What one pass did, for logs and tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pass {
+    pub intents_checked: usize,
+    pub payments_recorded: usize,
+    pub intents_cancelled: usize,
+    pub refunds_settled: usize,
+}
+
+/// How long until an open intent is asked about again: as long as it has
+/// existed, between 10 minutes and a day (a payment is usually decided in
+/// minutes; some banks take days).
+fn backoff(age: Duration) -> Duration {
+    age.clamp(Duration::minutes(10), Duration::days(1))
+}
+
+/// One pass of the job as of `now`.
+pub async fn run_once(
+    db: &DatabaseConnection,
+    gw: &Gateway,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> Result<Pass, DbErr> {
+    let mut pass = Pass::default();
+
+    let due = intent::Entity::find()
+        .filter(intent::Column::NextCheckAt.lte(now))
+        .order_by_asc(intent::Column::NextCheckAt)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    for row in due {
+        pass.intents_checked += 1;
+        let pi = match gw.retrieve_intent(&row.intent_id).await {
+            Ok(pi) => pi,
+            Err(e) => {
+                tracing::info!(error = %e, intent = %row.intent_id, "reconciliation could not ask Stripe; later");
+                check_again(db, &row.intent_id, now + Duration::minutes(5)).await?;
+                continue;
+            }
+        };
+        let facts = IntentFacts::of(&pi);
+        match facts.status {
+            IntentStatus::Succeeded => {
+                match record_success(db, public_url, &facts).await? {
+                    Recorded::Paid { order_id } => {
+                        pass.payments_recorded += 1;
+                        tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
+                    }
+                    Recorded::NeedsRefund { payment_id, .. } => {
+                        pass.payments_recorded += 1;
+                        refund_second_payment(db, gw, payment_id).await?;
+                    }
+                    Recorded::Mismatch { .. } => pass.payments_recorded += 1,
+                    Recorded::Duplicate | Recorded::Foreign => {
+                        set_intent_status(db, &row.intent_id, IntentStatus::Succeeded).await?
+                    }
+                }
+            }
+            IntentStatus::Canceled => {
+                set_intent_status(db, &row.intent_id, IntentStatus::Canceled).await?
+            }
+            status => {
+                if status == IntentStatus::RequiresPaymentMethod && facts.failure.is_some() {
+                    record_failure(db, &facts).await?;
+                }
+                set_intent_status(db, &row.intent_id, status).await?;
+                check_again(db, &row.intent_id, now + backoff(now - row.created_at)).await?;
+            }
+        }
+    }
+
+    // Open intents of orders that are no longer payable.
+    let mut open_orders = Query::select();
+    open_orders
+        .column(intent::Column::OrderId)
+        .from(intent::Entity)
+        .and_where(intent::Column::Status.is_not_in([IntentStatus::Succeeded, IntentStatus::Canceled]));
+    let closed: Vec<i32> = order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::Id.in_subquery(open_orders))
+        .filter(order::Column::Status.is_not_in([
+            OrderStatus::Pending.as_str(),
+            OrderStatus::Failed.as_str(),
+        ]))
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for order_id in closed {
+        cancel_open_intents(db, gw, order_id).await?;
+        pass.intents_cancelled += 1;
+    }
+
+    pass.refunds_settled += retry_second_payments(db, gw).await?;
+    let confirming = payment::Entity::find()
+        .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
+        .filter(payment::Column::UpdatedAt.lte(now - CONFIRM_REFUND_AFTER))
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    for p in confirming {
+        if confirm_refund(db, Some(gw), p.id).await? {
+            pass.refunds_settled += 1;
+        }
+    }
+    Ok(pass)
+}
+
+/// Runs the job every minute, and at once when `wake` is notified.
+pub fn spawn(
+    db: DatabaseConnection,
+    gw: Arc<Gateway>,
+    public_url: Arc<str>,
+    wake: Arc<tokio::sync::Notify>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match run_once(&db, &gw, &public_url, OffsetDateTime::now_utc()).await {
+                Ok(pass) if pass != Pass::default() => {
+                    tracing::info!(?pass, "payments reconciliation pass")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "payments reconciliation pass failed"),
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(60), wake.notified()).await;
+        }
+    })
+}

@@ -1,0 +1,105 @@
+//! Taking payment in store for an invoice: the cashier's **Take payment**
+//! on the order page. One transaction records the payment, marks the order
+//! paid and queues the receipt; the open PaymentIntents are cancelled after.
+use super::model::{self as payment, PaymentMethod, PaymentStatus};
+use crate::domain::{Currency, Email, Money};
+use crate::orders::model::order;
+use crate::orders::service::{
+    actor_of, add_event, order_and_status, paid_line, queue_receipt, OrderActionError,
+};
+use crate::orders::{OrderAction, Refusal};
+use crate::staff::StaffView;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use time::OffsetDateTime;
+
+/// What the cashier entered in the order page's **Take payment** form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InStorePayment {
+    /// Cash, card terminal or other (never Stripe).
+    pub method: PaymentMethod,
+    /// Cash handed over, when the cashier typed it (the change is worked out).
+    pub tendered_minor: Option<i64>,
+    /// A terminal slip number or what "Other" was.
+    pub reference: String,
+}
+
+/// Settles an invoice at the till. Returns the order's id and the change due.
+pub async fn settle_in_store(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    number: i64,
+    pay: InStorePayment,
+) -> Result<(i32, Option<i64>), OrderActionError> {
+    if pay.method == PaymentMethod::Stripe {
+        return Err(Refusal::MethodMissing.into());
+    }
+    let reference = pay.reference.trim();
+    if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
+        return Err(Refusal::ReferenceTooLong.into());
+    }
+    let txn = db.begin().await?;
+    let (o, status) = order_and_status(&txn, number).await?;
+    let next = status
+        .apply(OrderAction::SettledInStore, actor_of(staff))
+        .map_err(Refusal::Illegal)?;
+    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))?;
+    let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let change = match pay.tendered_minor {
+        Some(t) if t < o.total_minor => {
+            return Err(Refusal::TenderedShort {
+                tendered: money(t),
+                total: money(o.total_minor),
+            }
+            .into())
+        }
+        Some(t) => Some(t - o.total_minor),
+        None => None,
+    };
+    let now = OffsetDateTime::now_utc();
+    payment::ActiveModel {
+        order_id: Set(o.id),
+        method: Set(pay.method),
+        amount_minor: Set(o.total_minor),
+        currency: Set(o.currency.clone()),
+        provider_reference: Set(None),
+        status: Set(PaymentStatus::Succeeded),
+        staff_id: Set(Some(staff.id)),
+        note: Set((!reference.is_empty()).then(|| reference.to_owned())),
+        refund_of: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let mut message = format!(
+        "Paid in store: {} {}",
+        pay.method.label(),
+        money(o.total_minor)
+    );
+    if let (Some(t), Some(c)) = (pay.tendered_minor, change) {
+        message.push_str(&format!(" (tendered {}, change {})", money(t), money(c)));
+    }
+    if !reference.is_empty() {
+        message.push_str(&format!(", reference {reference}"));
+    }
+    message.push_str(&format!(", taken by {}", staff.name));
+    let mut active: order::ActiveModel = o.into();
+    active.status = Set(next.as_str().to_owned());
+    active.paid_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let o = active.update(&txn).await?;
+    add_event(&txn, o.id, "paid_in_store", &message, Some(staff.id)).await?;
+    if let Some(to) = o
+        .billing_email
+        .as_deref()
+        .and_then(|e| Email::parse(e).ok())
+    {
+        let store = crate::settings::ssr::store(&txn).await?;
+        let line = paid_line(now, pay.method.label(), &money(o.total_minor));
+        queue_receipt(&txn, &store, &o, &to, public_url, line).await?;
+    }
+    txn.commit().await?;
+    Ok((o.id, change))
+}
