@@ -38,6 +38,10 @@ pub struct AppState {
     /// order is cancelled so its open PaymentIntents are cancelled at once.
     #[from_ref(skip)]
     pub payments_wake: Arc<tokio::sync::Notify>,
+    /// With online payment on: whether an invoice total can be charged
+    /// online (`payments::amount`), checked when an invoice is made.
+    #[from_ref(skip)]
+    pub online_check: Option<crate::orders::service::OnlineCheck>,
     /// Stripe, when all three keys are configured.
     #[from_ref(skip)]
     pub stripe: Option<Arc<crate::payments::gateway::Gateway>>,

@@ -64,6 +64,7 @@ pub fn build(
         payments_wake,
         mailer,
         pay_cache: Arc::default(),
+        online_check: stripe.as_ref().map(|_| online_check as app::orders::service::OnlineCheck),
         stripe,
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
@@ -187,4 +188,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
                 .into_response()
         }
     }
+}
+
+/// With Stripe on, an invoice must be chargeable in Stripe's units.
+fn online_check(total: app::domain::Money) -> Result<(), String> {
+    app::payments::amount::to_stripe(total)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

@@ -33,10 +33,12 @@ pub enum SendOutcome {
 /// Creates the order (and queues its invoice, or records the in-store payment).
 #[server(input = Json)]
 pub async fn send_order(order: NewOrderRequest) -> Result<SendOutcome, AppError> {
-    use super::service::{create_order, CreateOrderError};
+    use super::service::{create_order_checked, CreateOrderError};
     let staff = crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let result = match create_order(&state.db, &staff, &state.public_url, order).await {
+    let created =
+        create_order_checked(&state.db, &staff, &state.public_url, order, state.online_check).await;
+    let result = match created {
         Ok(created) => {
             state.outbox_wake.notify_one();
             Ok(SendOutcome::Created(created))

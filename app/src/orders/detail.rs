@@ -217,6 +217,7 @@ fn order_message(code: &str) -> Option<&'static str> {
         "refund_confirming" => "Refund sent to Stripe; confirming. Stripe's answer was lost on the way: Settle asks Stripe and records the refund once, so do not refund again.",
         "refund_confirmed" => "The refund sent earlier went through at Stripe and is now recorded. Nothing more was refunded.",
         "refund_still_confirming" => "A refund sent to Stripe earlier is still being confirmed (Stripe cannot be reached just now). Nothing new was sent; try again in a minute.",
+        "not_chargeable" => "This total cannot be paid online in the store's currency (Stripe's rules): change the quote's total, or take payment in store.",
         "reference" => "The reference can be at most 200 characters on one line.",
         "in_progress" => "The customer is paying online right now. Tick the confirmation below if you still want to take payment in store.",
         "due" => "Enter the due date as a date that is today or later.",

@@ -34,6 +34,8 @@ pub enum Refusal {
     RefundConfirming,
     /// The payment was online and Stripe is not configured.
     StripeOff,
+    /// Online payment is on and the total cannot be charged online (why).
+    NotChargeable(String),
     /// Resend or change the due date of an order that is not awaiting payment.
     NotPayable(OrderStatus),
     /// The order's data could not be used (a field error from the order
@@ -61,6 +63,7 @@ impl Refusal {
             Refusal::StripeOff => "refund_stripe",
             Refusal::Invalid(_) => "refused",
             Refusal::NotPayable(_) => "refused",
+            Refusal::NotChargeable(_) => "not_chargeable",
         }
     }
 
@@ -131,7 +134,7 @@ impl fmt::Display for Refusal {
             Refusal::StripeOff => f.write_str(
                 "This payment was made online and Stripe is not configured: refund it in the Stripe dashboard.",
             ),
-            Refusal::Invalid(why) => f.write_str(why),
+            Refusal::Invalid(why) | Refusal::NotChargeable(why) => f.write_str(why),
             Refusal::NotPayable(status) => write!(
                 f,
                 "A {} order is not awaiting payment.",

@@ -51,13 +51,31 @@ pub enum Intent {
     Quote,
 }
 
+/// Whether an amount can be paid online, and why not: given by the caller
+/// when online payment is on (the payments room knows the processor's
+/// rules; orders only asks), so an invoice the pay page could never charge
+/// is refused when it is made, not discovered by the customer.
+pub type OnlineCheck = fn(Money) -> Result<(), String>;
+
 pub async fn create_order(
     db: &DatabaseConnection,
     staff: &StaffView,
     public_url: &str,
     req: NewOrderRequest,
 ) -> Result<CreatedOrder, CreateOrderError> {
-    create(db, staff, public_url, req, Intent::Order).await
+    create(db, staff, public_url, req, Intent::Order, None).await
+}
+
+/// [`create_order`], refusing an invoice whose total cannot be paid online
+/// when `online` says so.
+pub async fn create_order_checked(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    req: NewOrderRequest,
+    online: Option<OnlineCheck>,
+) -> Result<CreatedOrder, CreateOrderError> {
+    create(db, staff, public_url, req, Intent::Order, online).await
 }
 
 /// Saves the cart as a quote (see [`convert_quote`]).
@@ -66,7 +84,7 @@ pub async fn create_quote(
     staff: &StaffView,
     req: NewOrderRequest,
 ) -> Result<CreatedOrder, CreateOrderError> {
-    create(db, staff, "", req, Intent::Quote).await
+    create(db, staff, "", req, Intent::Quote, None).await
 }
 
 async fn create(
@@ -75,6 +93,7 @@ async fn create(
     public_url: &str,
     req: NewOrderRequest,
     intent: Intent,
+    online: Option<OnlineCheck>,
 ) -> Result<CreatedOrder, CreateOrderError> {
     let quote = intent == Intent::Quote;
     let mut errors = Vec::new();
@@ -265,6 +284,9 @@ async fn create(
                 capitalise(&e.to_string()),
             )
         })?;
+    if let (false, PaymentChoice::EmailInvoice, Some(check)) = (quote, req.payment, online) {
+        check(Money::from_minor(totals.total, currency)).map_err(|why| invalid("cart", why))?;
+    }
 
     let now = OffsetDateTime::now_utc();
     let today = now.date();
@@ -884,12 +906,17 @@ pub async fn convert_quote(
     number: i64,
     to: Option<Email>,
     due: Option<Date>,
+    online: Option<OnlineCheck>,
 ) -> Result<Email, OrderActionError> {
     let txn = db.begin().await?;
     let (o, status) = order_and_status(&txn, number).await?;
     let next = status
         .apply(OrderAction::ConvertQuote, actor_of(staff))
         .map_err(Refusal::Illegal)?;
+    if let Some(check) = online {
+        let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))?;
+        check(Money::from_minor(o.total_minor, currency)).map_err(Refusal::NotChargeable)?;
+    }
     let to = match (
         to,
         o.billing_email

@@ -180,7 +180,15 @@ async fn convert(
             }
         }
     };
-    let result = convert_quote(&state.db, &who, &state.public_url, number.get(), to, due)
+    let result = convert_quote(
+        &state.db,
+        &who,
+        &state.public_url,
+        number.get(),
+        to,
+        due,
+        state.online_check,
+    )
         .await
         .map(|_| ());
     if result.is_ok() {

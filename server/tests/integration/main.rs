@@ -12,6 +12,7 @@ mod crash;
 mod fuzz;
 mod hostile;
 mod mail;
+mod money;
 mod orders;
 mod outage;
 mod outbox;

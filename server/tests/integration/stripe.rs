@@ -31,7 +31,7 @@ pub(crate) async fn stripe_app(backend: Backend, stripe: &LocalStripe) -> TestAp
 }
 
 /// Creates `n` invoices (2 mugs each, £28.80) and returns their pay paths.
-async fn invoices(app: &TestApp, n: usize) -> Vec<String> {
+pub(crate) async fn invoices(app: &TestApp, n: usize) -> Vec<String> {
     invoices_in(&app.db, n).await
 }
 
@@ -64,7 +64,7 @@ pub(crate) async fn invoices_in(db: &sea_orm::DatabaseConnection, n: usize) -> V
 
 /// Invoice 1001 (£28.80), its pay page viewed once: the path, the order and
 /// the PaymentIntent that view made.
-async fn opened_invoice(app: &TestApp) -> (String, order::Model, intent::Model) {
+pub(crate) async fn opened_invoice(app: &TestApp) -> (String, order::Model, intent::Model) {
     let path = invoices(app, 1).await.remove(0);
     page(&app.client(), &app.url(&path)).await;
     let o = order_by_number(app, 1001).await;
@@ -72,7 +72,7 @@ async fn opened_invoice(app: &TestApp) -> (String, order::Model, intent::Model) 
     (path, o, pi)
 }
 
-async fn order_by_number(app: &TestApp, number: i64) -> order::Model {
+pub(crate) async fn order_by_number(app: &TestApp, number: i64) -> order::Model {
     order::Entity::find()
         .filter(order::Column::Number.eq(number))
         .one(&app.db)
@@ -164,7 +164,7 @@ pub(crate) async fn customer_pays(stripe: &LocalStripe, intent_id: &str) {
     .await;
 }
 
-async fn intent_of(app: &TestApp, order_id: i32) -> intent::Model {
+pub(crate) async fn intent_of(app: &TestApp, order_id: i32) -> intent::Model {
     intent::Entity::find()
         .filter(intent::Column::OrderId.eq(order_id))
         .one(&app.db)
@@ -211,7 +211,7 @@ pub(crate) fn signed_custom_event(kind: &str, id: &str, pi: serde_json::Value) -
     (body, sig)
 }
 
-async fn deliver(app: &TestApp, body: &str, sig: Option<&str>) -> u16 {
+pub(crate) async fn deliver(app: &TestApp, body: &str, sig: Option<&str>) -> u16 {
     let mut req = reqwest::Client::new()
         .post(app.url("/stripe/webhook"))
         .header("content-type", "application/json")
@@ -222,7 +222,7 @@ async fn deliver(app: &TestApp, body: &str, sig: Option<&str>) -> u16 {
     req.send().await.unwrap().status().as_u16()
 }
 
-async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if check().await {
@@ -233,7 +233,7 @@ async fn wait_for(what: &str, mut check: impl AsyncFnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-async fn payments_of(app: &TestApp, order_id: i32) -> Vec<payment::Model> {
+pub(crate) async fn payments_of(app: &TestApp, order_id: i32) -> Vec<payment::Model> {
     payment::Entity::find()
         .filter(payment::Column::OrderId.eq(order_id))
         .all(&app.db)

@@ -1,11 +1,12 @@
 //! A fault-injecting proxy in front of a real upstream (the Stripe double):
-//! answers the next N requests with a chosen status, forwards the rest, and
-//! counts every request so a test can check retries are bounded.
+//! answers the next N requests with a chosen status (before they reach the
+//! upstream, or after, as when an answer is lost on the way back), forwards
+//! the rest, and counts every request so a test can check retries are bounded.
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub const ALWAYS: usize = usize::MAX;
@@ -16,6 +17,8 @@ struct Faults {
     status: AtomicU16,
     remaining: AtomicUsize,
     hits: AtomicUsize,
+    /// Failing requests still reach the upstream; only the answer is replaced.
+    after_forwarding: AtomicBool,
 }
 
 pub struct FaultProxy {
@@ -32,6 +35,7 @@ impl FaultProxy {
             status: AtomicU16::new(500),
             remaining: AtomicUsize::new(0),
             hits: AtomicUsize::new(0),
+            after_forwarding: AtomicBool::new(false),
         });
         let router = axum::Router::new()
             .fallback(forward)
@@ -52,6 +56,18 @@ impl FaultProxy {
 
     /// The next `times` requests (or all, with `ALWAYS`) get `status`.
     pub fn fail(&self, status: u16, times: usize) {
+        self.faults.after_forwarding.store(false, Ordering::SeqCst);
+        self.set(status, times);
+    }
+
+    /// The next `times` requests reach the upstream, which acts on them, but
+    /// their answer is replaced by `status`: Stripe did it, we never heard.
+    pub fn lose_answers(&self, status: u16, times: usize) {
+        self.faults.after_forwarding.store(true, Ordering::SeqCst);
+        self.set(status, times);
+    }
+
+    fn set(&self, status: u16, times: usize) {
         self.faults.status.store(status, Ordering::SeqCst);
         self.faults.remaining.store(times, Ordering::SeqCst);
         self.faults.hits.store(0, Ordering::SeqCst);
@@ -89,6 +105,9 @@ async fn forward(
             n => Some(n - 1),
         })
         .is_ok();
+    if failing && f.after_forwarding.load(Ordering::SeqCst) {
+        let _ = send_upstream(&f, method.clone(), &uri, &headers, body.clone()).await;
+    }
     if failing {
         let status = StatusCode::from_u16(f.status.load(Ordering::SeqCst))
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -106,17 +125,7 @@ async fn forward(
         )
             .into_response();
     }
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut req = f
-        .client
-        .request(method, format!("{}{path}", f.upstream))
-        .body(body);
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            req = req.header(name, value);
-        }
-    }
-    match req.send().await {
+    match send_upstream(&f, method, &uri, &headers, body).await {
         Ok(res) => {
             let status =
                 StatusCode::from_u16(res.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -131,4 +140,24 @@ async fn forward(
         }
         Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
     }
+}
+
+async fn send_upstream(
+    f: &Faults,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> reqwest::Result<reqwest::Response> {
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut req = f
+        .client
+        .request(method, format!("{}{path}", f.upstream))
+        .body(body);
+    for (name, value) in headers {
+        if name != "host" && name != "content-length" {
+            req = req.header(name, value);
+        }
+    }
+    req.send().await
 }
