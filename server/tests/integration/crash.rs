@@ -9,7 +9,7 @@ use crate::scale::{
     assert_paid_once, client, deliver_event, futures_join_all, queued, received, send_invoice,
     sign_in, store, stripe_env, wait_until,
 };
-use crate::stripe::{invoices_in, paid_event, succeeded_intent};
+use crate::stripe::{invoices_in, paid_events};
 use app::email::ssr::{model as mail, outbox};
 use app::orders::model::order;
 use app::payments::stripe_event;
@@ -122,13 +122,9 @@ async fn killed_while_sending_invoices_loses_no_email(backend: Backend) {
 async fn killed_while_taking_webhooks_records_each_payment_once(backend: Backend) {
     let (test_db, db) = store(backend).await;
     let stripe = LocalStripe::start();
-    let template = succeeded_intent(&stripe).await;
     invoices_in(&db, 300).await;
     let orders = order::Entity::find().all(&db).await.unwrap();
-    let events: Vec<_> = orders
-        .iter()
-        .map(|o| paid_event(&template, o, "crash"))
-        .collect();
+    let events = paid_events(&stripe, &db, &orders).await;
     let env = stripe_env(&stripe);
     let mut p = SettleProcess::start(&test_db.url, &env).await;
 

@@ -8,10 +8,9 @@ use crate::common::{
     TestApp,
 };
 use crate::stripe::{
-    customer_pays, deliver, intent_of, invoices, opened_invoice, order_by_number, payments_of,
+    customer_pays, deliver, gateway_to, intent_of, invoices, opened_invoice, order_by_number, payments_of,
     signed_custom_event, signed_event, stripe_app, stripe_call, wait_for, CASHIER, SECRET, WHSEC,
 };
-use app::payments::gateway::Gateway;
 use app::payments::model::{self as payment, PaymentMethod, PaymentStatus};
 use app::payments::{intent, reconcile, stripe_event};
 use app::staff::Role;
@@ -234,18 +233,6 @@ async fn a_refund_refused_by_stripe_keeps_nothing(backend: Backend) {
     let rows = payments_of(&app, o.id).await;
     assert_eq!(rows.len(), 1, "only the payment: {rows:?}");
     app.stop().await;
-}
-
-fn gateway_to(stripe: &LocalStripe) -> Gateway {
-    Gateway::new(
-        SECRET,
-        "pk_test_settle",
-        WHSEC,
-        &stripe.base_url,
-        "http://x/",
-        "test",
-    )
-    .unwrap()
 }
 
 async fn reconciliation_records_a_payment_no_webhook_reported(backend: Backend) {

@@ -5,7 +5,7 @@
 use crate::common::doubles::{LocalStripe, SmtpSink};
 use crate::common::process::SettleProcess;
 use crate::common::{self, location, Backend, TestDb};
-use crate::stripe::{invoices_in, paid_event, succeeded_intent, CASHIER, SECRET, WHSEC};
+use crate::stripe::{invoices_in, paid_events, CASHIER, SECRET, WHSEC};
 use app::email::ssr::{model as mail, outbox};
 use app::orders::model::order;
 use app::payments::{model as payment, stripe_event};
@@ -201,7 +201,6 @@ async fn postgres_two_processes_share_sessions_mail_and_webhooks() {
     txn.commit().await.unwrap();
 
     // Webhooks for 20 orders, each event delivered to both processes three times at once.
-    let template = succeeded_intent(&stripe).await;
     invoices_in(&db, 20).await;
     let paying = order::Entity::find()
         .filter(order::Column::Number.gt(*numbers.iter().max().unwrap()))
@@ -211,8 +210,7 @@ async fn postgres_two_processes_share_sessions_mail_and_webhooks() {
     assert_eq!(paying.len(), 20);
     let hooks = reqwest::Client::new();
     let mut deliveries = Vec::new();
-    for o in &paying {
-        let (body, sig) = paid_event(&template, o, "scale");
+    for (body, sig) in paid_events(&stripe, &db, &paying).await {
         for p in [&a, &b, &a, &b, &a, &b] {
             let (hooks, base, body, sig) = (hooks.clone(), p.url(""), body.clone(), sig.clone());
             deliveries.push(async move { deliver_event(&hooks, &base, &body, &sig).await });

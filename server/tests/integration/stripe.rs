@@ -102,47 +102,39 @@ pub(crate) async fn stripe_call(
     body
 }
 
-/// A succeeded PaymentIntent as the double shapes it, to dress up as any order's.
-pub(crate) async fn succeeded_intent(stripe: &LocalStripe) -> serde_json::Value {
-    let pi = stripe_call(
-        stripe,
-        reqwest::Method::POST,
-        "/v1/payment_intents",
-        &[("amount", "2880"), ("currency", "gbp")],
+/// A gateway of Settle's own to the double, as `settle serve` builds it.
+pub(crate) fn gateway_to(stripe: &LocalStripe) -> app::payments::gateway::Gateway {
+    app::payments::gateway::Gateway::new(
+        SECRET,
+        "pk_test_settle",
+        WHSEC,
+        &stripe.base_url,
+        "http://x/",
+        "test",
     )
-    .await;
-    let id = pi["id"].as_str().expect("an intent id").to_owned();
-    customer_pays(stripe, &id).await;
-    stripe_call(
-        stripe,
-        reqwest::Method::GET,
-        &format!("/v1/payment_intents/{id}"),
-        &[],
-    )
-    .await
+    .unwrap()
 }
 
-/// The signed `payment_intent.succeeded` Stripe would send when `o` is paid in
-/// full; `tag` keeps intent and event ids apart between tests.
-pub(crate) fn paid_event(
-    template: &serde_json::Value,
-    o: &order::Model,
-    tag: &str,
-) -> (String, String) {
-    let mut pi = template.clone();
-    pi["id"] = format!("pi_{tag}_{}", o.id).into();
-    pi["amount"] = o.total_minor.into();
-    pi["amount_received"] = o.total_minor.into();
-    pi["currency"] = o.currency.to_ascii_lowercase().into();
-    pi["metadata"] = serde_json::json!({
-        "order_id": o.id.to_string(),
-        "order_number": o.number.to_string(),
-    });
-    signed_custom_event(
-        "payment_intent.succeeded",
-        &format!("evt_{tag}_{}", o.id),
-        pi,
-    )
+/// Each order paid the way a real payment goes: its PaymentIntent opened by
+/// the service the pay page uses (so `stripe_intents` names it), the
+/// customer paying it at the double, and the signed
+/// `payment_intent.succeeded` Stripe sends for it, built from the double's
+/// own intent.
+pub(crate) async fn paid_events(
+    stripe: &LocalStripe,
+    db: &sea_orm::DatabaseConnection,
+    orders: &[order::Model],
+) -> Vec<(String, String)> {
+    let gw = gateway_to(stripe);
+    let mut events = Vec::with_capacity(orders.len());
+    for o in orders {
+        let pi = app::payments::intents::ensure_intent(db, &gw, o)
+            .await
+            .expect("the pay page's intent");
+        customer_pays(stripe, &pi.intent_id).await;
+        events.push(signed_event(stripe, "payment_intent.succeeded", &pi.intent_id).await);
+    }
+    events
 }
 
 /// What the Payment Element does when the customer pays with a card that works.
