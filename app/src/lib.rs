@@ -10,6 +10,7 @@ pub mod error;
 pub mod forms;
 pub mod orders;
 pub mod payments;
+pub mod pos;
 #[cfg(feature = "ssr")]
 pub mod search;
 pub mod settings;

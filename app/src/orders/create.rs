@@ -23,18 +23,6 @@ pub enum PaymentChoice {
 }
 
 impl PaymentChoice {
-    /// The payment method of an in-store choice.
-    #[cfg(feature = "ssr")]
-    pub fn in_store_method(self) -> Option<crate::payments::model::PaymentMethod> {
-        use crate::payments::model::PaymentMethod;
-        match self {
-            PaymentChoice::EmailInvoice => None,
-            PaymentChoice::Cash => Some(PaymentMethod::Cash),
-            PaymentChoice::CardTerminal => Some(PaymentMethod::CardTerminal),
-            PaymentChoice::Other => Some(PaymentMethod::Other),
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             PaymentChoice::EmailInvoice => "Email invoice",

@@ -1,5 +1,4 @@
 //! Everything about orders: their identity (number, key), totals and statuses.
-pub mod api;
 pub mod create;
 pub mod detail;
 pub mod key;
@@ -7,7 +6,6 @@ pub mod list;
 #[cfg(feature = "ssr")]
 pub mod model;
 pub mod number;
-pub mod pos;
 #[cfg(feature = "ssr")]
 pub mod qr;
 pub mod refusal;

@@ -57,6 +57,8 @@ pub enum Intent {
 /// is refused when it is made, not discovered by the customer.
 pub type OnlineCheck = fn(Money) -> Result<(), String>;
 
+/// An email invoice (for a sale paid at once, see `payments::till::sell`,
+/// which records the payment in the same transaction).
 pub async fn create_order(
     db: &DatabaseConnection,
     staff: &StaffView,
@@ -95,6 +97,23 @@ async fn create(
     intent: Intent,
     online: Option<OnlineCheck>,
 ) -> Result<CreatedOrder, CreateOrderError> {
+    let txn = db.begin().await?;
+    let (created, _) = create_in(&txn, staff, public_url, req, intent, online).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Creates the order inside the caller's transaction and returns it as
+/// saved. For an in-store payment choice the order is left `pending` with
+/// nothing queued: the caller records the payment in the same transaction.
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    staff: &StaffView,
+    public_url: &str,
+    req: NewOrderRequest,
+    intent: Intent,
+    online: Option<OnlineCheck>,
+) -> Result<(CreatedOrder, order::Model), CreateOrderError> {
     let quote = intent == Intent::Quote;
     let mut errors = Vec::new();
     if req.lines.is_empty() {
@@ -192,14 +211,13 @@ async fn create(
         return Err(CreateOrderError::Invalid(errors));
     }
 
-    let txn = db.begin().await?;
-    let store = crate::settings::ssr::store(&txn).await?;
+    let store = crate::settings::ssr::store(txn).await?;
     let currency = Currency::parse(&store.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
 
     let buyer = match req.customer_id {
         Some(id) => Some(
             customer::Entity::find_by_id(id)
-                .one(&txn)
+                .one(txn)
                 .await?
                 .ok_or_else(|| invalid("customer", "That customer no longer exists."))?,
         ),
@@ -219,13 +237,13 @@ async fn create(
     let ids: Vec<i32> = quantities.iter().map(|(id, _)| *id).collect();
     let products: HashMap<i32, product::Model> = product::Entity::find()
         .filter(product::Column::Id.is_in(ids.clone()))
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
     let rates: HashMap<i32, tax_rate::Model> = tax_rate::Entity::find()
-        .all(&txn)
+        .all(txn)
         .await?
         .into_iter()
         .map(|r| (r.id, r))
@@ -307,7 +325,7 @@ async fn create(
         _ => None,
     };
 
-    let number = next_order_number(&txn).await?;
+    let number = next_order_number(txn).await?;
     let key = OrderKey::generate();
     let billing_email = match (&buyer, req.save_to_billing) {
         // A registered customer's order keeps their billing email unless told otherwise.
@@ -352,7 +370,7 @@ async fn create(
         paid_at: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
 
     for (position, ((p, input), line_totals)) in lines.iter().zip(&totals.lines).enumerate() {
@@ -370,7 +388,7 @@ async fn create(
             line_tax_minor: Set(line_totals.tax),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     let mut position = 0;
@@ -383,7 +401,7 @@ async fn create(
             amount_minor: Set(fee.amount_minor),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         position += 1;
     }
@@ -396,7 +414,7 @@ async fn create(
             amount_minor: Set(totals.discount),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     for t in &totals.taxes {
@@ -407,11 +425,11 @@ async fn create(
             amount_minor: Set(t.amount),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     add_event(
-        &txn,
+        txn,
         o.id,
         "created",
         &if quote {
@@ -429,7 +447,7 @@ async fn create(
                 let mut active: customer::ActiveModel = c.clone().into();
                 active.email = Set(email.as_str().to_owned());
                 active.updated_at = Set(now);
-                active.update(&txn).await.map_err(|e| match e.sql_err() {
+                active.update(txn).await.map_err(|e| match e.sql_err() {
                     Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => invalid(
                         "invoice_email",
                         "Another customer already uses this email address.",
@@ -437,7 +455,7 @@ async fn create(
                     _ => CreateOrderError::Database(e),
                 })?;
                 add_event(
-                    &txn,
+                    txn,
                     o.id,
                     "billing_email_updated",
                     &format!("Billing email changed from {} to {}", c.email, email),
@@ -448,55 +466,14 @@ async fn create(
         }
     }
 
-    let status = match req.payment.in_store_method() {
+    let status = match req.payment {
         _ if quote => OrderStatus::Quote,
-        Some(method) => {
-            let paid = OrderStatus::Pending
-                .apply(OrderAction::SettledInStore, actor_of(staff))
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
-            crate::payments::model::ActiveModel {
-                order_id: Set(o.id),
-                method: Set(method),
-                amount_minor: Set(totals.total),
-                currency: Set(currency.code().to_owned()),
-                provider_reference: Set(None),
-                status: Set(crate::payments::model::PaymentStatus::Succeeded),
-                staff_id: Set(Some(staff.id)),
-                note: Set(None),
-                refund_of: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(&txn)
-            .await?;
-            let mut active: order::ActiveModel = o.clone().into();
-            active.status = Set(paid.as_str().to_owned());
-            active.paid_at = Set(Some(now));
-            active.update(&txn).await?;
-            add_event(
-                &txn,
-                o.id,
-                "paid_in_store",
-                &format!(
-                    "Paid in store: {} {}",
-                    req.payment.label(),
-                    totals.money(totals.total)
-                ),
-                Some(staff.id),
-            )
-            .await?;
-            if let Some(to) = &recipient {
-                let paid_line = paid_line(
-                    now,
-                    req.payment.label(),
-                    &totals.money(totals.total).to_string(),
-                );
-                queue_receipt(&txn, &store, &o, to, public_url, paid_line).await?;
-            }
-            paid
+        // Paid at once: the caller records the payment in this transaction
+        // (see `payments::till::sell`); orders only makes the order.
+        PaymentChoice::Cash | PaymentChoice::CardTerminal | PaymentChoice::Other => {
+            OrderStatus::Pending
         }
-        None => {
+        PaymentChoice::EmailInvoice => {
             let to = recipient.ok_or_else(|| {
                 invalid(
                     "invoice_email",
@@ -504,7 +481,7 @@ async fn create(
                 )
             })?;
             queue_invoice(
-                &txn,
+                txn,
                 &store,
                 &o,
                 &to,
@@ -516,13 +493,13 @@ async fn create(
             OrderStatus::Pending
         }
     };
-    txn.commit().await?;
-    Ok(CreatedOrder {
+    let created = CreatedOrder {
         number,
         status: status.as_str().to_owned(),
         total_minor: totals.total,
         currency: currency.code().to_owned(),
-    })
+    };
+    Ok((created, o))
 }
 
 /// The counter row is locked by the update until the transaction ends, so two

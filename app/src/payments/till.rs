@@ -1,15 +1,20 @@
-//! Taking payment in store for an invoice: the cashier's **Take payment**
-//! on the order page. One transaction records the payment, marks the order
-//! paid and queues the receipt; the open PaymentIntents are cancelled after.
+//! Taking payment in store: the cashier's **Take payment** on an invoice's
+//! page, or a POS sale paid at once. One transaction records the payment,
+//! marks the order paid and queues the receipt; an invoice's open
+//! PaymentIntents are cancelled after.
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::{Currency, Email, Money};
 use crate::orders::model::order;
+use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::service::{
-    actor_of, add_event, order_and_status, paid_line, queue_receipt, OrderActionError,
+    actor_of, add_event, create_in, order_and_status, paid_line, queue_receipt, CreateOrderError,
+    Intent, OnlineCheck, OrderActionError,
 };
-use crate::orders::{OrderAction, Refusal};
+use crate::orders::{OrderAction, OrderStatus, Refusal};
 use crate::staff::StaffView;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, Set, TransactionTrait,
+};
 use time::OffsetDateTime;
 
 /// What the cashier entered in the order page's **Take payment** form.
@@ -31,6 +36,58 @@ pub async fn settle_in_store(
     number: i64,
     pay: InStorePayment,
 ) -> Result<(i32, Option<i64>), OrderActionError> {
+    let txn = db.begin().await?;
+    let (o, _) = order_and_status(&txn, number).await?;
+    let (o, change) = record_in_store(&txn, staff, public_url, o, &pay).await?;
+    txn.commit().await?;
+    Ok((o.id, change))
+}
+
+/// A sale at the POS paid at once (cash, card terminal, other): the order
+/// and its payment in one transaction, so a sale is never half recorded.
+/// An email invoice is the order alone.
+pub async fn sell(
+    db: &DatabaseConnection,
+    staff: &StaffView,
+    public_url: &str,
+    req: NewOrderRequest,
+    online: Option<OnlineCheck>,
+) -> Result<CreatedOrder, CreateOrderError> {
+    let method = in_store_method(req.payment);
+    let txn = db.begin().await?;
+    let (mut created, o) = create_in(&txn, staff, public_url, req, Intent::Order, online).await?;
+    if let Some(method) = method {
+        let pay = InStorePayment {
+            method,
+            tendered_minor: None,
+            reference: String::new(),
+        };
+        let (paid, _) = record_in_store(&txn, staff, public_url, o, &pay)
+            .await
+            .map_err(|e| match e {
+                OrderActionError::Database(e) => CreateOrderError::Database(e),
+                OrderActionError::Render(r) => CreateOrderError::Render(r),
+                other => CreateOrderError::Invalid(vec![FieldError {
+                    field: "cart".into(),
+                    message: other.to_string(),
+                }]),
+            })?;
+        created.status = paid.status.clone();
+    }
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Records an in-store payment of the whole total for `o` (locked by the
+/// caller), marks it paid and queues the receipt, in the caller's
+/// transaction. Returns the order as saved and the change due.
+async fn record_in_store(
+    txn: &DatabaseTransaction,
+    staff: &StaffView,
+    public_url: &str,
+    o: order::Model,
+    pay: &InStorePayment,
+) -> Result<(order::Model, Option<i64>), OrderActionError> {
     if pay.method == PaymentMethod::Stripe {
         return Err(Refusal::MethodMissing.into());
     }
@@ -38,8 +95,8 @@ pub async fn settle_in_store(
     if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
         return Err(Refusal::ReferenceTooLong.into());
     }
-    let txn = db.begin().await?;
-    let (o, status) = order_and_status(&txn, number).await?;
+    let status = OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))?;
     let next = status
         .apply(OrderAction::SettledInStore, actor_of(staff))
         .map_err(Refusal::Illegal)?;
@@ -71,7 +128,7 @@ pub async fn settle_in_store(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut message = format!(
         "Paid in store: {} {}",
@@ -89,17 +146,26 @@ pub async fn settle_in_store(
     active.status = Set(next.as_str().to_owned());
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
-    let o = active.update(&txn).await?;
-    add_event(&txn, o.id, "paid_in_store", &message, Some(staff.id)).await?;
+    let o = active.update(txn).await?;
+    add_event(txn, o.id, "paid_in_store", &message, Some(staff.id)).await?;
     if let Some(to) = o
         .billing_email
         .as_deref()
         .and_then(|e| Email::parse(e).ok())
     {
-        let store = crate::settings::ssr::store(&txn).await?;
+        let store = crate::settings::ssr::store(txn).await?;
         let line = paid_line(now, pay.method.label(), &money(o.total_minor));
-        queue_receipt(&txn, &store, &o, &to, public_url, line).await?;
+        queue_receipt(txn, &store, &o, &to, public_url, line).await?;
     }
-    txn.commit().await?;
-    Ok((o.id, change))
+    Ok((o, change))
+}
+
+/// The payment method of a POS payment choice paid at once.
+fn in_store_method(choice: PaymentChoice) -> Option<PaymentMethod> {
+    match choice {
+        PaymentChoice::EmailInvoice => None,
+        PaymentChoice::Cash => Some(PaymentMethod::Cash),
+        PaymentChoice::CardTerminal => Some(PaymentMethod::CardTerminal),
+        PaymentChoice::Other => Some(PaymentMethod::Other),
+    }
 }

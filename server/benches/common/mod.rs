@@ -152,7 +152,7 @@ pub async fn demo_mug(db: &DatabaseConnection) -> anyhow::Result<i32> {
 
 /// Where the POS posts **Send invoice**.
 pub fn send_invoice_path() -> &'static str {
-    <app::orders::api::SendOrder as ServerFn>::PATH
+    <app::pos::api::SendOrder as ServerFn>::PATH
 }
 
 /// **Send invoice**'s JSON body as the POS island posts it: `quantity` of

@@ -619,7 +619,7 @@ async fn the_orders_list_filters_searches_and_pages_by_key(backend: Backend) {
             },
             ..common::invoice(&[(mug, 1)], &format!("guest{i}@example.com"))
         };
-        app::orders::service::create_order(&app.db, &staff, "http://x", req)
+        app::payments::till::sell(&app.db, &staff, "http://x", req, None)
             .await
             .unwrap();
     }
@@ -651,7 +651,7 @@ async fn the_orders_list_filters_searches_and_pages_by_key(backend: Backend) {
 }
 
 async fn a_quote_is_kept_then_converted_and_previewed(backend: Backend) {
-    use app::orders::api::SaveQuote;
+    use app::pos::api::SaveQuote;
     let app = common::spawn_app(backend).await;
     let (_, cashier) = shop(&app).await;
     let mug = product_by_sku(&app, "MUG-01").await.unwrap().id;

@@ -167,7 +167,7 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
     app.add_staff(ADMIN.0, ADMIN.1, Role::Admin).await;
     let staff = app.signed_in_client(ADMIN.0, ADMIN.1).await;
     let mug = common::product_id(&app.db, "MUG-01").await;
-    let send_path = common::server_fn_path::<app::orders::api::SendOrder>();
+    let send_path = common::server_fn_path::<app::pos::api::SendOrder>();
 
     for (i, (kind, h, expect)) in hostile().into_iter().enumerate() {
         let place = |what: &str| format!("{kind} in {what}");

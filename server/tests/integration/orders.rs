@@ -354,7 +354,10 @@ async fn an_in_store_sale_is_paid_at_once(backend: Backend) {
     let s = shop(backend).await;
     let mut req = invoice(&[(s.mug, 2)], "");
     req.payment = PaymentChoice::Cash;
-    let created = create_order(&s.db, &s.staff, PUBLIC, req).await.unwrap();
+    // A sale paid at once is composed by the till: the order, then its payment.
+    let created = app::payments::till::sell(&s.db, &s.staff, PUBLIC, req, None)
+        .await
+        .unwrap();
     assert_eq!(created.status, "paid");
     let o = order::Entity::find().one(&s.db).await.unwrap().unwrap();
     assert!(o.paid_at.is_some() && o.due_date.is_none());
@@ -523,7 +526,7 @@ both_backends!(
 
 /// The POS's server fn, then the order page's Resend and Cancel forms, over HTTP.
 async fn resend_and_cancel_from_the_order_page(backend: Backend) {
-    use app::orders::api::SendOrder;
+    use app::pos::api::SendOrder;
     let app = common::spawn_app(backend).await;
     server::seed::seed_demo(&app.db).await.unwrap();
     app.add_staff("till@example.com", "blue river stones 42", Role::Cashier)

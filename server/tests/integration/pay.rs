@@ -325,7 +325,7 @@ async fn staff_extend_an_expired_invoice(backend: Backend) {
 }
 
 async fn the_till_finds_an_order_by_number_qr_or_pay_link(backend: Backend) {
-    use app::orders::api::FindOrders;
+    use app::pos::api::FindOrders;
     let app = common::spawn_app(backend).await;
     let path = shop_with_invoice(&app).await;
     let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;

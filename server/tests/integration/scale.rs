@@ -66,7 +66,7 @@ pub(crate) async fn send_invoice(
     email: &str,
 ) -> Result<i64, String> {
     let order = common::invoice(&[(mug, 1)], email);
-    let path = common::server_fn_path::<app::orders::api::SendOrder>();
+    let path = common::server_fn_path::<app::pos::api::SendOrder>();
     let res = client
         .post(format!("{p_url}{path}"))
         .json(&serde_json::json!({ "order": order }))

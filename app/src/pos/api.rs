@@ -1,5 +1,5 @@
-//! Order server fns: thin wrappers over the service.
-use super::create::{CreatedOrder, FieldError, NewOrderRequest};
+//! The till's server fns: thin wrappers over the orders and payments services.
+use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -33,11 +33,12 @@ pub enum SendOutcome {
 /// Creates the order (and queues its invoice, or records the in-store payment).
 #[server(input = Json)]
 pub async fn send_order(order: NewOrderRequest) -> Result<SendOutcome, AppError> {
-    use super::service::{create_order_checked, CreateOrderError};
+    use crate::orders::service::CreateOrderError;
     let staff = crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
     let created =
-        create_order_checked(&state.db, &staff, &state.public_url, order, state.online_check).await;
+        crate::payments::till::sell(&state.db, &staff, &state.public_url, order, state.online_check)
+            .await;
     let result = match created {
         Ok(created) => {
             state.outbox_wake.notify_one();
@@ -55,7 +56,7 @@ pub async fn send_order(order: NewOrderRequest) -> Result<SendOutcome, AppError>
 /// Saves the cart as a quote: priced and kept, nothing sent or paid.
 #[server(input = Json)]
 pub async fn save_quote(order: NewOrderRequest) -> Result<SendOutcome, AppError> {
-    use super::service::{create_quote, CreateOrderError};
+    use crate::orders::service::{create_quote, CreateOrderError};
     let staff = crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
     let result = match create_quote(&state.db, &staff, order).await {
@@ -87,14 +88,14 @@ pub fn order_number_in(query: &str) -> Option<i64> {
         Some(at) => q[at + 5..].split(['?', '/', '#']).next().unwrap_or(""),
         None => q.trim_start_matches('#'),
     };
-    super::OrderNumber::parse(candidate).ok().map(|n| n.get())
+    crate::orders::OrderNumber::parse(candidate).ok().map(|n| n.get())
 }
 
 /// Orders for the POS search: by number (typed, scanned from the QR code,
 /// or inside a pasted pay link), else by customer name or email; at most 5.
 #[server]
 pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
-    use super::model::order;
+    use crate::orders::model::order;
     use crate::domain::Money;
     use crate::search::{contains_pattern, lower_like};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -132,7 +133,7 @@ pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
                 .trim()
                 .to_owned(),
             email: o.billing_email.unwrap_or_default(),
-            status: super::OrderStatus::label_of(&o.status),
+            status: crate::orders::OrderStatus::label_of(&o.status),
             total: Money::display_stored(o.total_minor, &o.currency),
         })
         .collect())

@@ -2,8 +2,8 @@
 //! or take payment. The cart is an island; its totals come from the same
 //! `compute_totals` the server stores, so the screen and the invoice agree.
 use super::api::{find_orders, pos_context, save_quote, send_order, PosSetup, SendOutcome};
-use super::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
-use super::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
+use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
 use crate::catalog::api::{search_products, ProductHit};
 use crate::customers::api::{search_customers, CustomerHit};
 use crate::domain::{Currency, Money, Quantity};
@@ -405,7 +405,7 @@ fn PosScreen(currency: String) -> impl IntoView {
                     {move || match parsed.get().1 {
                         Ok(t) => {
                             let taxes = t.taxes.iter().map(|x| {
-                                let label = super::tax_line_label(&x.label, x.rate_ppm);
+                                let label = crate::orders::tax_line_label(&x.label, x.rate_ppm);
                                 view! { <dt>{label}</dt><dd class="num">{money(x.amount)}</dd> }
                             }).collect_view();
                             view! {
