@@ -64,7 +64,9 @@ pub fn build(
         payments_wake,
         mailer,
         pay_cache: Arc::default(),
-        online_check: stripe.as_ref().map(|_| online_check as app::orders::service::OnlineCheck),
+        online_check: stripe
+            .as_ref()
+            .map(|_| online_check as app::orders::service::OnlineCheck),
         stripe,
     };
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))

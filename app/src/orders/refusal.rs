@@ -23,9 +23,14 @@ pub enum Refusal {
     /// A terminal slip or "other" reference longer than a line.
     ReferenceTooLong,
     /// Cash tendered below the total (both formatted).
-    TenderedShort { tendered: String, total: String },
+    TenderedShort {
+        tendered: String,
+        total: String,
+    },
     /// Refund amount zero, negative or above what is left (formatted).
-    RefundAbove { max: String },
+    RefundAbove {
+        max: String,
+    },
     /// A paid order without a kept payment (it cannot be refunded here).
     NothingToRefund,
     /// Stripe answered and refused the refund: nothing was refunded.

@@ -189,8 +189,8 @@ async fn convert(
         due,
         state.online_check,
     )
-        .await
-        .map(|_| ());
+    .await
+    .map(|_| ());
     if result.is_ok() {
         state.outbox_wake.notify_one();
     }

@@ -34,7 +34,13 @@ pub struct StripeUnits {
 /// amount allowed, and the ones Stripe cannot charge (`None`). One table, so
 /// a new special case is one line and its test.
 const SPECIAL: &[(&str, Option<StripeUnits>)] = &[
-    ("ISK", Some(StripeUnits { scale: 100, step: 1 })),
+    (
+        "ISK",
+        Some(StripeUnits {
+            scale: 100,
+            step: 1,
+        }),
+    ),
     ("BHD", Some(StripeUnits { scale: 1, step: 10 })),
     ("JOD", Some(StripeUnits { scale: 1, step: 10 })),
     ("KWD", Some(StripeUnits { scale: 1, step: 10 })),
@@ -137,7 +143,11 @@ mod tests {
     fn two_decimal_currencies_pass_unchanged() {
         for code in ["EUR", "GBP", "USD", "HUF", "TWD"] {
             assert_eq!(to_stripe(m(12345, code)), Ok(12345), "{code}");
-            assert_eq!(from_stripe(12345, cur(code)), Some(m(12345, code)), "{code}");
+            assert_eq!(
+                from_stripe(12345, cur(code)),
+                Some(m(12345, code)),
+                "{code}"
+            );
         }
     }
 

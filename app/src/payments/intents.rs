@@ -57,9 +57,10 @@ pub async fn ensure_intent(
         .filter(intent::Column::OrderId.eq(o.id))
         .all(db)
         .await?;
-    if let Some(open) = rows.iter().find(|r| {
-        r.amount_minor == o.total_minor && r.currency == o.currency && r.status.is_open()
-    }) {
+    if let Some(open) = rows
+        .iter()
+        .find(|r| r.amount_minor == o.total_minor && r.currency == o.currency && r.status.is_open())
+    {
         return Ok(PayIntent {
             intent_id: open.intent_id.clone(),
             client_secret: open.client_secret.clone(),
@@ -196,8 +197,12 @@ pub async fn cancel_open_intents(
                 tracing::warn!(error = %e, intent = %r.intent_id, order_id, "cancelling an open PaymentIntent of an order no longer payable");
                 // It may have succeeded meanwhile: ask, so the page is truthful.
                 if let Ok(pi) = gw.retrieve_intent(&r.intent_id).await {
-                    set_intent_status(db, &r.intent_id, IntentStatus::from_stripe(pi.status.as_str()))
-                        .await?;
+                    set_intent_status(
+                        db,
+                        &r.intent_id,
+                        IntentStatus::from_stripe(pi.status.as_str()),
+                    )
+                    .await?;
                 }
             }
         }

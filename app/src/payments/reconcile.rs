@@ -70,22 +70,20 @@ pub async fn run_once(
         };
         let facts = IntentFacts::of(&pi);
         match facts.status {
-            IntentStatus::Succeeded => {
-                match record_success(db, public_url, &facts).await? {
-                    Recorded::Paid { order_id } => {
-                        pass.payments_recorded += 1;
-                        tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
-                    }
-                    Recorded::NeedsRefund { payment_id, .. } => {
-                        pass.payments_recorded += 1;
-                        refund_second_payment(db, gw, payment_id).await?;
-                    }
-                    Recorded::Mismatch { .. } => pass.payments_recorded += 1,
-                    Recorded::Duplicate | Recorded::Foreign => {
-                        set_intent_status(db, &row.intent_id, IntentStatus::Succeeded).await?
-                    }
+            IntentStatus::Succeeded => match record_success(db, public_url, &facts).await? {
+                Recorded::Paid { order_id } => {
+                    pass.payments_recorded += 1;
+                    tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
                 }
-            }
+                Recorded::NeedsRefund { payment_id, .. } => {
+                    pass.payments_recorded += 1;
+                    refund_second_payment(db, gw, payment_id).await?;
+                }
+                Recorded::Mismatch { .. } => pass.payments_recorded += 1,
+                Recorded::Duplicate | Recorded::Foreign => {
+                    set_intent_status(db, &row.intent_id, IntentStatus::Succeeded).await?
+                }
+            },
             IntentStatus::Canceled => {
                 set_intent_status(db, &row.intent_id, IntentStatus::Canceled).await?
             }
@@ -104,15 +102,17 @@ pub async fn run_once(
     open_orders
         .column(intent::Column::OrderId)
         .from(intent::Entity)
-        .and_where(intent::Column::Status.is_not_in([IntentStatus::Succeeded, IntentStatus::Canceled]));
+        .and_where(
+            intent::Column::Status.is_not_in([IntentStatus::Succeeded, IntentStatus::Canceled]),
+        );
     let closed: Vec<i32> = order::Entity::find()
         .select_only()
         .column(order::Column::Id)
         .filter(order::Column::Id.in_subquery(open_orders))
-        .filter(order::Column::Status.is_not_in([
-            OrderStatus::Pending.as_str(),
-            OrderStatus::Failed.as_str(),
-        ]))
+        .filter(
+            order::Column::Status
+                .is_not_in([OrderStatus::Pending.as_str(), OrderStatus::Failed.as_str()]),
+        )
         .limit(BATCH)
         .into_tuple()
         .all(db)

@@ -111,7 +111,8 @@ async fn ours(
 }
 
 fn stored_status(o: &order::Model) -> Result<OrderStatus, DbErr> {
-    OrderStatus::parse(&o.status).ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))
+    OrderStatus::parse(&o.status)
+        .ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))
 }
 
 /// Records a succeeded intent exactly once (the payment row is unique by
@@ -274,8 +275,7 @@ pub async fn record_failure(
     let Some((_, o)) = ours(&txn, &facts.id).await? else {
         return Ok(FailureRecorded::Foreign);
     };
-    super::intents::set_intent_status(&txn, &facts.id, IntentStatus::RequiresPaymentMethod)
-        .await?;
+    super::intents::set_intent_status(&txn, &facts.id, IntentStatus::RequiresPaymentMethod).await?;
     let status = stored_status(&o)?;
     let Ok(next) = status.apply(OrderAction::PaymentFailed, Actor::Stripe) else {
         txn.commit().await?;

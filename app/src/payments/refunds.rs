@@ -145,7 +145,11 @@ pub async fn refund_order(
     };
     let intent_id = kept.provider_reference.clone().unwrap_or_default();
     match gw
-        .refund(&intent_id, Some(Money::from_minor(amount, currency)), reserved.id)
+        .refund(
+            &intent_id,
+            Some(Money::from_minor(amount, currency)),
+            reserved.id,
+        )
         .await
     {
         Ok(refund_id) => {
@@ -279,7 +283,10 @@ pub async fn confirm_refund(
         Some(id) => payment::Entity::find_by_id(id).one(db).await?,
         None => None,
     }) else {
-        tracing::error!(row = row.id, "a refund under way names no payment; leaving it for staff");
+        tracing::error!(
+            row = row.id,
+            "a refund under way names no payment; leaving it for staff"
+        );
         return Ok(false);
     };
     let intent_id = kept.provider_reference.clone().unwrap_or_default();
@@ -296,8 +303,12 @@ pub async fn confirm_refund(
         .ok_or_else(|| DbErr::RecordNotFound("the refunded order".into()))?;
     match found {
         Some(r) if r.status == "failed" || r.status == "canceled" => {
-            drop_refund(db, &row, &format!("Stripe could not make the refund ({})", r.status))
-                .await?;
+            drop_refund(
+                db,
+                &row,
+                &format!("Stripe could not make the refund ({})", r.status),
+            )
+            .await?;
             Ok(true)
         }
         Some(r) => {
@@ -322,7 +333,11 @@ pub async fn confirm_refund(
     }
 }
 
-async fn drop_refund(db: &DatabaseConnection, row: &payment::Model, why: &str) -> Result<(), DbErr> {
+async fn drop_refund(
+    db: &DatabaseConnection,
+    row: &payment::Model,
+    why: &str,
+) -> Result<(), DbErr> {
     payment::Entity::delete_by_id(row.id).exec(db).await?;
     add_event(
         db,

@@ -4,8 +4,8 @@
 //! PaymentIntents are cancelled after.
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::{Currency, Email, Money};
-use crate::orders::model::order;
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::model::order;
 use crate::orders::service::{
     actor_of, add_event, create_in, order_and_status, paid_line, queue_receipt, CreateOrderError,
     Intent, OnlineCheck, OrderActionError,

@@ -4,6 +4,7 @@
 use super::model::PaymentMethod;
 use super::refunds::{refund_order, RefundOutcome};
 use super::till::{settle_in_store, InStorePayment};
+use crate::forms::ssr::{Access, StaffRoutes};
 use crate::orders::web::{back, outcome, signed_in_order};
 use crate::orders::OrderNumber;
 use crate::state::AppState;
@@ -13,7 +14,6 @@ use axum::{
     response::{IntoResponse, Response},
     Form,
 };
-use crate::forms::ssr::{Access, StaffRoutes};
 use serde::Deserialize;
 use tower_sessions::Session;
 

@@ -191,5 +191,10 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 /// payments share the Stripe account): stored and acknowledged, nothing
 /// changed, said once in the log.
 fn foreign(event: &str, kind: &str, intent: &str) {
-    tracing::warn!(event, kind, intent, "Stripe event for a PaymentIntent Settle did not create: acknowledged, nothing changed");
+    tracing::warn!(
+        event,
+        kind,
+        intent,
+        "Stripe event for a PaymentIntent Settle did not create: acknowledged, nothing changed"
+    );
 }

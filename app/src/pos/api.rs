@@ -1,6 +1,6 @@
 //! The till's server fns: thin wrappers over the orders and payments services.
-use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest};
 use crate::error::AppError;
+use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -36,9 +36,14 @@ pub async fn send_order(order: NewOrderRequest) -> Result<SendOutcome, AppError>
     use crate::orders::service::CreateOrderError;
     let staff = crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let created =
-        crate::payments::till::sell(&state.db, &staff, &state.public_url, order, state.online_check)
-            .await;
+    let created = crate::payments::till::sell(
+        &state.db,
+        &staff,
+        &state.public_url,
+        order,
+        state.online_check,
+    )
+    .await;
     let result = match created {
         Ok(created) => {
             state.outbox_wake.notify_one();
@@ -88,15 +93,17 @@ pub fn order_number_in(query: &str) -> Option<i64> {
         Some(at) => q[at + 5..].split(['?', '/', '#']).next().unwrap_or(""),
         None => q.trim_start_matches('#'),
     };
-    crate::orders::OrderNumber::parse(candidate).ok().map(|n| n.get())
+    crate::orders::OrderNumber::parse(candidate)
+        .ok()
+        .map(|n| n.get())
 }
 
 /// Orders for the POS search: by number (typed, scanned from the QR code,
 /// or inside a pasted pay link), else by customer name or email; at most 5.
 #[server]
 pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
-    use crate::orders::model::order;
     use crate::domain::Money;
+    use crate::orders::model::order;
     use crate::search::{contains_pattern, lower_like};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;

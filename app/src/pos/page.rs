@@ -2,11 +2,11 @@
 //! or take payment. The cart is an island; its totals come from the same
 //! `compute_totals` the server stores, so the screen and the invoice agree.
 use super::api::{find_orders, pos_context, save_quote, send_order, PosSetup, SendOutcome};
-use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
-use crate::orders::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
 use crate::catalog::api::{search_products, ProductHit};
 use crate::customers::api::{search_customers, CustomerHit};
 use crate::domain::{Currency, Money, Quantity};
+use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
 

@@ -125,7 +125,10 @@ async fn sign_in_cycles_the_session_and_sign_out_ends_it(backend: Backend) {
     assert_eq!(status, 200);
     assert!(body.contains(ADMIN.0), "{body}");
     let (status, body) = whoami_with(&app, &planted).await;
-    assert_eq!(status, 401, "the planted id is worthless after sign-in: {body}");
+    assert_eq!(
+        status, 401,
+        "the planted id is worthless after sign-in: {body}"
+    );
     let res = bare_client()
         .get(app.url("/staff"))
         .header("cookie", format!("settle_session={planted}"))
@@ -286,7 +289,9 @@ async fn wrong_password_and_unknown_email_take_the_same_time(backend: Backend) {
     }
     let (wrong, unknown) = (median(&mut wrong), median(&mut unknown));
     let ratio = wrong.max(unknown).as_secs_f64() / wrong.min(unknown).as_secs_f64();
-    eprintln!("median sign-in failure: wrong password {wrong:?}, unknown email {unknown:?} (×{ratio:.2})");
+    eprintln!(
+        "median sign-in failure: wrong password {wrong:?}, unknown email {unknown:?} (×{ratio:.2})"
+    );
     assert!(
         ratio < TOLERANCE,
         "a wrong password takes {wrong:?} and an unknown email {unknown:?} (medians of {ROUNDS}): \

@@ -382,7 +382,11 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
                 place("cancel reason"),
                 location(&res)
             );
-            assert!(location(&res).contains("done=cancelled"), "{}", location(&res));
+            assert!(
+                location(&res).contains("done=cancelled"),
+                "{}",
+                location(&res)
+            );
             assert_eq!(
                 after.cancel_reason.as_deref(),
                 Some(h.trim()),
@@ -399,8 +403,18 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
                 place("cancel reason"),
                 location(&res)
             );
-            assert_eq!(after.status, "pending", "{}: nothing saved", place("cancel reason"));
-            assert_eq!(after.cancel_reason, None, "{}: nothing saved", place("cancel reason"));
+            assert_eq!(
+                after.status,
+                "pending",
+                "{}: nothing saved",
+                place("cancel reason")
+            );
+            assert_eq!(
+                after.cancel_reason,
+                None,
+                "{}: nothing saved",
+                place("cancel reason")
+            );
             assert_refused(&staff, &app, res, &place("cancel reason")).await;
         }
     }

@@ -4,12 +4,12 @@
 //! currency; a lost webhook is made up for by reconciliation; cancelling an
 //! order closes its intent at Stripe.
 use crate::common::{
-    self, doubles::LocalStripe, fault::FaultProxy, fault::ALWAYS, location, page, Backend,
-    TestApp,
+    self, doubles::LocalStripe, fault::FaultProxy, fault::ALWAYS, location, page, Backend, TestApp,
 };
 use crate::stripe::{
-    customer_pays, deliver, gateway_to, intent_of, invoices, opened_invoice, order_by_number, payments_of,
-    signed_custom_event, signed_event, stripe_app, stripe_call, wait_for, CASHIER, SECRET, WHSEC,
+    customer_pays, deliver, gateway_to, intent_of, invoices, opened_invoice, order_by_number,
+    payments_of, signed_custom_event, signed_event, stripe_app, stripe_call, wait_for, CASHIER,
+    SECRET, WHSEC,
 };
 use app::payments::model::{self as payment, PaymentMethod, PaymentStatus};
 use app::payments::{intent, reconcile, stripe_event};
@@ -86,7 +86,8 @@ async fn foreign_intents_change_nothing(backend: Backend) {
     failed["status"] = "requires_payment_method".into();
     failed["last_payment_error"] =
         serde_json::json!({ "type": "card_error", "message": "Your card was declined." });
-    let (body, sig) = signed_custom_event("payment_intent.payment_failed", "evt_woo_failed", failed);
+    let (body, sig) =
+        signed_custom_event("payment_intent.payment_failed", "evt_woo_failed", failed);
     assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
     assert_eq!(order_by_number(&app, 1001).await.status, "pending");
 
@@ -116,7 +117,10 @@ async fn foreign_intents_change_nothing(backend: Backend) {
     let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &woo2).await;
     assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert!(refunds_at_stripe(&stripe, &woo2).await.is_empty(), "no refund at Stripe");
+    assert!(
+        refunds_at_stripe(&stripe, &woo2).await.is_empty(),
+        "no refund at Stripe"
+    );
     assert!(refunds_at_stripe(&stripe, &woo).await.is_empty());
     let p = payments_of(&app, o.id).await;
     assert_eq!(p.len(), 1, "only the cash payment: {p:?}");
@@ -243,10 +247,14 @@ async fn reconciliation_records_a_payment_no_webhook_reported(backend: Backend) 
     customer_pays(&stripe, &pi.intent_id).await;
     let gw = gateway_to(&stripe);
     let now = time::OffsetDateTime::now_utc();
-    let early = reconcile::run_once(&app.db, &gw, "http://x", now).await.unwrap();
+    let early = reconcile::run_once(&app.db, &gw, "http://x", now)
+        .await
+        .unwrap();
     assert_eq!(early.intents_checked, 0, "not asked about before its time");
     let later = now + time::Duration::minutes(11);
-    let pass = reconcile::run_once(&app.db, &gw, "http://x", later).await.unwrap();
+    let pass = reconcile::run_once(&app.db, &gw, "http://x", later)
+        .await
+        .unwrap();
     assert_eq!((pass.intents_checked, pass.payments_recorded), (1, 1));
     let paid = order_by_number(&app, 1001).await;
     assert_eq!(paid.status, "paid");
@@ -342,7 +350,10 @@ async fn amounts_go_to_stripe_in_its_units(backend: Backend) {
     let paid = order_by_number(&app, 1001).await;
     assert_eq!((paid.status.as_str(), paid.attention), ("paid", None));
     let p = payments_of(&app, o.id).await;
-    assert_eq!((p[0].amount_minor, p[0].status), (2880, PaymentStatus::Succeeded));
+    assert_eq!(
+        (p[0].amount_minor, p[0].status),
+        (2880, PaymentStatus::Succeeded)
+    );
 
     // Before this mapping, a 2,880 kr order was sent as 2880, which Stripe
     // reads as 28.80 kr: such a payment for our intent is flagged, not paid.
@@ -414,7 +425,10 @@ async fn an_amount_stripe_cannot_take_is_refused_when_the_invoice_is_made(backen
     let (_, text) = send("EmailInvoice", 10).await;
     assert!(text.contains("Created"), "{text}");
     let (_, text) = send("Cash", 5).await;
-    assert!(text.contains("Created"), "paid in store, Stripe never involved: {text}");
+    assert!(
+        text.contains("Created"),
+        "paid in store, Stripe never involved: {text}"
+    );
     let p = payment::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(p.len(), 1);
     app.stop().await;

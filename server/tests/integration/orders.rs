@@ -372,7 +372,11 @@ async fn an_in_store_sale_is_paid_at_once(backend: Backend) {
             payments[0].amount_minor,
             payments[0].staff_id
         ),
-        (app::payments::model::PaymentMethod::Cash, o.total_minor, Some(s.staff.id))
+        (
+            app::payments::model::PaymentMethod::Cash,
+            o.total_minor,
+            Some(s.staff.id)
+        )
     );
     assert_eq!(
         outbox::Entity::find().count(&s.db).await.unwrap(),

@@ -231,12 +231,12 @@ async fn an_invoice_is_settled_at_the_till(backend: Backend) {
     let p = payments().await;
     assert_eq!(p.len(), 1);
     assert_eq!(
+        (p[0].method, p[0].amount_minor, p[0].note.as_deref()),
         (
-            p[0].method,
-            p[0].amount_minor,
-            p[0].note.as_deref()
-        ),
-        (app::payments::model::PaymentMethod::Cash, 2880, Some("till 2"))
+            app::payments::model::PaymentMethod::Cash,
+            2880,
+            Some("till 2")
+        )
     );
 
     // Paid once: a second settlement is refused.

@@ -283,12 +283,12 @@ async fn online_payment_through_the_webhook_marks_the_order_paid(backend: Backen
     let p = payments_of(&app, o.id).await;
     assert_eq!(p.len(), 1);
     assert_eq!(
+        (p[0].method, p[0].status, p[0].amount_minor),
         (
-            p[0].method,
-            p[0].status,
-            p[0].amount_minor
-        ),
-        (app::payments::model::PaymentMethod::Stripe, app::payments::model::PaymentStatus::Succeeded, 2880)
+            app::payments::model::PaymentMethod::Stripe,
+            app::payments::model::PaymentStatus::Succeeded,
+            2880
+        )
     );
     let receipt = app::email::ssr::model::Entity::find()
         .filter(app::email::ssr::model::Column::Kind.eq("receipt"))
@@ -498,8 +498,14 @@ async fn races_between_the_till_and_an_online_payment_keep_one(backend: Backend)
         })
         .await;
         let p = payments_of(&app, order_id).await;
-        let kept = p.iter().filter(|p| p.status == app::payments::model::PaymentStatus::Succeeded).count();
-        let refunded = p.iter().filter(|p| p.status == app::payments::model::PaymentStatus::Refunded).count();
+        let kept = p
+            .iter()
+            .filter(|p| p.status == app::payments::model::PaymentStatus::Succeeded)
+            .count();
+        let refunded = p
+            .iter()
+            .filter(|p| p.status == app::payments::model::PaymentStatus::Refunded)
+            .count();
         let o = order_by_number(&app, number).await;
         assert_eq!(o.status, "paid", "order {number}");
         assert_eq!(kept, 1, "order {number}: exactly one payment kept: {p:?}");
@@ -851,7 +857,15 @@ async fn a_failed_automatic_refund_is_retried(backend: Backend) {
     };
 
     let closed = format!("http://127.0.0.1:{}", common::doubles::free_port());
-    let down = Gateway::new(SECRET, "pk_test_settle", WHSEC, &closed, "http://x/", "test").unwrap();
+    let down = Gateway::new(
+        SECRET,
+        "pk_test_settle",
+        WHSEC,
+        &closed,
+        "http://x/",
+        "test",
+    )
+    .unwrap();
     assert_eq!(retry_pending_refunds(&app.db, &down).await.unwrap(), 0);
     assert_eq!(retry_pending_refunds(&app.db, &down).await.unwrap(), 0);
     assert_eq!(failures().await, 1, "said once, retried quietly");

@@ -56,7 +56,10 @@ fn staff_routes() -> Vec<StaffRoute> {
 /// 1001, customer 1 and product 1).
 fn concrete(path: &str) -> String {
     let url = path.replace("{number}", "1001").replace("{id}", "1");
-    assert!(!url.contains('{'), "a parameter the sweep cannot fill: {path}");
+    assert!(
+        !url.contains('{'),
+        "a parameter the sweep cannot fill: {path}"
+    );
     url
 }
 

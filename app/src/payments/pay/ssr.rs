@@ -279,7 +279,10 @@ async fn build(
                 // no form, and the next view renders the order afresh.
                 Err(crate::payments::intents::IntentError::NotPayable) => {
                     cacheable = false;
-                    (None, "This order changed a moment ago. Please reload the page.")
+                    (
+                        None,
+                        "This order changed a moment ago. Please reload the page.",
+                    )
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, number = o.number, "no PaymentIntent for the pay page");
@@ -457,8 +460,7 @@ async fn return_page(
                 Ok(record::Recorded::NeedsRefund { payment_id, .. }) => {
                     let db = state.db.clone();
                     tokio::spawn(async move {
-                        if let Err(e) = refunds::refund_second_payment(&db, &gw, payment_id).await
-                        {
+                        if let Err(e) = refunds::refund_second_payment(&db, &gw, payment_id).await {
                             tracing::error!(error = %e, "recording an automatic refund");
                         }
                     });
