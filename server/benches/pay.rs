@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
         .one(&db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no order"))?;
-    let pay_url = format!("{base}/pay/{}?key={}", o.number, o.order_key);
+    let pay_url = format!("{base}/pay/{}?key={}", o.number, o.order_key.encode());
 
     // First view makes the PaymentIntent; every later view reuses it.
     let bytes = reqwest::get(&pay_url).await?.bytes().await?;

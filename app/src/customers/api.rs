@@ -105,7 +105,7 @@ pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, A
     use super::{edit, model, web};
     use crate::domain::Money;
     use crate::forms::{ssr::take_flash, Refused};
-    use crate::orders::{model::order, OrderStatus};
+    use crate::orders::model::order;
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
@@ -138,8 +138,8 @@ pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, A
                     .await?
                     .into_iter()
                     .map(|o| {
-                        let total = Money::display_stored(o.total_minor, &o.currency);
-                        let status = OrderStatus::label_of(&o.status);
+                        let total = Money::from_minor(o.total_minor, o.currency).to_string();
+                        let status = o.status.label().to_owned();
                         (o.number, o.created_at.date().to_string(), status, total)
                     })
                     .collect(),

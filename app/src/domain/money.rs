@@ -78,9 +78,12 @@ const CURRENCIES: &[(&str, u8, &str)] = &[
     ("ZAR", 2, "R "),
 ];
 
-/// An ISO 4217 currency from the supported list. Cheap to copy.
+/// An ISO 4217 currency from the supported list. Cheap to copy. Stored as
+/// its code (the `currency` columns of orders and settings are this type).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
 pub struct Currency(usize);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,6 +134,13 @@ impl fmt::Debug for Currency {
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+impl std::str::FromStr for Currency {
+    type Err = CurrencyError;
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Currency::parse(code)
     }
 }
 

@@ -76,19 +76,17 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 .order_by_asc(outbox::Column::Id)
                 .all(&state.db)
                 .await?;
-            let payable = OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable);
+            let payable = o.status.is_payable();
             let in_progress = match (&state.stripe, payable) {
                 (Some(gw), true) => {
                     crate::payments::intents::payment_in_progress(&state.db, gw, o.id).await?
                 }
                 _ => false,
             };
-            let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid.as_str();
+            let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid;
             let refundable = if can_refund {
                 let left = crate::payments::refunds::held(&state.db, o.id).await?;
-                crate::domain::Currency::parse(&o.currency)
-                    .map(|c| Money::from_minor(left, c).format_plain())
-                    .unwrap_or_default()
+                Money::from_minor(left, o.currency).format_plain()
             } else {
                 String::new()
             };
@@ -98,8 +96,8 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 in_progress,
                 attention: o.attention.clone(),
                 number: o.number,
-                status: o.status.clone(),
-                currency: o.currency.clone(),
+                status: o.status.as_str().to_owned(),
+                currency: o.currency.code().to_owned(),
                 billing_email: o.billing_email.clone(),
                 billing_name: format!("{} {}", o.billing_first_name, o.billing_last_name)
                     .trim()
@@ -108,8 +106,8 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 created_at: fmt(o.created_at),
                 pay_url: super::service::pay_url(&state.public_url, &o),
                 payable,
-                is_quote: o.status == OrderStatus::Quote.as_str(),
-                total_label: Money::display_stored(o.total_minor, &o.currency),
+                is_quote: o.status == OrderStatus::Quote,
+                total_label: Money::from_minor(o.total_minor, o.currency).to_string(),
                 cancel_reason: o.cancel_reason.clone(),
                 note: o.note.clone(),
                 items: items

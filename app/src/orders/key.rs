@@ -4,8 +4,14 @@ use std::fmt;
 use subtle::ConstantTimeEq;
 
 /// 128 random bits, written as 22 URL-safe base64 characters. Equality is
-/// constant-time so the pay page cannot be used as a timing oracle.
+/// constant-time so the pay page cannot be used as a timing oracle. Stored
+/// as its encoding (the `orders.order_key` column is this type).
 #[derive(Clone)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(
+    feature = "ssr",
+    sea_orm(value_type = "String", from_str = "OrderKey::parse", to_str = "OrderKey::encode")
+)]
 pub struct OrderKey([u8; 16]);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

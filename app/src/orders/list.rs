@@ -90,8 +90,8 @@ pub async fn list_orders(
                     .trim()
                     .to_owned(),
                 email: o.billing_email.unwrap_or_default(),
-                status: OrderStatus::label_of(&o.status),
-                total: Money::display_stored(o.total_minor, &o.currency),
+                status: o.status.label().to_owned(),
+                total: Money::from_minor(o.total_minor, o.currency).to_string(),
                 due_date: o.due_date.map(|d| d.to_string()),
             })
             .collect(),

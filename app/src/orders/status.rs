@@ -4,9 +4,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// WooCommerce-compatible status names.
+/// WooCommerce-compatible status names; the `orders.status` column is this
+/// type (stored as `as_str`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
 pub enum OrderStatus {
     /// A saved cart: priced and kept, not yet sent or payable.
     Quote,
@@ -127,6 +130,25 @@ impl OrderStatus {
             action,
             actor,
         })
+    }
+}
+
+/// A stored status that is none of ours.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown order status")]
+pub struct UnknownStatus;
+
+impl std::str::FromStr for OrderStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::parse(s).ok_or(UnknownStatus)
+    }
+}
+
+/// Tests and filters compare a status with its stored name.
+impl PartialEq<&str> for OrderStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -12,7 +12,7 @@ pub struct Model {
     pub intent_id: String,
     /// In Settle's units (ISO 4217 minor units), not Stripe's.
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: crate::domain::Currency,
     /// Handed to Stripe.js on the pay page; it lets the holder pay, nothing else.
     pub client_secret: String,
     pub status: IntentStatus,

@@ -3,9 +3,8 @@
 //! stops being payable.
 use super::gateway::{Gateway, GatewayError};
 use super::intent::{self, IntentStatus};
-use crate::domain::{Currency, Money};
+use crate::domain::Money;
 use crate::orders::model::order;
-use crate::orders::OrderStatus;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, Set,
@@ -49,7 +48,7 @@ pub async fn ensure_intent(
         .one(db)
         .await?
         .ok_or(IntentError::NotPayable)?;
-    let payable = OrderStatus::parse(&o.status).is_some_and(OrderStatus::is_payable);
+    let payable = o.status.is_payable();
     if !payable || o.total_minor != seen.total_minor || o.currency != seen.currency {
         return Err(IntentError::NotPayable);
     }
@@ -79,9 +78,8 @@ pub async fn ensure_intent(
         .filter(intent::Column::Status.eq(IntentStatus::Canceled))
         .exec(db)
         .await?;
-    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))?;
     let created = gw
-        .create_intent(o.id, o.number, Money::from_minor(o.total_minor, currency))
+        .create_intent(o.id, o.number, Money::from_minor(o.total_minor, o.currency))
         .await?;
     let client_secret = created.client_secret.clone().unwrap_or_default();
     let now = OffsetDateTime::now_utc();
@@ -89,7 +87,7 @@ pub async fn ensure_intent(
         order_id: Set(o.id),
         intent_id: Set(created.id.to_string()),
         amount_minor: Set(o.total_minor),
-        currency: Set(o.currency.clone()),
+        currency: Set(o.currency),
         client_secret: Set(client_secret.clone()),
         status: Set(IntentStatus::from_stripe(created.status.as_str())),
         next_check_at: Set(Some(now + FIRST_CHECK_AFTER)),

@@ -9,7 +9,7 @@ use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::{Currency, Email, Money};
 use crate::orders::model::order;
 use crate::orders::service::{add_event, paid_line, queue_receipt};
-use crate::orders::{Actor, OrderAction, OrderStatus};
+use crate::orders::{Actor, OrderAction};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, Set, TransactionTrait,
@@ -110,11 +110,6 @@ async fn ours(
     Ok(query.one(txn).await?.map(|o| (row, o)))
 }
 
-fn stored_status(o: &order::Model) -> Result<OrderStatus, DbErr> {
-    OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))
-}
-
 /// Records a succeeded intent exactly once (the payment row is unique by
 /// intent id) and, in the same transaction, marks the order paid and queues
 /// the receipt, or flags why it cannot.
@@ -134,8 +129,8 @@ pub async fn record_success(
     if already.is_some() {
         return Ok(Recorded::Duplicate);
     }
-    let status = stored_status(&o)?;
-    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))?;
+    let status = o.status;
+    let currency = o.currency;
     // Compared in Settle's units with the intent we made, which was made
     // for the order's total: an ISK amount off by a factor of 100 is no match.
     let paid = facts.amount();
@@ -198,7 +193,7 @@ pub async fn record_success(
                 .apply(OrderAction::PaymentSucceeded, Actor::Stripe)
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             let mut active: order::ActiveModel = o.clone().into();
-            active.status = Set(next.as_str().to_owned());
+            active.status = Set(next);
             active.paid_at = Set(Some(now));
             active.updated_at = Set(now);
             let o = active.update(&txn).await?;
@@ -276,13 +271,13 @@ pub async fn record_failure(
         return Ok(FailureRecorded::Foreign);
     };
     super::intents::set_intent_status(&txn, &facts.id, IntentStatus::RequiresPaymentMethod).await?;
-    let status = stored_status(&o)?;
+    let status = o.status;
     let Ok(next) = status.apply(OrderAction::PaymentFailed, Actor::Stripe) else {
         txn.commit().await?;
         return Ok(FailureRecorded::Unchanged);
     };
     let mut active: order::ActiveModel = o.clone().into();
-    active.status = Set(next.as_str().to_owned());
+    active.status = Set(next);
     active.updated_at = Set(OffsetDateTime::now_utc());
     active.update(&txn).await?;
     let reason = facts

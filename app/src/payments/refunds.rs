@@ -6,7 +6,7 @@
 //! [`confirm_refund`] finds it at Stripe later instead of sending another.
 use super::gateway::Gateway;
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
-use crate::domain::{Currency, Money};
+use crate::domain::Money;
 use crate::orders::model::order;
 use crate::orders::service::{add_event, order_for_update, OrderActionError};
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
@@ -41,10 +41,6 @@ pub enum RefundOutcome {
     /// An earlier refund whose answer had been lost was found at Stripe and
     /// recorded; no new refund was made.
     EarlierConfirmed,
-}
-
-fn currency_of(o: &order::Model) -> Result<Currency, DbErr> {
-    Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))
 }
 
 /// A full or partial refund from the order page (admins): through Stripe
@@ -94,12 +90,11 @@ pub async fn refund_order(
     // refund the same money twice.
     let txn = db.begin().await?;
     let o = order_for_update(&txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))?;
+    let status = o.status;
     if status != OrderStatus::Paid {
         return Err(Refusal::illegal(status, OrderAction::RefundInFull, Actor::Admin).into());
     }
-    let currency = currency_of(&o)?;
+    let currency = o.currency;
     let left = held(&txn, o.id).await?;
     let amount = amount_minor.unwrap_or(left);
     if amount <= 0 || amount > left {
@@ -123,7 +118,7 @@ pub async fn refund_order(
         order_id: Set(o.id),
         method: Set(kept.method),
         amount_minor: Set(-amount),
-        currency: Set(o.currency.clone()),
+        currency: Set(o.currency.code().to_owned()),
         provider_reference: Set(None),
         status: Set(PaymentStatus::Refunding),
         staff_id: Set(Some(staff.id)),
@@ -238,18 +233,16 @@ async fn finish_refund(
             } else {
                 "Partially refunded:"
             },
-            Money::from_minor(amount, currency_of(&o)?)
+            Money::from_minor(amount, o.currency)
         ),
         staff_id,
     )
     .await?;
     if full {
-        let status = OrderStatus::parse(&o.status)
-            .ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))?;
-        match status.apply(OrderAction::RefundInFull, Actor::Admin) {
+        match o.status.apply(OrderAction::RefundInFull, Actor::Admin) {
             Ok(next) => {
                 let mut active: order::ActiveModel = o.into();
-                active.status = Set(next.as_str().to_owned());
+                active.status = Set(next);
                 active.updated_at = Set(OffsetDateTime::now_utc());
                 active.update(&txn).await?;
             }
@@ -317,7 +310,7 @@ pub async fn confirm_refund(
         }
         None => {
             // Stripe never saw it: send it again under the same key.
-            let money = Money::from_minor(-row.amount_minor, currency_of(&o)?);
+            let money = Money::from_minor(-row.amount_minor, o.currency);
             match gw.refund(&intent_id, Some(money), row.id).await {
                 Ok(refund_id) => {
                     finish_refund(db, row.id, Some(refund_id), None).await?;

@@ -3,17 +3,17 @@
 //! marks the order paid and queues the receipt; an invoice's open
 //! PaymentIntents are cancelled after.
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
-use crate::domain::{Currency, Email, Money};
+use crate::domain::{Email, Money};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::model::order;
 use crate::orders::service::{
     actor_of, add_event, create_in, order_and_status, paid_line, queue_receipt, CreateOrderError,
     Intent, OnlineCheck, OrderActionError,
 };
-use crate::orders::{OrderAction, OrderStatus, Refusal};
+use crate::orders::{OrderAction, Refusal};
 use crate::staff::StaffView;
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, Set, TransactionTrait,
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -72,7 +72,7 @@ pub async fn sell(
                     message: other.to_string(),
                 }]),
             })?;
-        created.status = paid.status.clone();
+        created.status = paid.status.as_str().to_owned();
     }
     txn.commit().await?;
     Ok(created)
@@ -95,12 +95,11 @@ async fn record_in_store(
     if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
         return Err(Refusal::ReferenceTooLong.into());
     }
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Type(format!("unknown order status {}", o.status)))?;
-    let next = status
+    let next = o
+        .status
         .apply(OrderAction::SettledInStore, actor_of(staff))
         .map_err(Refusal::Illegal)?;
-    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))?;
+    let currency = o.currency;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
     let change = match pay.tendered_minor {
         Some(t) if t < o.total_minor => {
@@ -118,7 +117,7 @@ async fn record_in_store(
         order_id: Set(o.id),
         method: Set(pay.method),
         amount_minor: Set(o.total_minor),
-        currency: Set(o.currency.clone()),
+        currency: Set(o.currency.code().to_owned()),
         provider_reference: Set(None),
         status: Set(PaymentStatus::Succeeded),
         staff_id: Set(Some(staff.id)),
@@ -143,7 +142,7 @@ async fn record_in_store(
     }
     message.push_str(&format!(", taken by {}", staff.name));
     let mut active: order::ActiveModel = o.into();
-    active.status = Set(next.as_str().to_owned());
+    active.status = Set(next);
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
     let o = active.update(txn).await?;

@@ -140,8 +140,8 @@ pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
                 .trim()
                 .to_owned(),
             email: o.billing_email.unwrap_or_default(),
-            status: crate::orders::OrderStatus::label_of(&o.status),
-            total: Money::display_stored(o.total_minor, &o.currency),
+            status: o.status.label().to_owned(),
+            total: Money::from_minor(o.total_minor, o.currency).to_string(),
         })
         .collect())
 }

@@ -168,7 +168,7 @@ async fn pay_paths(db: &DatabaseConnection, numbers: &[i64]) -> anyhow::Result<V
         .await?;
     Ok(found
         .iter()
-        .map(|o| format!("/pay/{}?key={}", o.number, o.order_key))
+        .map(|o| format!("/pay/{}?key={}", o.number, o.order_key.encode()))
         .collect())
 }
 

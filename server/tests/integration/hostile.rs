@@ -307,7 +307,7 @@ async fn hostile_text_is_refused_or_inert_everywhere(backend: Backend) {
             let shown = customer_sees.then_some(h.as_str());
             let (_, html) = page(
                 &app.client(),
-                &app.url(&format!("/pay/{number}?key={}", o.order_key)),
+                &app.url(&format!("/pay/{number}?key={}", o.order_key.encode())),
             )
             .await;
             assert_inert(&place("pay page"), &html, shown);

@@ -332,7 +332,7 @@ async fn amounts_go_to_stripe_in_its_units(backend: Backend) {
     let (_, html) = page(&app.client(), &app.url(&path)).await;
     assert!(html.contains("Pay ISK 2,880"), "{html}");
     let o = order_by_number(&app, 1001).await;
-    assert_eq!((o.total_minor, o.currency.as_str()), (2880, "ISK"));
+    assert_eq!((o.total_minor, o.currency.code()), (2880, "ISK"));
     let pi = intent_of(&app, o.id).await;
     assert_eq!(pi.amount_minor, 2880, "stored in Settle's units");
     let at_stripe = stripe_call(

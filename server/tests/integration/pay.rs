@@ -25,7 +25,7 @@ async fn shop_with_invoice(app: &TestApp) -> String {
         .await
         .unwrap();
     let o = the_order(app).await;
-    format!("/pay/{}?key={}", o.number, o.order_key)
+    format!("/pay/{}?key={}", o.number, o.order_key.encode())
 }
 
 async fn the_order(app: &TestApp) -> order::Model {
@@ -97,13 +97,13 @@ async fn the_pay_page_shows_each_state(backend: Backend) {
 
     // A wrong key, an unknown order, a malformed number: the same 404.
     let o = the_order(&app).await;
-    let mut tampered = o.order_key.clone();
+    let mut tampered = o.order_key.encode();
     let last = if tampered.ends_with('A') { "B" } else { "A" };
     tampered.replace_range(21..22, last);
     let (s1, wrong_key) = page(&browser, &app.url(&format!("/pay/1001?key={tampered}"))).await;
     let (s2, missing) = page(
         &browser,
-        &app.url(&format!("/pay/999999?key={}", o.order_key)),
+        &app.url(&format!("/pay/999999?key={}", o.order_key.encode())),
     )
     .await;
     let (s3, garbage) = page(&browser, &app.url("/pay/10x1?key=%3Cscript%3E")).await;
@@ -129,18 +129,18 @@ async fn the_pay_page_shows_each_state(backend: Backend) {
         "expiry never cancels"
     );
 
-    set_order(&app, |o| o.status = Set("cancelled".into())).await;
+    set_order(&app, |o| o.status = Set(app::orders::OrderStatus::parse("cancelled").unwrap())).await;
     let (_, html) = page(&browser, &app.url(&path)).await;
     assert!(
         html.contains("This order was cancelled") && html.contains("hello@"),
         "says how to reach the store: {html}"
     );
 
-    set_order(&app, |o| o.status = Set("refunded".into())).await;
+    set_order(&app, |o| o.status = Set(app::orders::OrderStatus::parse("refunded").unwrap())).await;
     let (_, html) = page(&browser, &app.url(&path)).await;
     assert!(html.contains("This order was refunded"));
 
-    set_order(&app, |o| o.status = Set("quote".into())).await;
+    set_order(&app, |o| o.status = Set(app::orders::OrderStatus::parse("quote").unwrap())).await;
     assert_eq!(
         page(&browser, &app.url(&path)).await.0,
         404,

@@ -57,7 +57,7 @@ pub(crate) async fn invoices_in(db: &sea_orm::DatabaseConnection, n: usize) -> V
             .await
             .unwrap()
             .unwrap();
-        paths.push(format!("/pay/{}?key={}", o.number, o.order_key));
+        paths.push(format!("/pay/{}?key={}", o.number, o.order_key.encode()));
     }
     paths
 }
@@ -259,7 +259,7 @@ async fn online_payment_through_the_webhook_marks_the_order_paid(backend: Backen
     );
     let o = order_by_number(&app, 1001).await;
     let first = intent_of(&app, o.id).await;
-    assert_eq!((first.amount_minor, first.currency.as_str()), (2880, "GBP"));
+    assert_eq!((first.amount_minor, first.currency.code()), (2880, "GBP"));
     page(&browser, &app.url(&path)).await;
     assert_eq!(
         intent::Entity::find().count(&app.db).await.unwrap(),

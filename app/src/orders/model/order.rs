@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(unique)]
     pub number: i64,
     #[sea_orm(unique)]
-    pub order_key: String,
+    pub order_key: crate::orders::OrderKey,
     pub customer_id: Option<i32>,
     pub billing_email: Option<String>,
     pub billing_first_name: String,
@@ -21,14 +21,14 @@ pub struct Model {
     pub billing_state: String,
     pub billing_postcode: String,
     pub billing_country: String,
-    pub currency: String,
+    pub currency: crate::domain::Currency,
     pub subtotal_minor: i64,
     pub tax_total_minor: i64,
     pub fee_total_minor: i64,
     pub discount_total_minor: i64,
     pub total_minor: i64,
-    /// One of `OrderStatus::as_str`; changed only through the status machine.
-    pub status: String,
+    /// Changed only through the status machine.
+    pub status: crate::orders::OrderStatus,
     pub due_date: Option<TimeDate>,
     pub created_by_staff_id: Option<i32>,
     pub note: Option<String>,

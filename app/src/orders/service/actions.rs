@@ -5,7 +5,7 @@ use super::creating::{CreateOrderError, OnlineCheck};
 use super::document::{long_date, queue_invoice};
 use super::timeline::add_event;
 use crate::customers::model as customer;
-use crate::domain::{Currency, Email, Money};
+use crate::domain::{Email, Money};
 use crate::orders::model::order;
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
 use crate::staff::{Role, StaffView};
@@ -73,8 +73,7 @@ pub async fn order_and_status(
     number: i64,
 ) -> Result<(order::Model, OrderStatus), OrderActionError> {
     let o = order_for_update(txn, number).await?;
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| DbErr::Custom(format!("unknown status {}", o.status)))?;
+    let status = o.status;
     Ok((o, status))
 }
 
@@ -100,7 +99,7 @@ pub async fn cancel_order(
         .map_err(Refusal::Illegal)?;
     let id = o.id;
     let mut active: order::ActiveModel = o.into();
-    active.status = Set(next.as_str().to_owned());
+    active.status = Set(next);
     active.cancel_reason = Set(Some(reason.to_owned()));
     active.updated_at = Set(OffsetDateTime::now_utc());
     active.update(&txn).await?;
@@ -190,8 +189,7 @@ pub async fn convert_quote(
         .apply(OrderAction::ConvertQuote, actor_of(staff))
         .map_err(Refusal::Illegal)?;
     if let Some(check) = online {
-        let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Type(e.to_string()))?;
-        check(Money::from_minor(o.total_minor, currency)).map_err(Refusal::NotChargeable)?;
+        check(Money::from_minor(o.total_minor, o.currency)).map_err(Refusal::NotChargeable)?;
     }
     let to = match (
         to,
@@ -218,7 +216,7 @@ pub async fn convert_quote(
         return Err(Refusal::DueInPast.into());
     }
     let mut active: order::ActiveModel = o.into();
-    active.status = Set(next.as_str().to_owned());
+    active.status = Set(next);
     active.billing_email = Set(Some(to.as_str().to_owned()));
     active.due_date = Set(Some(due));
     active.updated_at = Set(now);

@@ -337,7 +337,7 @@ pub async fn create_in(
     let blank = String::new;
     let o = order::ActiveModel {
         number: Set(number),
-        order_key: Set(key.encode()),
+        order_key: Set(key),
         customer_id: Set(buyer.as_ref().map(|c| c.id)),
         billing_email: Set(billing_email),
         billing_first_name: Set(buyer.as_ref().map_or_else(blank, |c| c.first_name.clone())),
@@ -350,7 +350,7 @@ pub async fn create_in(
         billing_state: Set(buyer.as_ref().map_or_else(blank, |c| c.state.clone())),
         billing_postcode: Set(buyer.as_ref().map_or_else(blank, |c| c.postcode.clone())),
         billing_country: Set(buyer.as_ref().map_or_else(blank, |c| c.country.clone())),
-        currency: Set(currency.code().to_owned()),
+        currency: Set(currency),
         subtotal_minor: Set(totals.subtotal),
         tax_total_minor: Set(totals.tax_total),
         fee_total_minor: Set(totals.fee_total),
@@ -360,9 +360,7 @@ pub async fn create_in(
             OrderStatus::Quote
         } else {
             OrderStatus::Pending
-        }
-        .as_str()
-        .to_owned()),
+        }),
         due_date: Set(due_date),
         created_by_staff_id: Set(Some(staff.id)),
         note: Set((!note.is_empty()).then(|| note.to_owned())),

@@ -2,7 +2,7 @@
 //! the receipt, rendered from the order as stored and queued to the outbox.
 use super::creating::CreateOrderError;
 use super::timeline::add_event;
-use crate::domain::{Currency, Email, Money};
+use crate::domain::{Email, Money};
 use crate::email::ssr::{invoice, outbox};
 use crate::orders::model::{adjustment, item, order, tax};
 use crate::settings::ssr::model as settings;
@@ -46,7 +46,7 @@ pub fn pay_url(public_url: &str, o: &order::Model) -> String {
         "{}/pay/{}?key={}",
         public_url.trim_end_matches('/'),
         o.number,
-        o.order_key
+        o.order_key.encode()
     )
 }
 
@@ -72,7 +72,7 @@ pub async fn order_document<C: ConnectionTrait>(
     public_url: &str,
     receipt: Option<String>,
 ) -> Result<invoice::InvoiceData, CreateOrderError> {
-    let currency = Currency::parse(&o.currency).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let currency = o.currency;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
     let (items, adjustments, taxes) = order_lines(conn, o.id).await?;
     let pay_url = pay_url(public_url, o);

@@ -4,7 +4,7 @@
 use super::{expires_after, pay_state, PayState};
 use crate::email::ssr::invoice::InvoiceData;
 use crate::orders::model::{event, order};
-use crate::orders::{OrderKey, OrderNumber, OrderStatus};
+use crate::orders::{OrderKey, OrderNumber};
 use crate::settings::ssr::model as settings;
 use crate::state::AppState;
 use askama::Template;
@@ -203,8 +203,7 @@ async fn find(
     else {
         return Ok(None);
     };
-    let stored = OrderKey::parse(&o.order_key).ok();
-    Ok(stored.filter(|s| s.matches(&key)).map(|_| o))
+    Ok(o.order_key.matches(&key).then_some(o))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -248,8 +247,7 @@ async fn build(
     notice: Option<(bool, &'static str)>,
     today: Date,
 ) -> Result<Option<(String, bool)>, PageError> {
-    let status = OrderStatus::parse(&o.status)
-        .ok_or_else(|| PageError::Other(format!("unknown status {}", o.status)))?;
+    let status = o.status;
     let Some(page_state) = pay_state(status, o.due_date, store.expiry_grace_days, today) else {
         return Ok(None);
     };
@@ -296,7 +294,9 @@ async fn build(
     };
     let return_url = format!(
         "{}/pay/{}/return?key={}",
-        state.public_url, o.number, o.order_key
+        state.public_url,
+        o.number,
+        o.order_key.encode()
     );
     let logo_url = store
         .logo_url
@@ -422,7 +422,7 @@ async fn return_page(
         }
     };
     let back = |notice: &str| {
-        let mut url = format!("/pay/{}?key={}", o.number, o.order_key);
+        let mut url = format!("/pay/{}?key={}", o.number, o.order_key.encode());
         if !notice.is_empty() {
             url.push_str("&notice=");
             url.push_str(notice);
