@@ -124,7 +124,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 adjustments: adjustments
                     .into_iter()
                     .map(|a| {
-                        if a.kind == "discount" {
+                        if a.kind == super::model::adjustment::AdjustmentKind::Discount {
                             (a.label, -a.amount_minor)
                         } else {
                             (a.label, a.amount_minor)

@@ -10,7 +10,11 @@ use subtle::ConstantTimeEq;
 #[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
 #[cfg_attr(
     feature = "ssr",
-    sea_orm(value_type = "String", from_str = "OrderKey::parse", to_str = "OrderKey::encode")
+    sea_orm(
+        value_type = "String",
+        from_str = "OrderKey::parse",
+        to_str = "OrderKey::encode"
+    )
 )]
 pub struct OrderKey([u8; 16]);
 

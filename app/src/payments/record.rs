@@ -7,6 +7,7 @@ use super::amount::from_stripe;
 use super::intent::{self, IntentStatus};
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::{Currency, Email, Money};
+use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{add_event, paid_line, queue_receipt};
 use crate::orders::{Actor, OrderAction};
@@ -200,7 +201,7 @@ pub async fn record_success(
             add_event(
                 &txn,
                 o.id,
-                "paid_online",
+                EventKind::PaidOnline,
                 &format!("Paid online by card: {shown} ({})", facts.id),
                 None,
             )
@@ -246,7 +247,7 @@ async fn flag(txn: &DatabaseTransaction, o: &order::Model, why: &str) -> Result<
     active.attention = Set(Some(why.to_owned()));
     active.updated_at = Set(OffsetDateTime::now_utc());
     active.update(txn).await?;
-    add_event(txn, o.id, "flagged", why, None).await
+    add_event(txn, o.id, EventKind::Flagged, why, None).await
 }
 
 /// How a failed attempt was recorded.
@@ -287,7 +288,7 @@ pub async fn record_failure(
     add_event(
         &txn,
         o.id,
-        "payment_failed",
+        EventKind::PaymentFailed,
         &format!("An online payment attempt failed: {reason}"),
         None,
     )

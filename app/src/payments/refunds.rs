@@ -7,6 +7,7 @@
 use super::gateway::Gateway;
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::Money;
+use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{add_event, order_for_update, OrderActionError};
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
@@ -158,7 +159,7 @@ pub async fn refund_order(
             add_event(
                 db,
                 o.id,
-                "refund_confirming",
+                EventKind::RefundConfirming,
                 &format!(
                     "Refund of {} sent to Stripe by {}; confirming (Stripe's answer was lost: {e}).",
                     Money::from_minor(amount, currency),
@@ -225,7 +226,7 @@ async fn finish_refund(
     add_event(
         &txn,
         o.id,
-        "refunded",
+        EventKind::Refunded,
         &format!(
             "{} {} {how}{who}: {reason}",
             if full {
@@ -335,7 +336,7 @@ async fn drop_refund(
     add_event(
         db,
         row.order_id,
-        "refund_failed",
+        EventKind::RefundFailed,
         &format!("{why}: nothing was refunded. Try again from this page."),
         None,
     )
@@ -394,7 +395,7 @@ pub async fn refund_second_payment(
             add_event(
                 db,
                 order_id,
-                "refunded_online",
+                EventKind::RefundedOnline,
                 &format!(
                     "The second payment ({intent_id}) was refunded through Stripe ({refund_id})."
                 ),
@@ -407,7 +408,7 @@ pub async fn refund_second_payment(
             tracing::error!(error = %e, intent = %intent_id, "automatic refund failed; will retry");
             // Said once in the timeline; the retries that follow stay in the logs.
             if p.note.is_none() {
-                add_event(db, order_id, "refund_failed", &format!("The automatic refund of {intent_id} failed ({e}). Settle retries it every minute; if it keeps failing, refund it in the Stripe dashboard."), None).await?;
+                add_event(db, order_id, EventKind::RefundFailed, &format!("The automatic refund of {intent_id} failed ({e}). Settle retries it every minute; if it keeps failing, refund it in the Stripe dashboard."), None).await?;
                 let mut active: payment::ActiveModel = p.into();
                 active.note = Set(Some(format!("Automatic refund failed: {e}")));
                 active.updated_at = Set(OffsetDateTime::now_utc());

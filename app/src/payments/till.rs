@@ -5,6 +5,7 @@
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::{Email, Money};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{
     actor_of, add_event, create_in, order_and_status, paid_line, queue_receipt, CreateOrderError,
@@ -12,9 +13,7 @@ use crate::orders::service::{
 };
 use crate::orders::{OrderAction, Refusal};
 use crate::staff::StaffView;
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
 use time::OffsetDateTime;
 
 /// What the cashier entered in the order page's **Take payment** form.
@@ -146,7 +145,7 @@ async fn record_in_store(
     active.paid_at = Set(Some(now));
     active.updated_at = Set(now);
     let o = active.update(txn).await?;
-    add_event(txn, o.id, "paid_in_store", &message, Some(staff.id)).await?;
+    add_event(txn, o.id, EventKind::PaidInStore, &message, Some(staff.id)).await?;
     if let Some(to) = o
         .billing_email
         .as_deref()

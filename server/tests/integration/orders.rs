@@ -199,7 +199,7 @@ async fn an_email_invoice_is_one_transaction(backend: Backend) {
         mail.html_body.contains("Delivery &#60;b&#62;")
             || mail.html_body.contains("Delivery &lt;b&gt;")
     );
-    let kinds: Vec<String> = event::Entity::find()
+    let kinds: Vec<event::EventKind> = event::Entity::find()
         .filter(event::Column::OrderId.eq(o.id))
         .all(&s.db)
         .await
@@ -207,7 +207,10 @@ async fn an_email_invoice_is_one_transaction(backend: Backend) {
         .into_iter()
         .map(|e| e.kind)
         .collect();
-    assert_eq!(kinds, ["created", "invoice_queued"]);
+    assert_eq!(
+        kinds,
+        [event::EventKind::Created, event::EventKind::InvoiceQueued]
+    );
 
     // The next order gets the next number.
     let next = create_order(

@@ -129,18 +129,27 @@ async fn the_pay_page_shows_each_state(backend: Backend) {
         "expiry never cancels"
     );
 
-    set_order(&app, |o| o.status = Set(app::orders::OrderStatus::parse("cancelled").unwrap())).await;
+    set_order(&app, |o| {
+        o.status = Set(app::orders::OrderStatus::parse("cancelled").unwrap())
+    })
+    .await;
     let (_, html) = page(&browser, &app.url(&path)).await;
     assert!(
         html.contains("This order was cancelled") && html.contains("hello@"),
         "says how to reach the store: {html}"
     );
 
-    set_order(&app, |o| o.status = Set(app::orders::OrderStatus::parse("refunded").unwrap())).await;
+    set_order(&app, |o| {
+        o.status = Set(app::orders::OrderStatus::parse("refunded").unwrap())
+    })
+    .await;
     let (_, html) = page(&browser, &app.url(&path)).await;
     assert!(html.contains("This order was refunded"));
 
-    set_order(&app, |o| o.status = Set(app::orders::OrderStatus::parse("quote").unwrap())).await;
+    set_order(&app, |o| {
+        o.status = Set(app::orders::OrderStatus::parse("quote").unwrap())
+    })
+    .await;
     assert_eq!(
         page(&browser, &app.url(&path)).await.0,
         404,

@@ -276,7 +276,7 @@ async fn entities_round_trip(backend: Backend) {
 
     let e = event::ActiveModel {
         order_id: Set(o.id),
-        kind: Set("created".into()),
+        kind: Set(event::EventKind::Created),
         message: Set("Order created".into()),
         staff_id: Set(None),
         created_at: Set(now),

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: i32,
     pub order_id: i32,
     pub position: i32,
-    pub kind: String,
+    pub kind: AdjustmentKind,
     pub label: String,
     pub amount_minor: i64,
 }
@@ -17,3 +17,13 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A fee adds to the total, the discount takes from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum AdjustmentKind {
+    #[sea_orm(string_value = "fee")]
+    Fee,
+    #[sea_orm(string_value = "discount")]
+    Discount,
+}

@@ -6,6 +6,7 @@ use super::document::{long_date, queue_invoice};
 use super::timeline::add_event;
 use crate::customers::model as customer;
 use crate::domain::{Email, Money};
+use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
 use crate::staff::{Role, StaffView};
@@ -106,7 +107,7 @@ pub async fn cancel_order(
     add_event(
         &txn,
         id,
-        "cancelled",
+        EventKind::Cancelled,
         &format!("Cancelled by {}: {reason}", staff.name),
         Some(staff.id),
     )
@@ -147,7 +148,7 @@ pub async fn resend_invoice(
         add_event(
             &txn,
             updated.id,
-            "billing_email_updated",
+            EventKind::BillingEmailUpdated,
             &format!("Invoice email corrected from {previous} to {to}"),
             Some(staff.id),
         )
@@ -224,7 +225,7 @@ pub async fn convert_quote(
     add_event(
         &txn,
         o.id,
-        "quote_converted",
+        EventKind::QuoteConverted,
         &format!("Quote converted to an invoice by {}", staff.name),
         Some(staff.id),
     )
@@ -268,7 +269,7 @@ pub async fn change_due_date(
     add_event(
         &txn,
         id,
-        "due_date_changed",
+        EventKind::DueDateChanged,
         &format!(
             "Due date changed from {before} to {} by {}",
             long_date(due),

@@ -8,6 +8,7 @@ use crate::catalog::model as product;
 use crate::customers::model as customer;
 use crate::domain::{Currency, Email, Money, Quantity};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
 use crate::orders::{compute_totals, FeeInput, LineInput, OrderKey, OrderStatus, TaxRate};
 use crate::settings::ssr::tax_rate;
@@ -396,7 +397,7 @@ pub async fn create_in(
         adjustment::ActiveModel {
             order_id: Set(o.id),
             position: Set(position),
-            kind: Set("fee".into()),
+            kind: Set(adjustment::AdjustmentKind::Fee),
             label: Set(fee.label.trim().to_owned()),
             amount_minor: Set(fee.amount_minor),
             ..Default::default()
@@ -409,7 +410,7 @@ pub async fn create_in(
         adjustment::ActiveModel {
             order_id: Set(o.id),
             position: Set(position),
-            kind: Set("discount".into()),
+            kind: Set(adjustment::AdjustmentKind::Discount),
             label: Set("Discount".into()),
             amount_minor: Set(totals.discount),
             ..Default::default()
@@ -431,7 +432,7 @@ pub async fn create_in(
     add_event(
         txn,
         o.id,
-        "created",
+        EventKind::Created,
         &if quote {
             format!("Quote saved by {}", staff.name)
         } else {
@@ -457,7 +458,7 @@ pub async fn create_in(
                 add_event(
                     txn,
                     o.id,
-                    "billing_email_updated",
+                    EventKind::BillingEmailUpdated,
                     &format!("Billing email changed from {} to {}", c.email, email),
                     Some(staff.id),
                 )

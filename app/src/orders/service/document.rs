@@ -4,6 +4,7 @@ use super::creating::CreateOrderError;
 use super::timeline::add_event;
 use crate::domain::{Email, Money};
 use crate::email::ssr::{invoice, outbox};
+use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
 use crate::settings::ssr::model as settings;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -118,11 +119,11 @@ pub async fn order_document<C: ConnectionTrait>(
         subtotal: money(o.subtotal_minor),
         discount: adjustments
             .iter()
-            .find(|a| a.kind == "discount")
+            .find(|a| a.kind == adjustment::AdjustmentKind::Discount)
             .map(|a| (a.label.clone(), money(a.amount_minor))),
         fees: adjustments
             .iter()
-            .filter(|a| a.kind == "fee")
+            .filter(|a| a.kind == adjustment::AdjustmentKind::Fee)
             .map(|a| (a.label.clone(), money(a.amount_minor)))
             .collect(),
         taxes: taxes
@@ -166,7 +167,7 @@ pub async fn queue_invoice<C: ConnectionTrait>(
     add_event(
         conn,
         o.id,
-        "invoice_queued",
+        EventKind::InvoiceQueued,
         &format!("{event_prefix} {to}"),
         staff_id,
     )
@@ -209,7 +210,7 @@ pub async fn queue_receipt<C: ConnectionTrait>(
     add_event(
         conn,
         o.id,
-        "receipt_queued",
+        EventKind::ReceiptQueued,
         &format!("Receipt queued to {to}"),
         None,
     )

@@ -3,6 +3,7 @@
 //! recorded in the timeline.
 use super::{expires_after, pay_state, PayState};
 use crate::email::ssr::invoice::InvoiceData;
+use crate::orders::model::event::EventKind;
 use crate::orders::model::{event, order};
 use crate::orders::{OrderKey, OrderNumber};
 use crate::settings::ssr::model as settings;
@@ -380,14 +381,14 @@ async fn paid_summary(db: &DatabaseConnection, o: &order::Model) -> Result<Optio
 async fn record_first_view(db: &DatabaseConnection, order_id: i32) -> Result<(), DbErr> {
     let seen = event::Entity::find()
         .filter(event::Column::OrderId.eq(order_id))
-        .filter(event::Column::Kind.eq("viewed"))
+        .filter(event::Column::Kind.eq(EventKind::Viewed))
         .one(db)
         .await?;
     if seen.is_none() {
         crate::orders::service::add_event(
             db,
             order_id,
-            "viewed",
+            EventKind::Viewed,
             "Pay page opened by the customer",
             None,
         )
