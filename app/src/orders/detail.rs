@@ -60,11 +60,23 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
     };
     crate::error::with_status(
         async {
-            let o = order::Entity::find()
-                .filter(order::Column::Number.eq(number))
-                .one(&state.db)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let find = || {
+                order::Entity::find()
+                    .filter(order::Column::Number.eq(number))
+                    .one(&state.db)
+            };
+            let mut o = find().await?.ok_or(AppError::NotFound)?;
+            // Ask Stripe first: a payment it took (its webhook lost) is
+            // recorded now, and the page shows the order as it then is.
+            let mut in_progress = false;
+            if let (Some(gw), true) = (&state.stripe, o.status.is_payable()) {
+                use crate::payments::intents::{online_now, OnlineNow};
+                match online_now(&state.db, gw, &state.public_url, o.id).await? {
+                    OnlineNow::InProgress => in_progress = true,
+                    OnlineNow::Paid => o = find().await?.ok_or(AppError::NotFound)?,
+                    OnlineNow::Nothing => {}
+                }
+            }
             let (items, adjustments, taxes) = super::service::order_lines(&state.db, o.id).await?;
             let events = event::Entity::find()
                 .filter(event::Column::OrderId.eq(o.id))
@@ -77,12 +89,6 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 .all(&state.db)
                 .await?;
             let payable = o.status.is_payable();
-            let in_progress = match (&state.stripe, payable) {
-                (Some(gw), true) => {
-                    crate::payments::intents::payment_in_progress(&state.db, gw, o.id).await?
-                }
-                _ => false,
-            };
             let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid;
             let refundable = if can_refund {
                 let left = crate::payments::refunds::held(&state.db, o.id).await?;
@@ -211,12 +217,15 @@ fn order_message(code: &str) -> Option<&'static str> {
         "refunded" => "Refund recorded. The timeline says how it was paid back.",
         "refund_reason" => "Give a reason for the refund (at most 500 characters).",
         "refund_amount" => "Enter a refund amount above zero and no more than what is left to refund.",
-        "refund_stripe" => "Stripe refused the refund, so nothing was refunded. The timeline or the Stripe dashboard says why.",
+        "refund_stripe" => "Stripe refused the refund, so nothing was refunded. The timeline says why.",
+        "refund_earlier_failed" => "The refund sent earlier did not go through at Stripe (the timeline says why), so nothing was refunded and nothing new was sent. Refund again if you still want to.",
+        "stripe_off" => "This payment was made online and Stripe is not configured here: refund it in the Stripe dashboard.",
         "refund_confirming" => "Refund sent to Stripe; confirming. Stripe's answer was lost on the way: Settle asks Stripe and records the refund once, so do not refund again.",
         "refund_confirmed" => "The refund sent earlier went through at Stripe and is now recorded. Nothing more was refunded.",
         "refund_still_confirming" => "A refund sent to Stripe earlier is still being confirmed (Stripe cannot be reached just now). Nothing new was sent; try again in a minute.",
-        "not_chargeable" => "This total cannot be paid online in the store's currency (Stripe's rules): change the quote's total, or take payment in store.",
+        "not_chargeable" => "Stripe cannot take this amount in the store's currency (its rules, e.g. three-decimal currencies in steps of 0.010, no zero amounts): change the amount, or settle it in store.",
         "reference" => "The reference can be at most 200 characters on one line.",
+        "paid_online" => "The customer has just paid online: Settle asked Stripe and recorded that payment, so nothing was taken in store.",
         "in_progress" => "The customer is paying online right now. Tick the confirmation below if you still want to take payment in store.",
         "due" => "Enter the due date as a date that is today or later.",
         "reason" => "Give a reason for cancelling (at most 500 characters).",

@@ -65,7 +65,7 @@ impl Refusal {
             Refusal::NothingToRefund => "refused",
             Refusal::RefundRefusedByStripe(_) => "refund_stripe",
             Refusal::RefundConfirming => "refund_still_confirming",
-            Refusal::StripeOff => "refund_stripe",
+            Refusal::StripeOff => "stripe_off",
             Refusal::Invalid(_) => "refused",
             Refusal::NotPayable(_) => "refused",
             Refusal::NotChargeable(_) => "not_chargeable",

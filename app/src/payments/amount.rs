@@ -61,6 +61,8 @@ pub enum StripeAmountError {
     NotAStep { currency: Currency, step: i64 },
     /// Negative, or too large once scaled.
     OutOfRange,
+    /// Nothing to pay: Stripe takes no payment of zero.
+    Zero,
 }
 
 impl std::error::Error for StripeAmountError {}
@@ -80,6 +82,9 @@ impl fmt::Display for StripeAmountError {
                 Money::from_minor(*step, *currency)
             ),
             StripeAmountError::OutOfRange => f.write_str("The amount is outside what Stripe can take."),
+            StripeAmountError::Zero => f.write_str(
+                "The total is zero: there is nothing to pay online (send it as a receipt by taking payment in store).",
+            ),
         }
     }
 }
@@ -105,6 +110,9 @@ pub fn to_stripe(money: Money) -> Result<i64, StripeAmountError> {
     let minor = money.minor();
     if minor < 0 {
         return Err(StripeAmountError::OutOfRange);
+    }
+    if minor == 0 {
+        return Err(StripeAmountError::Zero);
     }
     if minor % u.step != 0 {
         return Err(StripeAmountError::NotAStep {
@@ -203,7 +211,8 @@ mod tests {
     }
 
     #[test]
-    fn negative_and_overflowing_amounts_are_refused() {
+    fn zero_negative_and_overflowing_amounts_are_refused() {
+        assert_eq!(to_stripe(m(0, "EUR")), Err(StripeAmountError::Zero));
         assert_eq!(to_stripe(m(-1, "EUR")), Err(StripeAmountError::OutOfRange));
         assert_eq!(
             to_stripe(m(i64::MAX, "ISK")),

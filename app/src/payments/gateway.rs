@@ -76,6 +76,8 @@ pub struct StripeRefund {
     pub row: Option<i32>,
     /// `pending`, `succeeded`, `failed`, `canceled`, …
     pub status: String,
+    /// In Stripe's units.
+    pub amount: i64,
 }
 
 async fn bounded<T>(
@@ -184,7 +186,14 @@ impl Gateway {
             ("order_number".to_owned(), number.to_string()),
             (INSTALLATION.to_owned(), self.namespace.clone()),
         ]);
-        let key = self.key(&format!("intent-{order_id}-{}-{code}", amount.minor()))?;
+        // One key per call (its retries return the first attempt's intent),
+        // a fresh one per call: Stripe replays a saved error, or a cancelled
+        // intent, to a reused key for a day.
+        let nonce: u64 = rand::random();
+        let key = self.key(&format!(
+            "intent-{order_id}-{}-{code}-{nonce:016x}",
+            amount.minor()
+        ))?;
         let request = CreatePaymentIntent::new(stripe_amount, currency).metadata(metadata);
         retried(|| {
             request
@@ -216,8 +225,12 @@ impl Gateway {
         intent_id: &str,
         amount: Option<Money>,
         row: i32,
+        attempt: Option<i128>,
     ) -> Result<String, GatewayError> {
-        let key = self.key(&format!("refund-{row}"))?;
+        let key = match attempt {
+            None => self.key(&format!("refund-{row}"))?,
+            Some(n) => self.key(&format!("refund-{row}-{n}"))?,
+        };
         let metadata = HashMap::from([
             (REFUND_ROW.to_owned(), row.to_string()),
             (INSTALLATION.to_owned(), self.namespace.clone()),
@@ -292,6 +305,7 @@ impl Gateway {
                         .filter(|_| ours)
                         .and_then(|v| v.parse().ok()),
                     status: r.status.unwrap_or_default(),
+                    amount: r.amount,
                 }
             })
             .collect())

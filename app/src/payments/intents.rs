@@ -130,27 +130,52 @@ pub async fn ensure_intent(
     }
 }
 
-/// Records Stripe's status for one of our intents; a closed intent needs no
-/// more reconciliation.
+/// Records the status Stripe reported for one of our intents. A cancelled
+/// intent needs no more reconciliation; one seen `succeeded` here (not by
+/// [`mark_recorded`]) is due for reconciliation at once, so its payment is
+/// recorded even if no webhook ever comes.
 pub async fn set_intent_status<C: ConnectionTrait>(
     conn: &C,
     intent_id: &str,
     status: IntentStatus,
 ) -> Result<(), DbErr> {
     use sea_orm::sea_query::Expr;
+    let now = OffsetDateTime::now_utc();
     let mut update = intent::Entity::update_many()
         .col_expr(intent::Column::Status, Expr::value(status))
+        .col_expr(intent::Column::UpdatedAt, Expr::value(now));
+    match status {
+        IntentStatus::Canceled => {
+            update = update.col_expr(
+                intent::Column::NextCheckAt,
+                Expr::value(Option::<OffsetDateTime>::None),
+            )
+        }
+        IntentStatus::Succeeded => {
+            update = update.col_expr(intent::Column::NextCheckAt, Expr::value(Some(now)))
+        }
+        _ => {}
+    }
+    update
+        .filter(intent::Column::IntentId.eq(intent_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The intent's payment is recorded: succeeded, nothing left to reconcile.
+pub async fn mark_recorded<C: ConnectionTrait>(conn: &C, intent_id: &str) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    intent::Entity::update_many()
+        .col_expr(intent::Column::Status, Expr::value(IntentStatus::Succeeded))
         .col_expr(
             intent::Column::UpdatedAt,
             Expr::value(OffsetDateTime::now_utc()),
-        );
-    if !status.is_open() {
-        update = update.col_expr(
+        )
+        .col_expr(
             intent::Column::NextCheckAt,
             Expr::value(Option::<OffsetDateTime>::None),
-        );
-    }
-    update
+        )
         .filter(intent::Column::IntentId.eq(intent_id))
         .exec(conn)
         .await?;
@@ -208,13 +233,27 @@ pub async fn cancel_open_intents(
     Ok(())
 }
 
-/// An open intent that Stripe says is mid-payment (processing, or waiting for
-/// the customer's bank): the order page warns before money is taken in store.
-pub async fn payment_in_progress(
+/// What Stripe says about an order's open intents, asked before money is
+/// taken in store and when staff open the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlineNow {
+    Nothing,
+    /// Mid-payment (processing, or waiting for the customer's bank).
+    InProgress,
+    /// The customer has paid online; the payment is now recorded.
+    Paid,
+}
+
+/// Asks Stripe about the order's open intents. A payment that succeeded is
+/// recorded there and then (exactly as the webhook would), so a lost
+/// webhook can never let the till take the money a second time.
+pub async fn online_now(
     db: &DatabaseConnection,
     gw: &Gateway,
+    public_url: &str,
     order_id: i32,
-) -> Result<bool, DbErr> {
+) -> Result<OnlineNow, DbErr> {
+    use super::record::{record_success, IntentFacts, Recorded};
     let open: Vec<intent::Model> = intent::Entity::find()
         .filter(intent::Column::OrderId.eq(order_id))
         .all(db)
@@ -222,16 +261,29 @@ pub async fn payment_in_progress(
         .into_iter()
         .filter(|r| r.status.is_open())
         .collect();
+    let mut now = OnlineNow::Nothing;
     for r in open {
-        if let Ok(pi) = gw.retrieve_intent(&r.intent_id).await {
-            let s = IntentStatus::from_stripe(pi.status.as_str());
-            if s != r.status {
-                set_intent_status(db, &r.intent_id, s).await?;
-            }
-            if s.in_progress() {
-                return Ok(true);
+        let Ok(pi) = gw.retrieve_intent(&r.intent_id).await else {
+            continue;
+        };
+        let facts = IntentFacts::of(&pi);
+        match facts.status {
+            IntentStatus::Succeeded => match record_success(db, public_url, &facts).await? {
+                Recorded::NeedsRefund { payment_id, .. } => {
+                    super::refunds::refund_second_payment(db, gw, payment_id).await?;
+                }
+                Recorded::Foreign => {}
+                _ => now = OnlineNow::Paid,
+            },
+            s => {
+                if s != r.status {
+                    set_intent_status(db, &r.intent_id, s).await?;
+                }
+                if s.in_progress() && now == OnlineNow::Nothing {
+                    now = OnlineNow::InProgress;
+                }
             }
         }
     }
-    Ok(false)
+    Ok(now)
 }

@@ -8,10 +8,10 @@
 //!   whose answer from Stripe was lost.
 use super::gateway::Gateway;
 use super::intent::{self, IntentStatus};
-use super::intents::{cancel_open_intents, check_again, set_intent_status};
+use super::intents::{cancel_open_intents, check_again, mark_recorded, set_intent_status};
 use super::model::{self as payment, PaymentStatus};
 use super::record::{record_failure, record_success, IntentFacts, Recorded};
-use super::refunds::{confirm_refund, refund_second_payment, retry_second_payments};
+use super::refunds::{confirm_refund, refund_second_payment, retry_second_payments, Confirmed};
 use crate::orders::model::order;
 use crate::orders::OrderStatus;
 use sea_orm::sea_query::Query;
@@ -60,39 +60,12 @@ pub async fn run_once(
         .await?;
     for row in due {
         pass.intents_checked += 1;
-        let pi = match gw.retrieve_intent(&row.intent_id).await {
-            Ok(pi) => pi,
+        // One intent's trouble never stops the pass: logged, asked again later.
+        match check_intent(db, gw, public_url, now, &row).await {
+            Ok(recorded) => pass.payments_recorded += usize::from(recorded),
             Err(e) => {
-                tracing::info!(error = %e, intent = %row.intent_id, "reconciliation could not ask Stripe; later");
+                tracing::error!(error = %e, intent = %row.intent_id, "reconciling an intent; trying again in 5 minutes");
                 check_again(db, &row.intent_id, now + Duration::minutes(5)).await?;
-                continue;
-            }
-        };
-        let facts = IntentFacts::of(&pi);
-        match facts.status {
-            IntentStatus::Succeeded => match record_success(db, public_url, &facts).await? {
-                Recorded::Paid { order_id } => {
-                    pass.payments_recorded += 1;
-                    tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
-                }
-                Recorded::NeedsRefund { payment_id, .. } => {
-                    pass.payments_recorded += 1;
-                    refund_second_payment(db, gw, payment_id).await?;
-                }
-                Recorded::Mismatch { .. } => pass.payments_recorded += 1,
-                Recorded::Duplicate | Recorded::Foreign => {
-                    set_intent_status(db, &row.intent_id, IntentStatus::Succeeded).await?
-                }
-            },
-            IntentStatus::Canceled => {
-                set_intent_status(db, &row.intent_id, IntentStatus::Canceled).await?
-            }
-            status => {
-                if status == IntentStatus::RequiresPaymentMethod && facts.failure.is_some() {
-                    record_failure(db, &facts).await?;
-                }
-                set_intent_status(db, &row.intent_id, status).await?;
-                check_again(db, &row.intent_id, now + backoff(now - row.created_at)).await?;
             }
         }
     }
@@ -118,8 +91,12 @@ pub async fn run_once(
         .all(db)
         .await?;
     for order_id in closed {
-        cancel_open_intents(db, gw, order_id).await?;
-        pass.intents_cancelled += 1;
+        match cancel_open_intents(db, gw, order_id).await {
+            Ok(()) => pass.intents_cancelled += 1,
+            Err(e) => {
+                tracing::error!(error = %e, order_id, "cancelling the intents of a closed order")
+            }
+        }
     }
 
     pass.refunds_settled += retry_second_payments(db, gw).await?;
@@ -130,11 +107,71 @@ pub async fn run_once(
         .all(db)
         .await?;
     for p in confirming {
-        if confirm_refund(db, Some(gw), p.id).await? {
-            pass.refunds_settled += 1;
+        match confirm_refund(db, Some(gw), p.id).await {
+            Ok(Confirmed::StillUnknown) => {}
+            Ok(_) => pass.refunds_settled += 1,
+            Err(e) => tracing::error!(error = %e, row = p.id, "confirming a refund"),
         }
     }
     Ok(pass)
+}
+
+/// Asks Stripe about one of our open intents and records what it says.
+/// Returns whether a payment was recorded.
+async fn check_intent(
+    db: &DatabaseConnection,
+    gw: &Gateway,
+    public_url: &str,
+    now: OffsetDateTime,
+    row: &intent::Model,
+) -> Result<bool, DbErr> {
+    let pi = match gw.retrieve_intent(&row.intent_id).await {
+        Ok(pi) => pi,
+        Err(e) => {
+            tracing::info!(error = %e, intent = %row.intent_id, "reconciliation could not ask Stripe; later");
+            check_again(db, &row.intent_id, now + Duration::minutes(5)).await?;
+            return Ok(false);
+        }
+    };
+    let facts = IntentFacts::of(&pi);
+    match facts.status {
+        IntentStatus::Succeeded => match record_success(db, public_url, &facts).await? {
+            Recorded::Paid { order_id } => {
+                tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
+                Ok(true)
+            }
+            Recorded::NeedsRefund { payment_id, .. } => {
+                refund_second_payment(db, gw, payment_id).await?;
+                Ok(true)
+            }
+            Recorded::Mismatch { .. } => Ok(true),
+            Recorded::Duplicate | Recorded::Foreign => {
+                mark_recorded(db, &row.intent_id).await?;
+                Ok(false)
+            }
+        },
+        IntentStatus::Canceled => {
+            set_intent_status(db, &row.intent_id, IntentStatus::Canceled).await?;
+            Ok(false)
+        }
+        status => {
+            // A failed attempt the webhook did not report marks a pending
+            // order failed, once: not again at every later check while the
+            // intent waits for another card.
+            if status == IntentStatus::RequiresPaymentMethod && facts.failure.is_some() {
+                let pending = order::Entity::find_by_id(row.order_id)
+                    .one(db)
+                    .await?
+                    .is_some_and(|o| o.status == OrderStatus::Pending);
+                if pending {
+                    record_failure(db, &facts).await?;
+                }
+            }
+            set_intent_status(db, &row.intent_id, status).await?;
+            check_again(db, &row.intent_id, now + backoff(now - row.created_at)).await?;
+            Ok(false)
+        }
+    }
 }
 
 /// Runs the job every minute, and at once when `wake` is notified.

@@ -177,7 +177,7 @@ pub async fn record_success(
         }
         Err(e) => return Err(e),
     };
-    super::intents::set_intent_status(&txn, &facts.id, IntentStatus::Succeeded).await?;
+    super::intents::mark_recorded(&txn, &facts.id).await?;
     let shown = facts.display_amount();
     let recorded = match outcome_status {
         PaymentStatus::Flagged => {

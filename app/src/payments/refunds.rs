@@ -4,19 +4,20 @@
 //! key and metadata naming that row, so a refund is never sent twice: a
 //! lost answer leaves the row `refunding` ("confirming"), and
 //! [`confirm_refund`] finds it at Stripe later instead of sending another.
+use super::amount::to_stripe;
 use super::gateway::Gateway;
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
-use crate::domain::Money;
+use crate::domain::{Currency, Money};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{add_event, order_for_update, OrderActionError};
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
 use crate::staff::{Role, StaffView};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 /// What an order holds now: kept payments less refunds made or under way.
 pub async fn held<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<i64, DbErr> {
@@ -37,12 +38,32 @@ pub enum RefundOutcome {
     /// Made (through Stripe, or recorded for an in-store payment).
     Made { amount_minor: i64 },
     /// Sent to Stripe, whose answer was lost: kept as `refunding` and
-    /// confirmed by asking Stripe (never sent again under another key).
+    /// confirmed by asking Stripe (never sent again blind).
     Confirming,
     /// An earlier refund whose answer had been lost was found at Stripe and
     /// recorded; no new refund was made.
     EarlierConfirmed,
+    /// An earlier refund whose answer had been lost turned out not to have
+    /// been made (Stripe refused or failed it); nothing new was sent.
+    EarlierFailed,
 }
+
+/// What confirming a `refunding` row found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    /// The refund was made: recorded once.
+    Recorded,
+    /// It was not made (Stripe refused or failed it): the reservation went.
+    Dropped,
+    /// Stripe cannot be asked yet, or the first attempt may still be in
+    /// flight: ask again later.
+    StillUnknown,
+}
+
+/// Until this long after a refund row was last sent, its answer may still
+/// be on the way (every Stripe call ends within `CALL_TIMEOUT`, 8 s): it is
+/// only looked for, never sent again.
+const IN_FLIGHT: Duration = Duration::seconds(30);
 
 /// A full or partial refund from the order page (admins): through Stripe
 /// for an online payment, recorded for one taken in store (the cash or
@@ -63,34 +84,34 @@ pub async fn refund_order(
     if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
         return Err(Refusal::RefundReasonMissing.into());
     }
-    // A refund whose answer was lost is settled before anything new is sent:
-    // a second click must never become a second refund.
-    let o = order::Entity::find()
-        .filter(order::Column::Number.eq(number))
-        .one(db)
-        .await?
-        .ok_or(OrderActionError::NotFound(number))?;
-    let confirming = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
-        .all(db)
-        .await?;
-    if !confirming.is_empty() {
-        let mut all_settled = true;
-        for row in confirming {
-            all_settled &= confirm_refund(db, gw, row.id).await?;
-        }
-        return if all_settled {
-            Ok(RefundOutcome::EarlierConfirmed)
-        } else {
-            Err(Refusal::RefundConfirming.into())
-        };
-    }
-
     // Checked and reserved under the order's lock, so two clicks cannot
     // refund the same money twice.
     let txn = db.begin().await?;
     let o = order_for_update(&txn, number).await?;
+    // A refund whose answer was lost is settled before anything new is sent:
+    // a second click must never become a second refund.
+    let confirming: Vec<i32> = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    if !confirming.is_empty() {
+        txn.rollback().await?;
+        let mut found = Vec::new();
+        for row in confirming {
+            found.push(confirm_refund(db, gw, row).await?);
+        }
+        return if found.contains(&Confirmed::StillUnknown) {
+            Err(Refusal::RefundConfirming.into())
+        } else if found.contains(&Confirmed::Recorded) {
+            Ok(RefundOutcome::EarlierConfirmed)
+        } else {
+            Ok(RefundOutcome::EarlierFailed)
+        };
+    }
     let status = o.status;
     if status != OrderStatus::Paid {
         return Err(Refusal::illegal(status, OrderAction::RefundInFull, Actor::Admin).into());
@@ -114,6 +135,12 @@ pub async fn refund_order(
     if kept.method == PaymentMethod::Stripe && gw.is_none() {
         return Err(Refusal::StripeOff.into());
     }
+    let money = Money::from_minor(amount, currency);
+    if kept.method == PaymentMethod::Stripe {
+        // Checked before anything is reserved: an amount Stripe cannot take
+        // in this currency is the admin's to change, not Stripe's to refuse.
+        to_stripe(money).map_err(|e| Refusal::NotChargeable(e.to_string()))?;
+    }
     let now = OffsetDateTime::now_utc();
     let reserved = payment::ActiveModel {
         order_id: Set(o.id),
@@ -131,28 +158,31 @@ pub async fn refund_order(
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
-
     let (PaymentMethod::Stripe, Some(gw)) = (kept.method, gw) else {
-        finish_refund(db, reserved.id, None, Some(&staff.name)).await?;
+        // In store: the money goes back at the till; recorded at once, in
+        // the same transaction as its reservation.
+        finish_refund_in(&txn, reserved.id, None, Some(&staff.name)).await?;
+        txn.commit().await?;
         return Ok(RefundOutcome::Made {
             amount_minor: amount,
         });
     };
+    txn.commit().await?;
+
     let intent_id = kept.provider_reference.clone().unwrap_or_default();
-    match gw
-        .refund(
-            &intent_id,
-            Some(Money::from_minor(amount, currency)),
-            reserved.id,
-        )
-        .await
-    {
+    match gw.refund(&intent_id, Some(money), reserved.id, None).await {
         Ok(refund_id) => {
-            finish_refund(db, reserved.id, Some(refund_id), Some(&staff.name)).await?;
-            Ok(RefundOutcome::Made {
-                amount_minor: amount,
-            })
+            match finish_refund(db, reserved.id, Some(refund_id), Some(&staff.name)).await {
+                Ok(()) => Ok(RefundOutcome::Made {
+                    amount_minor: amount,
+                }),
+                // Stripe refunded; the row stays `refunding` and the job
+                // records it from Stripe's list: never "nothing changed".
+                Err(e) => {
+                    tracing::error!(error = %e, row = reserved.id, "recording a refund Stripe made; the job will confirm it");
+                    Ok(RefundOutcome::Confirming)
+                }
+            }
         }
         Err(e) if e.outcome_unknown() => {
             tracing::warn!(error = %e, row = reserved.id, "refund sent to Stripe without a clear answer; confirming");
@@ -161,8 +191,7 @@ pub async fn refund_order(
                 o.id,
                 EventKind::RefundConfirming,
                 &format!(
-                    "Refund of {} sent to Stripe by {}; confirming (Stripe's answer was lost: {e}).",
-                    Money::from_minor(amount, currency),
+                    "Refund of {money} sent to Stripe by {}; confirming (Stripe's answer was lost: {e}).",
                     staff.name
                 ),
                 Some(staff.id),
@@ -172,16 +201,20 @@ pub async fn refund_order(
         }
         Err(e) => {
             // Stripe answered no: nothing was refunded, so the reservation goes.
-            payment::Entity::delete_by_id(reserved.id).exec(db).await?;
-            Err(Refusal::RefundRefusedByStripe(e.to_string()).into())
+            tracing::warn!(error = %e, row = reserved.id, "Stripe refused a refund");
+            let why = e.to_string();
+            drop_refund(
+                db,
+                &reserved,
+                &format!("Stripe refused the refund of {money} ({why})"),
+            )
+            .await?;
+            Err(Refusal::RefundRefusedByStripe(why).into())
         }
     }
 }
 
-/// Records a reserved refund as made, once: the row becomes `refund` with
-/// Stripe's refund id, the timeline says so, and a refund of everything
-/// left makes the order `refunded`. A row already finished is left alone
-/// (a second process, or the job and a click, got there first).
+/// Records a reserved refund as made, once (see [`finish_refund_in`]).
 async fn finish_refund(
     db: &DatabaseConnection,
     row_id: i32,
@@ -189,7 +222,22 @@ async fn finish_refund(
     by: Option<&str>,
 ) -> Result<(), DbErr> {
     let txn = db.begin().await?;
-    let Some(row) = payment::Entity::find_by_id(row_id).one(&txn).await? else {
+    finish_refund_in(&txn, row_id, stripe_refund, by).await?;
+    txn.commit().await
+}
+
+/// Records a reserved refund as made, once: the row becomes `refund` with
+/// Stripe's refund id, the timeline says so, and once nothing is held and
+/// no other refund is still unconfirmed the order becomes `refunded`. A row
+/// already finished is left alone (a second process, or the job and a
+/// click, got there first).
+async fn finish_refund_in(
+    txn: &DatabaseTransaction,
+    row_id: i32,
+    stripe_refund: Option<String>,
+    by: Option<&str>,
+) -> Result<(), DbErr> {
+    let Some(row) = payment::Entity::find_by_id(row_id).one(txn).await? else {
         return Ok(());
     };
     let o = {
@@ -198,12 +246,12 @@ async fn finish_refund(
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
             q = q.lock_exclusive();
         }
-        q.one(&txn)
+        q.one(txn)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound("the refunded order".into()))?
     };
     // Read again under the order's lock: finished once only.
-    let Some(row) = payment::Entity::find_by_id(row_id).one(&txn).await? else {
+    let Some(row) = payment::Entity::find_by_id(row_id).one(txn).await? else {
         return Ok(());
     };
     if row.status != PaymentStatus::Refunding {
@@ -216,15 +264,20 @@ async fn finish_refund(
     active.status = Set(PaymentStatus::Refund);
     active.provider_reference = Set(stripe_refund.clone());
     active.updated_at = Set(OffsetDateTime::now_utc());
-    active.update(&txn).await?;
-    let full = held(&txn, o.id).await? == 0;
+    active.update(txn).await?;
+    let others_unconfirmed = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
+        .count(txn)
+        .await?;
+    let full = held(txn, o.id).await? == 0 && others_unconfirmed == 0;
     let how = match &stripe_refund {
         Some(r) => format!("through Stripe ({r})"),
         None => "in store".to_owned(),
     };
     let who = by.map_or_else(String::new, |n| format!(" by {n}"));
     add_event(
-        &txn,
+        txn,
         o.id,
         EventKind::Refunded,
         &format!(
@@ -245,86 +298,124 @@ async fn finish_refund(
                 let mut active: order::ActiveModel = o.into();
                 active.status = Set(next);
                 active.updated_at = Set(OffsetDateTime::now_utc());
-                active.update(&txn).await?;
+                active.update(txn).await?;
             }
             Err(e) => tracing::warn!(error = %e, "a full refund of an order that is not paid"),
         }
     }
-    txn.commit().await
+    Ok(())
 }
 
 /// Settles a `refunding` row whose answer from Stripe was lost: finds the
 /// refund Stripe made for it (by the row named in its metadata) and records
-/// it; if Stripe holds none, sends it again under the same idempotency key;
-/// if Stripe refuses, the reservation goes and the timeline says nothing
-/// was refunded. Returns whether the row is settled (`false`: Stripe still
-/// cannot be asked, try later).
+/// it; if Stripe's list holds none and the first attempt can no longer be
+/// in flight, sends it again (under a fresh key: Stripe replays a saved
+/// error for a reused one); if Stripe refuses, the reservation goes and the
+/// timeline says nothing was refunded.
 pub async fn confirm_refund(
     db: &DatabaseConnection,
     gw: Option<&Gateway>,
     row_id: i32,
-) -> Result<bool, DbErr> {
+) -> Result<Confirmed, DbErr> {
     let Some(row) = payment::Entity::find_by_id(row_id).one(db).await? else {
-        return Ok(true);
+        return Ok(Confirmed::Recorded);
     };
     if row.status != PaymentStatus::Refunding {
-        return Ok(true);
+        return Ok(Confirmed::Recorded);
+    }
+    // The payment it pays back; a reservation from before `refund_of`
+    // existed names none: the order's kept payment, as it did then.
+    let kept = match row.refund_of {
+        Some(id) => payment::Entity::find_by_id(id).one(db).await?,
+        None => {
+            payment::Entity::find()
+                .filter(payment::Column::OrderId.eq(row.order_id))
+                .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+                .order_by_desc(payment::Column::Id)
+                .one(db)
+                .await?
+        }
+    };
+    let Some(kept) = kept else {
+        drop_refund(db, &row, "The refund names no payment to pay back").await?;
+        return Ok(Confirmed::Dropped);
+    };
+    if kept.method != PaymentMethod::Stripe {
+        finish_refund(db, row.id, None, None).await?;
+        return Ok(Confirmed::Recorded);
     }
     let Some(gw) = gw else {
-        return Ok(false);
-    };
-    let Some(kept) = (match row.refund_of {
-        Some(id) => payment::Entity::find_by_id(id).one(db).await?,
-        None => None,
-    }) else {
-        tracing::error!(
-            row = row.id,
-            "a refund under way names no payment; leaving it for staff"
-        );
-        return Ok(false);
+        return Ok(Confirmed::StillUnknown);
     };
     let intent_id = kept.provider_reference.clone().unwrap_or_default();
     let found = match gw.refunds_of(&intent_id).await {
         Ok(list) => list.into_iter().find(|r| r.row == Some(row.id)),
         Err(e) => {
             tracing::info!(error = %e, row = row.id, "cannot ask Stripe about a refund yet");
-            return Ok(false);
+            return Ok(Confirmed::StillUnknown);
         }
     };
     let o = order::Entity::find_by_id(row.order_id)
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("the refunded order".into()))?;
+    let money = Money::from_minor(-row.amount_minor, o.currency);
     match found {
         Some(r) if r.status == "failed" || r.status == "canceled" => {
             drop_refund(
                 db,
                 &row,
-                &format!("Stripe could not make the refund ({})", r.status),
+                &format!("Stripe could not make the refund of {money} ({})", r.status),
             )
             .await?;
-            Ok(true)
+            Ok(Confirmed::Dropped)
         }
         Some(r) => {
             finish_refund(db, row.id, Some(r.id), None).await?;
-            Ok(true)
+            Ok(Confirmed::Recorded)
+        }
+        None if OffsetDateTime::now_utc() - row.updated_at < IN_FLIGHT => {
+            Ok(Confirmed::StillUnknown)
         }
         None => {
-            // Stripe never saw it: send it again under the same key.
-            let money = Money::from_minor(-row.amount_minor, o.currency);
-            match gw.refund(&intent_id, Some(money), row.id).await {
+            // Stripe never saw it: send it again, under a fresh key.
+            let attempt = row.updated_at.unix_timestamp_nanos();
+            touch(db, row.id).await?;
+            match gw
+                .refund(&intent_id, Some(money), row.id, Some(attempt))
+                .await
+            {
                 Ok(refund_id) => {
                     finish_refund(db, row.id, Some(refund_id), None).await?;
-                    Ok(true)
+                    Ok(Confirmed::Recorded)
                 }
-                Err(e) if e.outcome_unknown() => Ok(false),
+                Err(e) if e.outcome_unknown() => Ok(Confirmed::StillUnknown),
                 Err(e) => {
-                    drop_refund(db, &row, &format!("Stripe refused the refund ({e})")).await?;
-                    Ok(true)
+                    drop_refund(
+                        db,
+                        &row,
+                        &format!("Stripe refused the refund of {money} ({e})"),
+                    )
+                    .await?;
+                    Ok(Confirmed::Dropped)
                 }
             }
         }
     }
+}
+
+/// Marks a refund row as sent again now (see `IN_FLIGHT`).
+async fn touch(db: &DatabaseConnection, row_id: i32) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    payment::Entity::update_many()
+        .col_expr(
+            payment::Column::UpdatedAt,
+            Expr::value(OffsetDateTime::now_utc()),
+        )
+        .filter(payment::Column::Id.eq(row_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 async fn drop_refund(
@@ -337,7 +428,7 @@ async fn drop_refund(
         db,
         row.order_id,
         EventKind::RefundFailed,
-        &format!("{why}: nothing was refunded. Try again from this page."),
+        &format!("{why}: Settle refunded nothing. Try again from this page."),
         None,
     )
     .await
@@ -375,16 +466,50 @@ pub async fn refund_second_payment(
         return Ok(false);
     }
     let intent_id = p.provider_reference.clone().unwrap_or_default();
-    let earlier = gw
-        .refunds_of(&intent_id)
-        .await
+    let order_id = p.order_id;
+    let listed = gw.refunds_of(&intent_id).await.ok();
+    let earlier = listed.as_ref().and_then(|list| {
+        list.iter()
+            .find(|r| r.row == Some(p.id))
+            .map(|r| r.id.clone())
+    });
+    // Refunded by someone else (the dashboard, as the timeline suggests
+    // when this keeps failing): recorded, not refused by Stripe forever.
+    let elsewhere: i64 = listed
+        .iter()
+        .flatten()
+        .filter(|r| r.row.is_none() && r.status != "failed" && r.status != "canceled")
+        .map(|r| r.amount)
+        .sum();
+    let whole = Currency::parse(&p.currency)
         .ok()
-        .and_then(|list| list.into_iter().find(|r| r.row == Some(p.id)).map(|r| r.id));
+        .and_then(|c| to_stripe(Money::from_minor(p.amount_minor, c)).ok());
+    if earlier.is_none() && whole.is_some_and(|w| w > 0 && elsewhere >= w) {
+        let mut active: payment::ActiveModel = p.into();
+        active.status = Set(PaymentStatus::Refunded);
+        active.note = Set(Some("Refunded outside Settle (Stripe dashboard)".into()));
+        active.updated_at = Set(OffsetDateTime::now_utc());
+        active.update(db).await?;
+        add_event(
+            db,
+            order_id,
+            EventKind::RefundedOnline,
+            &format!("The second payment ({intent_id}) was refunded outside Settle, in Stripe."),
+            None,
+        )
+        .await?;
+        return Ok(true);
+    }
+    // A retry goes under a fresh key (Stripe replays a saved error for a
+    // reused one), only after Stripe's list showed no refund for this row.
+    let attempt = p
+        .note
+        .is_some()
+        .then(|| p.updated_at.unix_timestamp_nanos());
     let result = match earlier {
         Some(id) => Ok(id),
-        None => gw.refund(&intent_id, None, p.id).await,
+        None => gw.refund(&intent_id, None, p.id, attempt).await,
     };
-    let order_id = p.order_id;
     match result {
         Ok(refund_id) => {
             let mut active: payment::ActiveModel = p.into();
@@ -409,11 +534,11 @@ pub async fn refund_second_payment(
             // Said once in the timeline; the retries that follow stay in the logs.
             if p.note.is_none() {
                 add_event(db, order_id, EventKind::RefundFailed, &format!("The automatic refund of {intent_id} failed ({e}). Settle retries it every minute; if it keeps failing, refund it in the Stripe dashboard."), None).await?;
-                let mut active: payment::ActiveModel = p.into();
-                active.note = Set(Some(format!("Automatic refund failed: {e}")));
-                active.updated_at = Set(OffsetDateTime::now_utc());
-                active.update(db).await?;
             }
+            let mut active: payment::ActiveModel = p.into();
+            active.note = Set(Some(format!("Automatic refund failed: {e}")));
+            active.updated_at = Set(OffsetDateTime::now_utc());
+            active.update(db).await?;
             Ok(false)
         }
     }

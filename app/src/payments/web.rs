@@ -87,12 +87,23 @@ async fn settle(
             Err(_) => return back(n, "error=internal"),
         }
     };
-    // The customer may be paying online this very minute: staff confirm first.
-    if let (Some(gw), None) = (&state.stripe, &form.confirm_in_progress) {
-        match super::intents::payment_in_progress(&state.db, gw, order_id).await {
-            Ok(true) => return back(n, "take=1&error=in_progress"),
-            Ok(false) => {}
-            Err(_) => return back(n, "error=internal"),
+    // The customer may be paying online this very minute: staff confirm
+    // first. A payment Stripe already took is recorded, never taken twice.
+    if let Some(gw) = &state.stripe {
+        use super::intents::{online_now, OnlineNow};
+        match online_now(&state.db, gw, &state.public_url, order_id).await {
+            Ok(OnlineNow::Paid) => {
+                state.outbox_wake.notify_one();
+                return back(n, "error=paid_online");
+            }
+            Ok(OnlineNow::InProgress) if form.confirm_in_progress.is_none() => {
+                return back(n, "take=1&error=in_progress")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, n, "asking Stripe before taking payment in store");
+                return back(n, "error=internal");
+            }
         }
     }
     let pay = InStorePayment {
@@ -163,6 +174,7 @@ async fn refund(
         Ok(RefundOutcome::Made { .. }) => back(n, "done=refunded"),
         Ok(RefundOutcome::Confirming) => back(n, "done=refund_confirming"),
         Ok(RefundOutcome::EarlierConfirmed) => back(n, "done=refund_confirmed"),
+        Ok(RefundOutcome::EarlierFailed) => back(n, "error=refund_earlier_failed"),
         Err(e) => outcome(n, "refunded", Err(e)),
     }
 }

@@ -149,20 +149,14 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                     state.outbox_wake.notify_one();
                     Ok(())
                 }
-                Ok(Recorded::Foreign) => {
-                    foreign(&id, &kind, &facts.id);
-                    Ok(())
-                }
+                Ok(Recorded::Foreign) => foreign(&state.db, &id, &kind, &facts.id).await,
                 Ok(_) => Ok(()),
                 Err(e) => Err(e),
             }
         }
         (EventObject::PaymentIntentPaymentFailed(_), Some(facts)) => {
             match record_failure(&state.db, &facts).await {
-                Ok(FailureRecorded::Foreign) => {
-                    foreign(&id, &kind, &facts.id);
-                    Ok(())
-                }
+                Ok(FailureRecorded::Foreign) => foreign(&state.db, &id, &kind, &facts.id).await,
                 Ok(_) => Ok(()),
                 Err(e) => Err(e),
             }
@@ -188,13 +182,31 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 }
 
 /// An event about an intent Settle did not create (the shop's WooCommerce
-/// payments share the Stripe account): stored and acknowledged, nothing
-/// changed, said once in the log.
-fn foreign(event: &str, kind: &str, intent: &str) {
+/// payments share the Stripe account): stored by id (so a replay is
+/// recognised) without its payload, which holds someone else's customer's
+/// details; acknowledged; nothing changed; said once in the log.
+async fn foreign(
+    db: &sea_orm::DatabaseConnection,
+    event: &str,
+    kind: &str,
+    intent: &str,
+) -> Result<(), sea_orm::DbErr> {
     tracing::warn!(
         event,
         kind,
         intent,
         "Stripe event for a PaymentIntent Settle did not create: acknowledged, nothing changed"
     );
+    stripe_event::ActiveModel {
+        id: Set(event.to_owned()),
+        payload: Set(FOREIGN_PAYLOAD.to_owned()),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map(|_| ())
 }
+
+/// What is kept of an event about someone else's intent.
+pub const FOREIGN_PAYLOAD: &str =
+    "{\"settle\":\"not a PaymentIntent of Settle's: payload not kept\"}";

@@ -147,6 +147,17 @@ async fn webhook_payloads_never_break_the_handler(backend: Backend) {
         *answers.entry(status).or_default() += 1;
     }
 
+    // Someone else's intents never leave a payment row.
+    {
+        use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        let foreign = payment::Entity::find()
+            .filter(payment::Column::ProviderReference.starts_with("pi_fuzz_foreign"))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(foreign, 0, "seed {seed}: a foreign intent was recorded");
+    }
+
     // Paid only by a payment of the exact total; never two kept payments.
     for o in order::Entity::find().all(&app.db).await.unwrap() {
         use sea_orm::{ColumnTrait, QueryFilter};

@@ -67,10 +67,12 @@ async fn foreign_intents_change_nothing(backend: Backend) {
     assert_eq!(after.status, "pending", "still payable");
     assert_eq!(after.attention, None, "not flagged");
     assert!(payments_of(&app, o.id).await.is_empty(), "no payment row");
+    let stored = stripe_event::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1, "the event is stored, so a replay is known");
     assert_eq!(
-        stripe_event::Entity::find().count(&app.db).await.unwrap(),
-        1,
-        "the event is stored"
+        stored[0].payload,
+        app::payments::webhook::FOREIGN_PAYLOAD,
+        "without someone else's customer's details"
     );
     let (_, html) = page(&app.client(), &app.url(&path)).await;
     assert!(html.contains("Pay £28.80"), "{html}");
@@ -281,6 +283,50 @@ async fn reconciliation_records_a_payment_no_webhook_reported(backend: Backend) 
     app.stop().await;
 }
 
+/// The webhook is lost and the customer never comes back from Stripe; the
+/// customer then walks into the shop. The till asks Stripe first: the
+/// online payment is recorded and no cash is taken a second time.
+async fn the_till_never_takes_money_stripe_already_took(backend: Backend) {
+    let stripe = LocalStripe::start();
+    let app = stripe_app(backend, &stripe).await;
+    let (_, o, pi) = opened_invoice(&app).await;
+    customer_pays(&stripe, &pi.intent_id).await;
+    let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    let res = cashier
+        .post(app.url("/orders/1001/settle"))
+        .form(&[("method", "cash"), ("tendered", "50"), ("reference", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/orders/1001?error=paid_online");
+    let p = payments_of(&app, o.id).await;
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(
+        (p[0].method, p[0].status),
+        (PaymentMethod::Stripe, PaymentStatus::Succeeded)
+    );
+    assert_eq!(order_by_number(&app, 1001).await.status, "paid");
+    let (_, html) = page(&cashier, &app.url("/orders/1001?error=paid_online")).await;
+    assert!(html.contains("recorded that payment"), "{html}");
+
+    // Opening the order page asks Stripe too.
+    let (path, second, pi2) = {
+        let path = invoices(&app, 1).await.remove(0);
+        page(&app.client(), &app.url(&path)).await;
+        let o = order_by_number(&app, 1002).await;
+        let pi = intent_of(&app, o.id).await;
+        (path, o, pi)
+    };
+    customer_pays(&stripe, &pi2.intent_id).await;
+    let (_, html) = page(&cashier, &app.url("/orders/1002")).await;
+    assert!(html.contains("<strong>Paid</strong>"), "{html}");
+    assert_eq!(order_by_number(&app, 1002).await.status, "paid");
+    assert_eq!(payments_of(&app, second.id).await.len(), 1);
+    let (_, html) = page(&app.client(), &app.url(&path)).await;
+    assert!(html.contains("This order has been paid"), "{html}");
+    app.stop().await;
+}
+
 async fn cancelling_an_order_cancels_its_open_intent(backend: Backend) {
     let stripe = LocalStripe::start();
     let app = stripe_app(backend, &stripe).await;
@@ -440,6 +486,7 @@ both_backends!(
     a_refund_refused_by_stripe_keeps_nothing,
     reconciliation_records_a_payment_no_webhook_reported,
     cancelling_an_order_cancels_its_open_intent,
+    the_till_never_takes_money_stripe_already_took,
     amounts_go_to_stripe_in_its_units,
     an_amount_stripe_cannot_take_is_refused_when_the_invoice_is_made,
 );

@@ -272,7 +272,19 @@ async fn build(
     let mut cacheable = true;
     let (intent, offline_reason) = match (page_state, &state.stripe) {
         (PayState::Payable, Some(gw)) => {
-            match crate::payments::intents::ensure_intent(&state.db, gw, o).await {
+            // Cancelling an old intent and creating a new one together stay
+            // within the one bound the page promises.
+            let made = tokio::time::timeout(
+                crate::payments::gateway::CALL_TIMEOUT,
+                crate::payments::intents::ensure_intent(&state.db, gw, o),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(crate::payments::intents::IntentError::Gateway(
+                    crate::payments::gateway::GatewayError::Unknown("no answer in time".into()),
+                ))
+            });
+            match made {
                 Ok(pi) => (Some(pi), ""),
                 // Paid or changed a moment ago (the page read a replica):
                 // no form, and the next view renders the order afresh.
