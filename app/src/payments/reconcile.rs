@@ -11,7 +11,9 @@ use super::intent::{self, IntentStatus};
 use super::intents::{cancel_open_intents, check_again, mark_recorded, set_intent_status};
 use super::model::{self as payment, PaymentStatus};
 use super::record::{record_failure, record_success, IntentFacts, Recorded};
-use super::refunds::{confirm_refund, refund_second_payment, retry_second_payments, Confirmed};
+use super::refunds::{
+    confirm_refund, refund_second_payment, retry_second_payments, Confirmed, IN_FLIGHT,
+};
 use crate::orders::model::order;
 use crate::orders::OrderStatus;
 use sea_orm::sea_query::Query;
@@ -24,8 +26,6 @@ use time::{Duration, OffsetDateTime};
 /// At most this many of each kind per pass: a pass stays short, the next
 /// one takes the rest.
 const BATCH: u64 = 100;
-/// A refund sent without a clear answer is confirmed after this long.
-const CONFIRM_REFUND_AFTER: Duration = Duration::seconds(30);
 
 /// What one pass did, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -102,7 +102,7 @@ pub async fn run_once(
     pass.refunds_settled += retry_second_payments(db, gw).await?;
     let confirming = payment::Entity::find()
         .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
-        .filter(payment::Column::UpdatedAt.lte(now - CONFIRM_REFUND_AFTER))
+        .filter(payment::Column::UpdatedAt.lte(now - IN_FLIGHT))
         .limit(BATCH)
         .all(db)
         .await?;

@@ -63,7 +63,7 @@ pub enum Confirmed {
 /// Until this long after a refund row was last sent, its answer may still
 /// be on the way (every Stripe call ends within `CALL_TIMEOUT`, 8 s): it is
 /// only looked for, never sent again.
-const IN_FLIGHT: Duration = Duration::seconds(30);
+pub const IN_FLIGHT: Duration = Duration::seconds(30);
 
 /// A full or partial refund from the order page (admins): through Stripe
 /// for an online payment, recorded for one taken in store (the cash or
