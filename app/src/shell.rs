@@ -1,7 +1,8 @@
 //! The HTML document and the route table.
 use crate::catalog::admin::{CatalogPage, ImportPage, ProductPage};
 use crate::customers::pages::{CustomerPage, CustomersPage};
-use crate::orders::{detail::OrderPage, list::OrdersPage};
+use crate::orders::list::OrdersPage;
+use crate::pos::order::OrderPage;
 use crate::pos::page::PosPage;
 use crate::settings::pages::SettingsPage;
 use crate::staff::pages::{HomePage, LoginPage, StaffListPage};

@@ -1,6 +1,5 @@
 //! Everything about orders: their identity (number, key), totals and statuses.
 pub mod create;
-pub mod detail;
 pub mod key;
 pub mod list;
 #[cfg(feature = "ssr")]

@@ -41,10 +41,20 @@ pub async fn order_lines<C: ConnectionTrait>(
     Ok((items, adjustments, taxes))
 }
 
-/// The customer's pay link: `SETTLE_PUBLIC_URL/pay/{number}?key={key}`.
+/// The customer's pay link: `SETTLE_PUBLIC_URL/pay/{number}?key={key}`
+/// (with an empty base, the path alone). The one place it is spelled.
 pub fn pay_url(public_url: &str, o: &order::Model) -> String {
+    pay_link(public_url, o, "")
+}
+
+/// Where Stripe sends the customer back: the pay link's `/return` page.
+pub fn pay_return_url(public_url: &str, o: &order::Model) -> String {
+    pay_link(public_url, o, "/return")
+}
+
+fn pay_link(public_url: &str, o: &order::Model, page: &str) -> String {
     format!(
-        "{}/pay/{}?key={}",
+        "{}/pay/{}{page}?key={}",
         public_url.trim_end_matches('/'),
         o.number,
         o.order_key.encode()

@@ -305,12 +305,7 @@ async fn build(
         (PayState::Payable, None) => (None, "Online payment is not available for this store."),
         _ => (None, ""),
     };
-    let return_url = format!(
-        "{}/pay/{}/return?key={}",
-        state.public_url,
-        o.number,
-        o.order_key.encode()
-    );
+    let return_url = crate::orders::service::pay_return_url(&state.public_url, o);
     let logo_url = store
         .logo_url
         .as_deref()
@@ -435,7 +430,7 @@ async fn return_page(
         }
     };
     let back = |notice: &str| {
-        let mut url = format!("/pay/{}?key={}", o.number, o.order_key.encode());
+        let mut url = crate::orders::service::pay_url("", &o);
         if !notice.is_empty() {
             url.push_str("&notice=");
             url.push_str(notice);

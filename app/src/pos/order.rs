@@ -1,7 +1,7 @@
 //! The order page: what was sold, what is owed, what happened, what was sent.
-use super::status::OrderStatus;
 use crate::domain::Money;
 use crate::error::AppError;
+use crate::orders::OrderStatus;
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -47,8 +47,8 @@ pub struct OrderDetail {
 
 #[server]
 pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
-    use super::model::{event, order};
     use crate::email::ssr::model as outbox;
+    use crate::orders::model::{event, order};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let me = crate::staff::ssr::require(Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
@@ -77,7 +77,8 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                     OnlineNow::Nothing => {}
                 }
             }
-            let (items, adjustments, taxes) = super::service::order_lines(&state.db, o.id).await?;
+            let (items, adjustments, taxes) =
+                crate::orders::service::order_lines(&state.db, o.id).await?;
             let events = event::Entity::find()
                 .filter(event::Column::OrderId.eq(o.id))
                 .order_by_asc(event::Column::Id)
@@ -110,7 +111,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                     .to_owned(),
                 due_date: o.due_date.map(|d| d.to_string()),
                 created_at: fmt(o.created_at),
-                pay_url: super::service::pay_url(&state.public_url, &o),
+                pay_url: crate::orders::service::pay_url(&state.public_url, &o),
                 payable,
                 is_quote: o.status == OrderStatus::Quote,
                 total_label: Money::from_minor(o.total_minor, o.currency).to_string(),
@@ -130,7 +131,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 adjustments: adjustments
                     .into_iter()
                     .map(|a| {
-                        if a.kind == super::model::adjustment::AdjustmentKind::Discount {
+                        if a.kind == crate::orders::model::adjustment::AdjustmentKind::Discount {
                             (a.label, -a.amount_minor)
                         } else {
                             (a.label, a.amount_minor)
@@ -174,7 +175,7 @@ pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let number = params.with_untracked(|p| {
         p.get("number")
-            .and_then(|n| super::OrderNumber::parse(&n).ok())
+            .and_then(|n| crate::orders::OrderNumber::parse(&n).ok())
             .map(|n| n.get())
     });
     let load = move || async move {
