@@ -217,11 +217,8 @@ async fn preview(
         .filter(super::model::order::Column::Number.eq(number.get()))
         .one(&state.db)
         .await;
-    let store =
-        crate::settings::ssr::model::Entity::find_by_id(crate::settings::ssr::model::SINGLETON_ID)
-            .one(&state.db)
-            .await;
-    let (Ok(Some(order)), Ok(Some(store))) = (order, store) else {
+    let store = crate::settings::ssr::store(&state.db).await;
+    let (Ok(Some(order)), Ok(store)) = (order, store) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match render_invoice(&state.db, &store, &order, &state.public_url).await {

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// the messages; and the outcome of the last **Send test email**.
 #[server]
 pub async fn get_settings() -> Result<SettingsPageData, AppError> {
-    use super::ssr::{edit, model, tax_rate, web};
+    use super::ssr::{edit, tax_rate, web};
     use super::{SettingsForm, TaxRateView};
     use crate::forms::ssr::take_flash;
     use crate::forms::Refused;
@@ -17,10 +17,7 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
     let test_result: Option<(bool, String)> = take_flash(web::TEST_FLASH).await;
     crate::error::with_status(
         async {
-            let row = model::Entity::find_by_id(model::SINGLETON_ID)
-                .one(&state.db)
-                .await?
-                .ok_or(AppError::Internal)?;
+            let row = super::ssr::store(&state.db).await?;
             let rates = tax_rate::Entity::find()
                 .order_by_asc(tax_rate::Column::Id)
                 .all(&state.db)

@@ -18,15 +18,10 @@ pub async fn store<C: ConnectionTrait>(conn: &C) -> Result<model::Model, DbErr> 
 
 /// The settings row; a database without one has not been set up (`settle` seeds it).
 pub async fn load(db: &DatabaseConnection) -> Result<StoreSettings, AppError> {
-    let row = model::Entity::find_by_id(model::SINGLETON_ID)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            tracing::error!(
-                "store_settings has no row: run `settle seed` or start `settle serve` once"
-            );
-            AppError::Internal
-        })?;
+    let row = store(db).await.map_err(|e| {
+        tracing::error!(error = %e, "reading store_settings (a database without its row needs `settle serve` or `settle seed` once)");
+        AppError::Internal
+    })?;
     Ok(StoreSettings {
         name: row.name,
         email: row.email,
@@ -53,11 +48,10 @@ pub async fn currency(db: &DatabaseConnection) -> Result<crate::domain::Currency
 pub async fn dkim_config(
     db: &DatabaseConnection,
 ) -> Result<Option<lettre::message::dkim::DkimConfig>, sea_orm::DbErr> {
-    let Some(row) = model::Entity::find_by_id(model::SINGLETON_ID)
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
+    let row = match store(db).await {
+        Ok(row) => row,
+        Err(sea_orm::DbErr::RecordNotFound(_)) => return Ok(None),
+        Err(e) => return Err(e),
     };
     if row.dkim_private_key.is_empty() || row.dkim_domain.is_empty() {
         return Ok(None);

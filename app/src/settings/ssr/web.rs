@@ -1,5 +1,5 @@
 //! The settings form and **Send test email**, as plain form posts.
-use super::{edit, model};
+use super::edit;
 use crate::domain::Email;
 use crate::email::ssr::transport::Delivery;
 use crate::forms::{
@@ -10,7 +10,6 @@ use crate::settings::SettingsForm;
 use crate::staff::Role;
 use crate::state::AppState;
 use axum::{extract::State, response::Response, Form};
-use sea_orm::EntityTrait;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -31,12 +30,9 @@ async fn save(
     if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
         return answer;
     }
-    let row = match model::Entity::find_by_id(model::SINGLETON_ID)
-        .one(&state.db)
-        .await
-    {
-        Ok(Some(row)) => row,
-        Ok(None) | Err(_) => return see_other("/settings?error=internal"),
+    let row = match super::store(&state.db).await {
+        Ok(row) => row,
+        Err(_) => return see_other("/settings?error=internal"),
     };
     match edit::save(&state.db, row, &form).await {
         Ok(Ok(())) => see_other("/settings?done=saved"),
