@@ -110,6 +110,20 @@ async fn stripe_failing_is_retried_a_bounded_number_of_times(backend: Backend) {
         assert!(pending().await, "nothing marked paid");
     }
 
+    // Stripe accepts the connection and never answers: the page still
+    // comes, Stripe's part cut off at the 8 s the README promises.
+    proxy.hang(ALWAYS);
+    let started = Instant::now();
+    let (code, html) = page(&app.client(), &app.url(&path)).await;
+    let took = started.elapsed();
+    assert_eq!(code, 200);
+    assert!(html.contains("Online payment is temporarily unavailable"), "{html}");
+    assert!(
+        took < app::payments::gateway::CALL_TIMEOUT + Duration::from_millis(500),
+        "Stripe's silence held the page {took:?}"
+    );
+    assert!(pending().await, "nothing marked paid");
+
     // Two refusals, then Stripe answers: the customer never notices.
     proxy.fail(429, 2);
     let (code, html) = page(&app.client(), &app.url(&path)).await;

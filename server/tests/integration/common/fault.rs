@@ -19,6 +19,8 @@ struct Faults {
     hits: AtomicUsize,
     /// Failing requests still reach the upstream; only the answer is replaced.
     after_forwarding: AtomicBool,
+    /// Failing requests get no answer for a minute (a Stripe that hangs).
+    hanging: AtomicBool,
 }
 
 pub struct FaultProxy {
@@ -36,6 +38,7 @@ impl FaultProxy {
             remaining: AtomicUsize::new(0),
             hits: AtomicUsize::new(0),
             after_forwarding: AtomicBool::new(false),
+            hanging: AtomicBool::new(false),
         });
         let router = axum::Router::new()
             .fallback(forward)
@@ -57,13 +60,21 @@ impl FaultProxy {
     /// The next `times` requests (or all, with `ALWAYS`) get `status`.
     pub fn fail(&self, status: u16, times: usize) {
         self.faults.after_forwarding.store(false, Ordering::SeqCst);
+        self.faults.hanging.store(false, Ordering::SeqCst);
         self.set(status, times);
+    }
+
+    /// The next `times` requests get no answer for a minute.
+    pub fn hang(&self, times: usize) {
+        self.fail(504, times);
+        self.faults.hanging.store(true, Ordering::SeqCst);
     }
 
     /// The next `times` requests reach the upstream, which acts on them, but
     /// their answer is replaced by `status`: Stripe did it, we never heard.
     pub fn lose_answers(&self, status: u16, times: usize) {
         self.faults.after_forwarding.store(true, Ordering::SeqCst);
+        self.faults.hanging.store(false, Ordering::SeqCst);
         self.set(status, times);
     }
 
@@ -105,6 +116,9 @@ async fn forward(
             n => Some(n - 1),
         })
         .is_ok();
+    if failing && f.hanging.load(Ordering::SeqCst) {
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    }
     if failing && f.after_forwarding.load(Ordering::SeqCst) {
         let _ = send_upstream(&f, method.clone(), &uri, &headers, body.clone()).await;
     }
