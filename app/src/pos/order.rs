@@ -223,7 +223,7 @@ fn order_message(code: &str) -> Option<&'static str> {
         "stripe_off" => "This payment was made online and Stripe is not configured here: refund it in the Stripe dashboard.",
         "refund_confirming" => "Refund sent to Stripe; confirming. Stripe's answer was lost on the way: Settle asks Stripe and records the refund once, so do not refund again.",
         "refund_confirmed" => "The refund sent earlier went through at Stripe and is now recorded. Nothing more was refunded.",
-        "refund_still_confirming" => "A refund sent to Stripe earlier is still being confirmed (Stripe cannot be reached just now). Nothing new was sent; try again in a minute.",
+        "refund_still_confirming" => "A refund sent to Stripe is still being confirmed (its answer may still be on the way, or Stripe cannot be reached just now). Nothing new was sent; try again in a minute.",
         "not_chargeable" => "Stripe cannot take this amount in the store's currency (its rules, e.g. three-decimal currencies in steps of 0.010, no zero amounts): change the amount, or settle it in store.",
         "reference" => "The reference can be at most 200 characters on one line.",
         "paid_online" => "The customer has just paid online: Settle asked Stripe and recorded that payment, so nothing was taken in store.",
