@@ -12,8 +12,8 @@ use crate::orders::model::order;
 use crate::orders::service::{add_event, paid_line, queue_receipt};
 use crate::orders::{Actor, OrderAction};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Set, TransactionTrait,
 };
 use time::OffsetDateTime;
 
@@ -96,7 +96,6 @@ async fn ours(
     txn: &DatabaseTransaction,
     intent_id: &str,
 ) -> Result<Option<(intent::Model, order::Model)>, DbErr> {
-    use sea_orm::QuerySelect;
     let Some(row) = intent::Entity::find()
         .filter(intent::Column::IntentId.eq(intent_id))
         .one(txn)
@@ -104,11 +103,8 @@ async fn ours(
     else {
         return Ok(None);
     };
-    let mut query = order::Entity::find_by_id(row.order_id);
-    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    Ok(query.one(txn).await?.map(|o| (row, o)))
+    let o = crate::orders::service::order_by_id_for_update(txn, row.order_id).await?;
+    Ok(o.map(|o| (row, o)))
 }
 
 /// Records a succeeded intent exactly once (the payment row is unique by

@@ -10,7 +10,9 @@ use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::domain::{Currency, Money};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
-use crate::orders::service::{add_event, order_for_update, OrderActionError};
+use crate::orders::service::{
+    add_event, order_by_id_for_update, order_for_update, OrderActionError,
+};
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
 use crate::staff::{Role, StaffView};
 use sea_orm::{
@@ -240,16 +242,9 @@ async fn finish_refund_in(
     let Some(row) = payment::Entity::find_by_id(row_id).one(txn).await? else {
         return Ok(());
     };
-    let o = {
-        use sea_orm::QuerySelect;
-        let mut q = order::Entity::find_by_id(row.order_id);
-        if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-            q = q.lock_exclusive();
-        }
-        q.one(txn)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound("the refunded order".into()))?
-    };
+    let o = order_by_id_for_update(txn, row.order_id)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("the refunded order".into()))?;
     // Read again under the order's lock: finished once only.
     let Some(row) = payment::Entity::find_by_id(row_id).one(txn).await? else {
         return Ok(());

@@ -117,7 +117,10 @@ async fn stripe_failing_is_retried_a_bounded_number_of_times(backend: Backend) {
     let (code, html) = page(&app.client(), &app.url(&path)).await;
     let took = started.elapsed();
     assert_eq!(code, 200);
-    assert!(html.contains("Online payment is temporarily unavailable"), "{html}");
+    assert!(
+        html.contains("Online payment is temporarily unavailable"),
+        "{html}"
+    );
     assert!(
         took < app::payments::gateway::CALL_TIMEOUT + Duration::from_millis(500),
         "Stripe's silence held the page {took:?}"

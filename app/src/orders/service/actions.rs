@@ -57,15 +57,32 @@ pub async fn order_for_update(
     txn: &DatabaseTransaction,
     number: i64,
 ) -> Result<order::Model, OrderActionError> {
+    locked(
+        txn,
+        order::Entity::find().filter(order::Column::Number.eq(number)),
+    )
+    .await?
+    .ok_or(OrderActionError::NotFound(number))
+}
+
+/// The same lock, for an order known by its id (payments find orders
+/// through their own rows).
+pub async fn order_by_id_for_update(
+    txn: &DatabaseTransaction,
+    id: i32,
+) -> Result<Option<order::Model>, DbErr> {
+    locked(txn, order::Entity::find_by_id(id)).await
+}
+
+async fn locked(
+    txn: &DatabaseTransaction,
+    mut query: sea_orm::Select<order::Entity>,
+) -> Result<Option<order::Model>, DbErr> {
     use sea_orm::QuerySelect;
-    let mut query = order::Entity::find().filter(order::Column::Number.eq(number));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         query = query.lock_exclusive();
     }
-    query
-        .one(txn)
-        .await?
-        .ok_or(OrderActionError::NotFound(number))
+    query.one(txn).await
 }
 
 /// The locked order and its status.
