@@ -5,6 +5,7 @@ mod m20261126_000001_foundation;
 mod m20261127_000001_dkim;
 mod m20261127_000002_stripe_intents;
 mod m20261130_000001_money_room;
+mod m20261201_000001_store_setup;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_dkim::Migration),
             Box::new(m20261127_000002_stripe_intents::Migration),
             Box::new(m20261130_000001_money_room::Migration),
+            Box::new(m20261201_000001_store_setup::Migration),
         ]
     }
 }

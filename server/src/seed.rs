@@ -19,11 +19,15 @@ pub async fn ensure_settings(db: &DatabaseConnection) -> Result<(), sea_orm::DbE
     {
         return Ok(());
     }
-    default_settings("My Store", "store@example.com", "", "", "USD")
+    default_settings(NEW_STORE_NAME, "store@example.com", "", "", "USD")
         .insert(db)
         .await?;
     Ok(())
 }
+
+/// The name a new database's store has until the owner gives it one (the
+/// setup checklist counts store details as not done while it is this).
+pub const NEW_STORE_NAME: &str = app::settings::NEW_STORE_NAME;
 
 fn default_settings(
     name: &str,
@@ -54,6 +58,13 @@ fn default_settings(
         dkim_domain: Set(String::new()),
         dkim_selector: Set(String::new()),
         dkim_private_key: Set(String::new()),
+        time_zone: Set("UTC".into()),
+        prices_include_tax: Set(false),
+        // A new database's currency is a guess until an admin chooses it;
+        // the demo store's is chosen.
+        currency_confirmed: Set(name != NEW_STORE_NAME),
+        setup_dismissed: Set(String::new()),
+        mail_tested_at: Set(None),
         updated_at: Set(OffsetDateTime::now_utc()),
     }
 }

@@ -6,6 +6,9 @@ pub mod ssr;
 
 use serde::{Deserialize, Serialize};
 
+/// The name a new database's store carries until the owner gives it one.
+pub const NEW_STORE_NAME: &str = "My Store";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreSettings {
     pub name: String,

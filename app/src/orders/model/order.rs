@@ -38,6 +38,9 @@ pub struct Model {
     /// Why a person should look at this order (set by payment handling), if anything.
     pub attention: Option<String>,
     pub paid_at: Option<TimeDateTimeWithTimeZone>,
+    /// The order's prices included tax (a snapshot of the store setting when
+    /// it was made): its lines' totals are the shelf prices, tax contained.
+    pub prices_include_tax: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

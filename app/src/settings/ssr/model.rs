@@ -25,6 +25,17 @@ pub struct Model {
     pub dkim_selector: String,
     /// Never shown back on a page once stored.
     pub dkim_private_key: String,
+    /// IANA zone name (Europe/Paris): "today" and every time staff and
+    /// customers read are in it.
+    pub time_zone: String,
+    /// Shelf prices include tax (WooCommerce's "prices entered with tax").
+    pub prices_include_tax: bool,
+    /// An admin chose the currency (a new database starts with a guess).
+    pub currency_confirmed: bool,
+    /// Optional setup steps the owner dismissed, comma-separated codes.
+    pub setup_dismissed: String,
+    /// When **Send test email** last passed.
+    pub mail_tested_at: Option<TimeDateTimeWithTimeZone>,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 

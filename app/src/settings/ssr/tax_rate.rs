@@ -9,6 +9,8 @@ pub struct Model {
     pub class: String,
     pub name: String,
     pub rate_ppm: i32,
+    /// A retired rate stays for the record but is offered for nothing new.
+    pub retired_at: Option<TimeDateTimeWithTimeZone>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
