@@ -14,6 +14,7 @@ pub mod pos;
 #[cfg(feature = "ssr")]
 pub mod search;
 pub mod settings;
+pub mod setup;
 pub mod shell;
 pub mod staff;
 #[cfg(feature = "ssr")]

@@ -5,7 +5,8 @@ use crate::orders::list::OrdersPage;
 use crate::pos::order::OrderPage;
 use crate::pos::page::PosPage;
 use crate::settings::pages::SettingsPage;
-use crate::staff::pages::{HomePage, LoginPage, StaffListPage};
+use crate::setup::pages::HomePage;
+use crate::staff::pages::{LoginPage, StaffListPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{

@@ -27,6 +27,7 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
     let mut pass = Pass::default();
     // Read once a pass, so a settings change applies from the next message on.
     let dkim = Arc::new(app::settings::ssr::dkim_config(db).await?);
+    let sender = Arc::new(app::settings::ssr::sender(db).await?);
     loop {
         // Claim a batch (each row leased, so no other worker takes it), send it
         // concurrently, record each answer.
@@ -42,9 +43,10 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
         }
         let mut sends = tokio::task::JoinSet::new();
         for row in batch {
-            let (mailer, dkim) = (mailer.clone(), dkim.clone());
+            let (mailer, dkim, sender) = (mailer.clone(), dkim.clone(), sender.clone());
             sends.spawn(async move {
-                let result = deliver(&mailer, &row, dkim.as_ref().as_ref()).await;
+                let result =
+                    deliver(&mailer, &row, dkim.as_ref().as_ref(), sender.as_ref().as_ref()).await;
                 (row, result)
             });
         }
@@ -75,11 +77,19 @@ async fn deliver(
     mailer: &Mailer,
     row: &model::Model,
     dkim: Option<&DkimConfig>,
+    sender: Option<&app::email::ssr::transport::Sender>,
 ) -> Result<String, MailError> {
     let to = Email::parse(&row.recipient)
         .map_err(|e| MailError::Message(format!("recipient {}: {e}", row.recipient)))?;
     match mailer
-        .send_signed(&to, &row.subject, &row.text_body, &row.html_body, dkim)
+        .send_signed(
+            &to,
+            &row.subject,
+            &row.text_body,
+            &row.html_body,
+            dkim,
+            sender,
+        )
         .await?
     {
         Delivery::Sent { answer } => Ok(answer),

@@ -136,6 +136,7 @@ fn staff_forms() -> (StaffRoutes, StaffRoutes) {
         .merge(app::staff::ssr::web::routes())
         .merge(app::orders::web::routes())
         .merge(app::settings::ssr::web::routes())
+        .merge(app::setup::ssr::routes())
         .merge(app::catalog::ssr::web::routes())
         .merge(app::customers::web::routes())
         .merge(app::payments::web::routes());

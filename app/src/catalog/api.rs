@@ -132,16 +132,10 @@ pub async fn product_for_edit(id: Option<i32>) -> Result<super::ProductEdit, App
     crate::error::with_status(
         async {
             let currency = crate::settings::ssr::currency(&state.db).await?;
-            let rates = tax_rate::Entity::find()
+            let all_rates = tax_rate::Entity::find()
                 .order_by_asc(tax_rate::Column::Id)
                 .all(&state.db)
-                .await?
-                .into_iter()
-                .map(|r| {
-                    let ppm = u32::try_from(r.rate_ppm).unwrap_or(0);
-                    (r.id, crate::orders::tax_line_label(&r.name, ppm))
-                })
-                .collect();
+                .await?;
             let stored = match id {
                 Some(id) => Some(
                     model::Entity::find_by_id(id)
@@ -151,10 +145,38 @@ pub async fn product_for_edit(id: Option<i32>) -> Result<super::ProductEdit, App
                 ),
                 None => None,
             };
+            // A retired rate is offered only to the product that still has it
+            // (so its form shows the truth), never to a new one.
+            let current = stored.as_ref().and_then(|p| p.tax_rate_id);
+            let rates = all_rates
+                .iter()
+                .filter(|r| r.retired_at.is_none() || Some(r.id) == current)
+                .map(|r| {
+                    let ppm = u32::try_from(r.rate_ppm).unwrap_or(0);
+                    let label = crate::orders::tax_line_label(&r.name, ppm);
+                    let label = if r.retired_at.is_some() {
+                        format!("{label} (retired: choose another)")
+                    } else {
+                        label
+                    };
+                    (r.id, label)
+                })
+                .collect();
             let (form, errors) = match (refused, &stored) {
                 (Some(r), _) => (r.values, r.errors),
                 (None, Some(p)) => (edit::form_of(p, currency), Vec::new()),
-                (None, None) => (super::ProductForm::default(), Vec::new()),
+                // New products start in the standard class, as in WooCommerce.
+                (None, None) => (
+                    super::ProductForm {
+                        tax_rate_id: all_rates
+                            .iter()
+                            .find(|r| r.class.is_empty() && r.retired_at.is_none())
+                            .map(|r| r.id.to_string())
+                            .unwrap_or_default(),
+                        ..Default::default()
+                    },
+                    Vec::new(),
+                ),
             };
             Ok(super::ProductEdit {
                 id,

@@ -20,5 +20,5 @@ pub use number::{OrderNumber, OrderNumberError};
 pub use refusal::Refusal;
 pub use status::{Actor, IllegalTransition, OrderAction, OrderStatus};
 pub use totals::{
-    compute_totals, tax_line_label, FeeInput, LineInput, TaxRate, Totals, TotalsError,
+    compute_totals, tax_line_label, FeeInput, LineInput, TaxMode, TaxRate, Totals, TotalsError,
 };

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
 use stripe_core::payment_intent::{
-    CancelPaymentIntent, CreatePaymentIntent, RetrievePaymentIntent,
+    CancelPaymentIntent, CreatePaymentIntent, ListPaymentIntent, RetrievePaymentIntent,
 };
 use stripe_core::refund::{CreateRefund, ListRefund};
 use stripe_core::PaymentIntent;
@@ -20,6 +20,8 @@ pub struct Gateway {
     webhook_secret: String,
     /// Where the pay page loads Stripe.js from (`STRIPE_JS_URL`).
     pub js_url: String,
+    /// The secret key is a live one (`sk_live_`/`rk_live_`): real money.
+    pub live: bool,
     /// This installation's id (made by the first migration): every
     /// idempotency key and our metadata carry it, so two Settle databases
     /// on one Stripe account never collide.
@@ -159,7 +161,15 @@ impl Gateway {
             webhook_secret: webhook_secret.to_owned(),
             js_url: js_url.to_owned(),
             namespace: namespace.to_owned(),
+            live: secret_key.starts_with("sk_live_") || secret_key.starts_with("rk_live_"),
         })
+    }
+
+    /// One read from Stripe (the newest PaymentIntent), for the setup check:
+    /// succeeds only when Stripe answers and accepts the secret key.
+    pub async fn check(&self) -> Result<(), GatewayError> {
+        bounded(ListPaymentIntent::new().limit(1).send(&self.client)).await?;
+        Ok(())
     }
 
     fn key(&self, what: &str) -> Result<IdempotencyKey, GatewayError> {

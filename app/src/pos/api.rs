@@ -10,17 +10,30 @@ use serde::{Deserialize, Serialize};
 pub struct PosSetup {
     pub currency: String,
     pub default_due_days: i32,
+    pub prices_include_tax: bool,
+    /// False until an admin has done the required setup steps: a till that
+    /// cannot sell says so instead of failing at the first sale.
+    pub ready: bool,
+    pub is_admin: bool,
 }
 
 #[server]
 pub async fn pos_context() -> Result<PosSetup, AppError> {
-    crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
+    let me = crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let settings = crate::error::with_status(crate::settings::ssr::load(&state.db).await)?;
-    Ok(PosSetup {
-        currency: settings.currency,
-        default_due_days: settings.default_due_days,
-    })
+    let result = async {
+        let store = crate::settings::ssr::store(&state.db).await?;
+        let ready = crate::setup::ssr::ready_to_sell(&state.db, &store).await?;
+        Ok::<_, sea_orm::DbErr>(PosSetup {
+            currency: store.currency,
+            default_due_days: store.default_due_days,
+            prices_include_tax: store.prices_include_tax,
+            ready,
+            is_admin: me.role == crate::staff::Role::Admin,
+        })
+    }
+    .await;
+    crate::error::with_status(result.map_err(AppError::from))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,6 +37,8 @@ pub struct OrderDetail {
     /// (label, amount); discounts negative
     pub adjustments: Vec<(String, i64)>,
     pub taxes: Vec<(String, i64)>,
+    /// The prices include the taxes (shown after the total, as contained).
+    pub taxes_included: bool,
     pub subtotal: i64,
     pub total: i64,
     /// (when, message)
@@ -142,6 +144,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                     .into_iter()
                     .map(|t| (t.label, t.amount_minor))
                     .collect(),
+                taxes_included: o.prices_include_tax,
                 subtotal: o.subtotal_minor,
                 total: o.total_minor,
                 timeline: events
@@ -263,8 +266,9 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
             <dl class="totals">
                 <dt>"Subtotal"</dt><dd class="num">{money(o.subtotal)}</dd>
                 {o.adjustments.iter().map(|(label, amount)| view! { <dt>{label.clone()}</dt><dd class="num">{money(*amount)}</dd> }).collect_view()}
-                {o.taxes.iter().map(|(label, amount)| view! { <dt>{label.clone()}</dt><dd class="num">{money(*amount)}</dd> }).collect_view()}
+                {(!o.taxes_included).then(|| o.taxes.iter().map(|(label, amount)| view! { <dt>{label.clone()}</dt><dd class="num">{money(*amount)}</dd> }).collect_view())}
                 <dt class="grand">"Total"</dt><dd class="num grand">{money(o.total)}</dd>
+                {o.taxes_included.then(|| o.taxes.iter().map(|(label, amount)| view! { <dt>{format!("Includes {label}")}</dt><dd class="num">{money(*amount)}</dd> }).collect_view())}
             </dl>
         </section>
         {o.cancel_reason.clone().map(|r| view! { <p>"Cancelled: " {r}</p> })}

@@ -6,7 +6,7 @@ use crate::catalog::api::{search_products, ProductHit};
 use crate::customers::api::{search_customers, CustomerHit};
 use crate::domain::{Currency, Money, Quantity};
 use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
-use crate::orders::{compute_totals, FeeInput, LineInput, TaxRate, Totals};
+use crate::orders::{compute_totals, FeeInput, LineInput, TaxMode, TaxRate, Totals};
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
 
@@ -18,7 +18,13 @@ pub fn PosPage() -> impl IntoView {
             load=pos_context
             render=|ctx: PosSetup| view! {
                 <h1>"Point of sale"</h1>
-                <PosScreen currency=ctx.currency/>
+                {if ctx.ready {
+                    view! { <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax/> }.into_any()
+                } else if ctx.is_admin {
+                    view! { <p role="alert">"The store is not set up yet: finish the steps on " <a href="/">"Home"</a> " before selling."</p> }.into_any()
+                } else {
+                    view! { <p role="alert">"The store is not set up yet; ask an admin."</p> }.into_any()
+                }}
             }
         />
     }
@@ -103,7 +109,8 @@ fn parse_cart(
 }
 
 #[island]
-fn PosScreen(currency: String) -> impl IntoView {
+fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
+    let mode = TaxMode::from_inclusive(prices_include_tax);
     let Ok(currency) = Currency::parse(&currency) else {
         return view! { <p role="alert">"The store's currency is not set up; ask an admin to fix Settings."</p> }.into_any();
     };
@@ -151,7 +158,7 @@ fn PosScreen(currency: String) -> impl IntoView {
             )
         });
         let totals: Result<Totals, String> =
-            compute_totals(currency, &p.lines, &p.fees, p.discount).map_err(|e| e.to_string());
+            compute_totals(currency, mode, &p.lines, &p.fees, p.discount).map_err(|e| e.to_string());
         (p.errors, totals)
     });
     let server_errors = move || match send.value().get() {
@@ -404,16 +411,20 @@ fn PosScreen(currency: String) -> impl IntoView {
                 <dl class="totals" aria-label="Totals">
                     {move || match parsed.get().1 {
                         Ok(t) => {
+                            let inclusive = t.mode.is_inclusive();
                             let taxes = t.taxes.iter().map(|x| {
                                 let label = crate::orders::tax_line_label(&x.label, x.rate_ppm);
-                                view! { <dt>{label}</dt><dd class="num">{money(x.amount)}</dd> }
+                                let label = if inclusive { format!("Includes {label}") } else { label };
+                                view! { <dt>{label}</dt><dd class="num" data-testid="pos-tax">{money(x.amount)}</dd> }
                             }).collect_view();
+                            let (before, after) = if inclusive { (None, Some(taxes)) } else { (Some(taxes), None) };
                             view! {
                                 <dt>"Subtotal"</dt><dd class="num">{money(t.subtotal)}</dd>
                                 {(t.discount > 0).then(|| view! { <dt>"Discount"</dt><dd class="num">"-" {money(t.discount)}</dd> })}
                                 {(t.fee_total > 0).then(|| view! { <dt>"Fees"</dt><dd class="num">{money(t.fee_total)}</dd> })}
-                                {taxes}
+                                {before}
                                 <dt class="grand">"Total"</dt><dd class="num grand" data-testid="pos-total">{money(t.total)}</dd>
+                                {after}
                             }.into_any()
                         }
                         Err(e) => view! { <dt>"Total"</dt><dd class="error" role="alert">{e}</dd> }.into_any(),

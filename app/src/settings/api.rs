@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// the messages; and the outcome of the last **Send test email**.
 #[server]
 pub async fn get_settings() -> Result<SettingsPageData, AppError> {
-    use super::ssr::{edit, tax_rate, web};
+    use super::ssr::{edit, tax_rate, taxes, web};
     use super::{SettingsForm, TaxRateView};
     use crate::forms::ssr::take_flash;
     use crate::forms::Refused;
@@ -15,21 +15,31 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
     let state = crate::state::AppState::from_context()?;
     let refused: Option<Refused<SettingsForm>> = take_flash(web::FORM_FLASH).await;
     let test_result: Option<(bool, String)> = take_flash(web::TEST_FLASH).await;
+    let rate_refused: Option<web::RateRefused> = take_flash(web::RATE_FLASH).await;
+    let preset_result: Option<String> = take_flash(web::PRESET_FLASH).await;
     crate::error::with_status(
         async {
             let row = super::ssr::store(&state.db).await?;
-            let rates = tax_rate::Entity::find()
+            let mut rates = Vec::new();
+            for r in tax_rate::Entity::find()
                 .order_by_asc(tax_rate::Column::Id)
                 .all(&state.db)
                 .await?
-                .into_iter()
-                .map(|r| TaxRateView {
+            {
+                let products = if r.retired_at.is_some() {
+                    taxes::products_on(&state.db, r.id).await?
+                } else {
+                    Vec::new()
+                };
+                rates.push(TaxRateView {
                     id: r.id,
                     class: r.class,
                     name: r.name,
                     rate_ppm: r.rate_ppm,
-                })
-                .collect();
+                    retired: r.retired_at.is_some(),
+                    products,
+                });
+            }
             let (form, errors) = match refused {
                 Some(r) => (r.values, r.errors),
                 None => (edit::form_of(&row), Vec::new()),
@@ -38,7 +48,28 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
                 form,
                 errors,
                 currency: row.currency.clone(),
+                currencies: crate::domain::money::currency_codes()
+                    .map(|c| {
+                        let chargeable = crate::domain::Currency::parse(c)
+                            .is_ok_and(crate::payments::amount::chargeable);
+                        (c.to_owned(), chargeable)
+                    })
+                    .collect(),
+                orders: edit::order_count(&state.db).await?,
+                time_zones: crate::domain::local_time::zone_names(),
                 rates,
+                rate_form: rate_refused.map(|r| super::RateFormView {
+                    id: r.id,
+                    name: r.values.name,
+                    rate: r.values.rate,
+                    class: r.values.class,
+                    errors: r.errors,
+                }),
+                presets: taxes::PRESETS
+                    .iter()
+                    .map(|(code, label, _)| ((*code).to_owned(), (*label).to_owned()))
+                    .collect(),
+                preset_result,
                 dkim_key_stored: !row.dkim_private_key.is_empty(),
                 smtp_configured: state.mailer.is_configured(),
                 test_result,

@@ -26,6 +26,20 @@ pub struct TaxRateView {
     pub class: String,
     pub name: String,
     pub rate_ppm: i32,
+    pub retired: bool,
+    /// Products still on this rate (id, name): listed when it is retired.
+    pub products: Vec<(i32, String)>,
+}
+
+/// A refused tax-rate form, for the page to show beside that rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateFormView {
+    /// None: the **Add tax rate** form.
+    pub id: Option<i32>,
+    pub name: String,
+    pub rate: String,
+    pub class: String,
+    pub errors: Vec<crate::forms::FieldError>,
 }
 
 /// The settings form as typed: strings, so a refused value comes back exactly
@@ -52,6 +66,12 @@ pub struct SettingsForm {
     pub dkim_private_key: String,
     /// "on" when **Remove the DKIM key** is ticked.
     pub dkim_remove: Option<String>,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// IANA zone name, e.g. Europe/Paris.
+    pub time_zone: String,
+    /// "on" when **Prices include tax** is ticked.
+    pub prices_include_tax: Option<String>,
 }
 
 /// Everything the settings page shows.
@@ -60,7 +80,18 @@ pub struct SettingsPageData {
     pub form: SettingsForm,
     pub errors: Vec<crate::forms::FieldError>,
     pub currency: String,
+    /// Every currency a store can choose: (code, Stripe can charge it).
+    pub currencies: Vec<(String, bool)>,
+    /// Orders that fix the currency (0: it can still change).
+    pub orders: u64,
+    /// Time zones offered (any IANA name typed is accepted).
+    pub time_zones: Vec<String>,
     pub rates: Vec<TaxRateView>,
+    pub rate_form: Option<RateFormView>,
+    /// One-click sets: (code, label).
+    pub presets: Vec<(String, String)>,
+    /// What the last one-click set did.
+    pub preset_result: Option<String>,
     pub dkim_key_stored: bool,
     pub smtp_configured: bool,
     /// The last **Send test email**: (succeeded, what the SMTP server said).

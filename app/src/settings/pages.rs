@@ -9,6 +9,14 @@ fn settings_message(code: &str) -> Option<&'static str> {
     Some(match code {
         "saved" => "Settings saved. New emails use them from now on.",
         "invalid" => "Nothing was saved: correct the fields marked below.",
+        "rate_added" => "Tax rate added.",
+        "rate_saved" => "Tax rate saved. Orders already made keep the rate they were made with.",
+        "rate_retired" => "Tax rate retired: it cannot be chosen for products any more. Orders already made are unchanged.",
+        "rate_reinstated" => "Tax rate reinstated.",
+        "rate_invalid" => "The tax rate was not saved: correct the fields marked below.",
+        "rate_missing" => "That tax rate no longer exists.",
+        // The one-click set's outcome is shown in the tax rates section.
+        "preset" => return None,
         "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
         // The test email's own outcome is shown beside its button.
         "test" => return None,
@@ -40,12 +48,22 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
         <h1>"Settings"</h1>
         <form method="post" action="/settings" class="stack settings-form">
             {view! { <fieldset>
-                <legend>"Store"</legend>
+                <legend id="store">"Store"</legend>
                 <Field label="Store name" name="name" value=f.name required=true maxlength=100 error=err("name")/>
                 <Field label="Store email" name="email" value=f.email kind="email" required=true maxlength=254 error=err("email")/>
                 <Field label="Phone" name="phone" value=f.phone maxlength=40 error=err("phone")/>
                 <AreaField label="Address" name="address" value=f.address maxlength=500 error=err("address")/>
-                <p class="muted">"Currency: " {d.currency.clone()} " (fixed once orders exist)."</p>
+                <CurrencyField currencies=d.currencies.clone() chosen=f.currency.clone() orders=d.orders error=err("currency")/>
+                <label class="check"><input type="checkbox" name="prices_include_tax" checked=f.prices_include_tax.is_some()/>
+                    " Prices include tax (shelf prices: the invoice shows the tax they contain)"</label>
+                <label for="f-time_zone">"Time zone"</label>
+                <input id="f-time_zone" name="time_zone" list="time-zones" value=f.time_zone.clone() maxlength="64" required
+                    aria-invalid=err("time_zone").is_some().then_some("true") aria-describedby="f-time_zone-help"/>
+                <datalist id="time-zones">
+                    {d.time_zones.iter().map(|z| view! { <option value=z.clone()></option> }).collect_view()}
+                </datalist>
+                <span class="muted" id="f-time_zone-help">"e.g. Europe/Paris: due dates, \"today\" and every time shown use it."</span>
+                <FieldMessage id="f-time_zone-error" message=err("time_zone")/>
                 <Field label="Invoices due after (days)" name="default_due_days" value=f.default_due_days kind="number" maxlength=4 error=err("default_due_days")/>
                 <Field label="Pay links expire this many days after the due date" name="expiry_grace_days" value=f.expiry_grace_days kind="number" maxlength=4 error=err("expiry_grace_days")/>
             </fieldset> }.into_any()}
@@ -92,18 +110,141 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
             </form>
         </section>
 
-        <section aria-labelledby="tax-heading">
+        {tax_rates_view(d.rates, d.rate_form, d.presets, d.preset_result)}
+    }
+}
+
+/// The currency choice: every supported code, those Stripe cannot charge
+/// marked; locked (and saying why) once orders exist.
+#[component]
+fn CurrencyField(
+    currencies: Vec<(String, bool)>,
+    chosen: String,
+    orders: u64,
+    error: Option<String>,
+) -> impl IntoView {
+    let locked = orders > 0;
+    let invalid = error.is_some();
+    view! {
+        <label for="f-currency">"Currency"</label>
+        {if locked {
+            view! {
+                <input type="hidden" name="currency" value=chosen.clone()/>
+                <select id="f-currency" disabled aria-describedby="f-currency-help">
+                    <option selected>{chosen.clone()}</option>
+                </select>
+                <span class="muted" id="f-currency-help">{format!("Fixed: the store has {orders} order{} in {chosen}, and their amounts are in it.", if orders == 1 { "" } else { "s" })}</span>
+            }.into_any()
+        } else {
+            view! {
+                <select id="f-currency" name="currency" aria-invalid=invalid.then_some("true") aria-describedby="f-currency-help">
+                    {currencies.into_iter().map(|(code, chargeable)| {
+                        let selected = code == chosen;
+                        let label = if chargeable { code.clone() } else { format!("{code} (in store only: Stripe cannot charge it)") };
+                        view! { <option value=code selected=selected>{label}</option> }
+                    }).collect_view()}
+                </select>
+                <span class="muted" id="f-currency-help">"Choose it before the first order: it is fixed from then on."</span>
+            }.into_any()
+        }}
+        <FieldMessage id="f-currency-error" message=error/>
+    }
+}
+
+fn rate_fields(prefix: &str, name: String, rate: String, class: String, errors: &[crate::forms::FieldError]) -> impl IntoView {
+    let id = |f: &str| format!("{prefix}-{f}");
+    let err = |f: &str| message_for(errors, f);
+    view! {
+        <label for=id("name")>"Name"</label>
+        <input id=id("name") name="name" value=name maxlength="60" required aria-invalid=err("name").is_some().then_some("true")/>
+        <FieldMessage id=id("name-error") message=err("name")/>
+        <label for=id("rate")>"Rate (%)"</label>
+        <input id=id("rate") name="rate" value=rate maxlength="12" inputmode="decimal" required aria-invalid=err("rate").is_some().then_some("true")/>
+        <FieldMessage id=id("rate-error") message=err("rate")/>
+        <label for=id("class")>"Tax class"</label>
+        <input id=id("class") name="class" value=class maxlength="40" list="tax-classes" aria-invalid=err("class").is_some().then_some("true")/>
+        <FieldMessage id=id("class-error") message=err("class")/>
+    }
+}
+
+fn tax_rates_view(
+    rates: Vec<super::TaxRateView>,
+    refused: Option<super::RateFormView>,
+    presets: Vec<(String, String)>,
+    preset_result: Option<String>,
+) -> impl IntoView {
+    let for_new = refused.clone().filter(|r| r.id.is_none());
+    let (new_name, new_rate, new_class, new_errors) = match for_new {
+        Some(r) => (r.name, r.rate, r.class, r.errors),
+        None => (String::new(), String::new(), "standard".to_owned(), Vec::new()),
+    };
+    view! {
+        <section aria-labelledby="tax-heading" id="tax-rates">
             <h2 id="tax-heading">"Tax rates"</h2>
+            <p class="muted">"One rate per tax class. Products name a class as WooCommerce does (standard, reduced-rate, zero-rate…). Orders keep the rate they were made with, whatever changes here later."</p>
+            {preset_result.map(|m| view! { <p class="notice" role="status">{m}</p> })}
+            <datalist id="tax-classes">
+                <option value="standard"></option>
+                <option value="reduced-rate"></option>
+                <option value="zero-rate"></option>
+            </datalist>
             <table>
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Tax class"</th><th scope="col">"Rate"</th></tr></thead>
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Tax class"</th><th scope="col">"Rate"</th><th scope="col">"State"</th></tr></thead>
                 <tbody>
-                    {d.rates.into_iter().map(|r| {
+                    {rates.iter().map(|r| {
                         let pct = TaxRate { label: r.name.clone(), rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0) }.percent_label();
-                        let class = if r.class.is_empty() { "standard".to_owned() } else { r.class };
-                        view! { <tr><td>{r.name}</td><td>{class}</td><td>{pct}</td></tr> }
+                        let class = if r.class.is_empty() { "standard".to_owned() } else { r.class.clone() };
+                        view! { <tr data-rate=r.id.to_string()><td>{r.name.clone()}</td><td>{class}</td><td>{pct}</td><td>{if r.retired { "Retired" } else { "In use" }}</td></tr> }
                     }).collect_view()}
                 </tbody>
             </table>
+            {rates.into_iter().map(|r| {
+                let mine = refused.clone().filter(|f| f.id == Some(r.id));
+                let pct = TaxRate { label: String::new(), rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0) }.percent_label();
+                let (name, rate, class, errors) = match mine {
+                    Some(f) => (f.name, f.rate, f.class, f.errors),
+                    None => (
+                        r.name.clone(),
+                        pct.trim_end_matches('%').to_owned(),
+                        if r.class.is_empty() { "standard".to_owned() } else { r.class.clone() },
+                        Vec::new(),
+                    ),
+                };
+                let open = !errors.is_empty();
+                let (retire_value, retire_label) = if r.retired { ("false", "Reinstate") } else { ("true", "Retire") };
+                view! {
+                    <details class="rate-edit" open=open>
+                        <summary>{format!("Edit {}", r.name)}</summary>
+                        <form method="post" action=format!("/settings/tax-rates/{}", r.id) class="stack">
+                            {rate_fields(&format!("rate{}", r.id), name, rate, class, &errors)}
+                            <button type="submit" class="primary">"Save rate"</button>
+                        </form>
+                        <form method="post" action=format!("/settings/tax-rates/{}/retire", r.id)>
+                            <input type="hidden" name="retired" value=retire_value/>
+                            <button type="submit" class="secondary">{retire_label}</button>
+                        </form>
+                        {(r.retired && !r.products.is_empty()).then(|| view! {
+                            <p class="error">"Products still on this retired rate (the till refuses them until they get a current rate):"</p>
+                            <ul>
+                                {r.products.iter().map(|(id, name)| view! { <li><a href=format!("/catalog/{id}")>{name.clone()}</a></li> }).collect_view()}
+                            </ul>
+                        })}
+                    </details>
+                }
+            }).collect_view()}
+            <h3>"Add tax rate"</h3>
+            <form method="post" action="/settings/tax-rates" class="stack" id="add-tax-rate">
+                {rate_fields("new-rate", new_name, new_rate, new_class, &new_errors)}
+                <button type="submit" class="primary">"Add tax rate"</button>
+            </form>
+            <h3>"Start from a common set"</h3>
+            <p class="muted">"Adds the set's rates for the classes that have none yet; rates you already have are kept."</p>
+            {presets.into_iter().map(|(code, label)| view! {
+                <form method="post" action="/settings/tax-rates/preset" class="inline">
+                    <input type="hidden" name="preset" value=code/>
+                    <button type="submit" class="secondary">{format!("Add {label}")}</button>
+                </form>
+            }).collect_view()}
         </section>
     }
 }

@@ -184,20 +184,6 @@ fn StaffFrame(staff: StaffView, children: Children) -> impl IntoView {
 }
 
 #[component]
-pub fn HomePage() -> impl IntoView {
-    view! {
-        <StaffPage
-            role=Role::Cashier
-            load=whoami
-            render=|me: StaffView| view! {
-                <h1>"Welcome, " {me.name}</h1>
-                <p><a href="/pos">"Open the POS"</a> " to build an order and send an invoice or take payment."</p>
-            }
-        />
-    }
-}
-
-#[component]
 pub fn StaffListPage() -> impl IntoView {
     view! {
         <StaffPage role=Role::Admin load=list_staff render=staff_table/>

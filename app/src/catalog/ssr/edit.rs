@@ -21,6 +21,21 @@ pub enum Saved {
     NotFound,
 }
 
+/// Whether the stored product `product` already has rate `rate`.
+async fn keeps_rate(
+    db: &DatabaseConnection,
+    product: Option<i32>,
+    rate: i32,
+) -> Result<bool, DbErr> {
+    let Some(product) = product else {
+        return Ok(false);
+    };
+    Ok(model::Entity::find_by_id(product)
+        .one(db)
+        .await?
+        .is_some_and(|p| p.tax_rate_id == Some(rate)))
+}
+
 /// Validates the form and inserts (`id` None) or updates the product. A SKU
 /// another product already has is refused next to the SKU field.
 pub async fn save(
@@ -29,6 +44,7 @@ pub async fn save(
     form: &ProductForm,
     currency: Currency,
 ) -> Result<Saved, DbErr> {
+    let product = id;
     let mut errors = Vec::new();
     let sku = clean_text(&mut errors, "sku", "The SKU", &form.sku, 64, false);
     if sku.chars().any(char::is_whitespace) {
@@ -48,8 +64,26 @@ pub async fn save(
     let tax_rate_id = match form.tax_rate_id.trim() {
         "" => None,
         s => match s.parse::<i32>() {
-            Ok(id) if tax_rate::Entity::find_by_id(id).one(db).await?.is_some() => Some(id),
-            _ => {
+            Ok(id) => match tax_rate::Entity::find_by_id(id).one(db).await? {
+                // A retired rate is for the record: a product may keep it
+                // (its form says so) but nothing new is put on it.
+                Some(r) if r.retired_at.is_some() && !keeps_rate(db, product, id).await? => {
+                    errors.push(FieldError::new(
+                        "tax_rate_id",
+                        format!("{} is retired: choose a current rate.", r.name),
+                    ));
+                    None
+                }
+                Some(_) => Some(id),
+                None => {
+                    errors.push(FieldError::new(
+                        "tax_rate_id",
+                        "Choose one of the store's tax rates.",
+                    ));
+                    None
+                }
+            },
+            Err(_) => {
                 errors.push(FieldError::new(
                     "tax_rate_id",
                     "Choose one of the store's tax rates.",

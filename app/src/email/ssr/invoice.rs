@@ -34,8 +34,12 @@ pub struct InvoiceData {
     /// (label, amount)
     pub discount: Option<(String, String)>,
     pub fees: Vec<(String, String)>,
+    /// Taxes added to the prices (exclusive mode), shown before the total.
     pub taxes: Vec<(String, String)>,
     pub total: String,
+    /// Taxes the prices contain (inclusive mode): "Includes VAT 20%", shown
+    /// after the total because they are part of it.
+    pub taxes_included: Vec<(String, String)>,
     pub pay_url: String,
     /// Set for a receipt: "Paid 27 November 2026 by cash: £46.88". A receipt
     /// shows it where an invoice shows its Pay button.
@@ -169,6 +173,7 @@ mod tests {
             fees: vec![("Delivery".into(), "£3.00".into())],
             taxes: vec![("VAT 20%".into(), "£4.40".into())],
             total: "£29.40".into(),
+            taxes_included: Vec::new(),
             pay_url: "http://127.0.0.1:3000/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA".into(),
             receipt: None,
             qr: crate::orders::qr::order_qr(1001),

@@ -36,6 +36,15 @@ pub enum MailError {
     Message(String),
 }
 
+/// Who a message is from, as the store's settings say: the From name is the
+/// store's name (the address stays `MAIL_FROM`'s, the one the mail server may
+/// send as) and replies go to the store's own email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    pub name: String,
+    pub reply_to: Option<Email>,
+}
+
 /// DKIM signing as the settings store it: the domain (`d=`), the selector
 /// (`s=`) and the private key, either an RSA key in PKCS#1 PEM or an Ed25519
 /// key as base64 of its 32 bytes.
@@ -94,10 +103,11 @@ impl Mailer {
         text: &str,
         html: &str,
     ) -> Result<Delivery, MailError> {
-        self.send_signed(to, subject, text, html, None).await
+        self.send_signed(to, subject, text, html, None, None).await
     }
 
-    /// Sends one message, DKIM-signed when `dkim` is given.
+    /// Sends one message, DKIM-signed when `dkim` is given, from the store
+    /// (`sender`) when given.
     pub async fn send_signed(
         &self,
         to: &Email,
@@ -105,6 +115,7 @@ impl Mailer {
         text: &str,
         html: &str,
         dkim: Option<&DkimConfig>,
+        sender: Option<&Sender>,
     ) -> Result<Delivery, MailError> {
         let Some(transport) = &self.transport else {
             return Ok(Delivery::NotConfigured);
@@ -113,8 +124,21 @@ impl Mailer {
             .as_str()
             .parse::<Mailbox>()
             .map_err(|e| MailError::Message(e.to_string()))?;
-        let mut message = Message::builder()
-            .from(self.from.clone())
+        let from = match sender {
+            Some(s) if !s.name.trim().is_empty() => {
+                Mailbox::new(Some(s.name.trim().to_owned()), self.from.email.clone())
+            }
+            _ => self.from.clone(),
+        };
+        let mut builder = Message::builder().from(from);
+        if let Some(reply_to) = sender.and_then(|s| s.reply_to.as_ref()) {
+            let mailbox = reply_to
+                .as_str()
+                .parse::<Mailbox>()
+                .map_err(|e| MailError::Message(e.to_string()))?;
+            builder = builder.reply_to(mailbox);
+        }
+        let mut message = builder
             .to(to)
             .subject(subject)
             .multipart(MultiPart::alternative_plain_html(

@@ -10,7 +10,9 @@ use crate::domain::{Currency, Email, Money, Quantity};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
-use crate::orders::{compute_totals, FeeInput, LineInput, OrderKey, OrderStatus, TaxRate};
+use crate::orders::{
+    compute_totals, FeeInput, LineInput, OrderKey, OrderStatus, TaxMode, TaxRate,
+};
 use crate::settings::ssr::tax_rate;
 use crate::staff::StaffView;
 use sea_orm::{
@@ -260,6 +262,21 @@ pub async fn create_in(
                 field: format!("line:{id}"),
                 message: format!("{} is no longer sold.", p.name),
             }),
+            Some(p) if p
+                .tax_rate_id
+                .and_then(|r| rates.get(&r))
+                .is_some_and(|r| r.retired_at.is_some()) =>
+            {
+                // Charging a rate the owner retired would be wrong; guessing
+                // another would be too.
+                errors.push(FieldError {
+                    field: format!("line:{id}"),
+                    message: format!(
+                        "{} uses a retired tax rate: an admin must choose its current rate in Products.",
+                        p.name
+                    ),
+                })
+            }
             Some(p) => {
                 let tax =
                     p.tax_rate_id
@@ -291,8 +308,9 @@ pub async fn create_in(
         })
         .collect();
     let line_inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
-    let totals =
-        compute_totals(currency, &line_inputs, &fee_inputs, req.discount_minor).map_err(|e| {
+    let mode = TaxMode::from_inclusive(store.prices_include_tax);
+    let totals = compute_totals(currency, mode, &line_inputs, &fee_inputs, req.discount_minor)
+        .map_err(|e| {
             invalid(
                 if matches!(
                     e,
@@ -369,6 +387,7 @@ pub async fn create_in(
         created_at: Set(now),
         updated_at: Set(now),
         paid_at: Set(None),
+        prices_include_tax: Set(mode.is_inclusive()),
         ..Default::default()
     }
     .insert(txn)

@@ -87,6 +87,14 @@ pub async fn order_document<C: ConnectionTrait>(
     let money = |m: i64| Money::from_minor(m, currency).to_string();
     let (items, adjustments, taxes) = order_lines(conn, o.id).await?;
     let pay_url = pay_url(public_url, o);
+    let tax_lines: Vec<(String, String)> = taxes
+        .iter()
+        .map(|t| {
+            let label =
+                crate::orders::tax_line_label(&t.label, u32::try_from(t.rate_ppm).unwrap_or(0));
+            (label, money(t.amount_minor))
+        })
+        .collect();
     let (subject, heading, intro) = match &receipt {
         None => (
             store
@@ -136,15 +144,20 @@ pub async fn order_document<C: ConnectionTrait>(
             .filter(|a| a.kind == adjustment::AdjustmentKind::Fee)
             .map(|a| (a.label.clone(), money(a.amount_minor)))
             .collect(),
-        taxes: taxes
-            .iter()
-            .map(|t| {
-                let label =
-                    crate::orders::tax_line_label(&t.label, u32::try_from(t.rate_ppm).unwrap_or(0));
-                (label, money(t.amount_minor))
-            })
-            .collect(),
+        taxes: if o.prices_include_tax {
+            Vec::new()
+        } else {
+            tax_lines.clone()
+        },
         total: money(o.total_minor),
+        taxes_included: if o.prices_include_tax {
+            tax_lines
+                .into_iter()
+                .map(|(label, amount)| (format!("Includes {label}"), amount))
+                .collect()
+        } else {
+            Vec::new()
+        },
         pay_url,
         receipt,
         qr: crate::orders::qr::order_qr(o.number),

@@ -25,6 +25,65 @@ pub fn form_of(row: &model::Model) -> SettingsForm {
         dkim_selector: row.dkim_selector.clone(),
         dkim_private_key: String::new(),
         dkim_remove: None,
+        currency: row.currency.clone(),
+        time_zone: row.time_zone.clone(),
+        prices_include_tax: row.prices_include_tax.then(|| "on".to_owned()),
+    }
+}
+
+/// Records that **Send test email** just went through (the setup checklist's
+/// email step).
+pub async fn mark_mail_tested<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
+    let row = super::store(conn).await?;
+    let mut active: model::ActiveModel = row.into();
+    active.mail_tested_at = Set(Some(time::OffsetDateTime::now_utc()));
+    active.update(conn).await?;
+    Ok(())
+}
+
+/// How many orders the store has: the currency is fixed once there is one.
+pub async fn order_count<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    crate::orders::model::order::Entity::find().count(conn).await
+}
+
+/// The currency as chosen: a supported ISO 4217 code, and the stored one
+/// once orders exist (their amounts are in it).
+pub fn check_currency(
+    typed: &str,
+    stored: &str,
+    orders: u64,
+) -> Result<crate::domain::Currency, String> {
+    let code = typed.trim().to_ascii_uppercase();
+    let currency = crate::domain::Currency::parse(&code).map_err(|e| format!("{e}."))?;
+    if orders > 0 && currency.code() != stored {
+        return Err(format!(
+            "The currency cannot change once the store has orders ({orders} in {stored}): their amounts are in it."
+        ));
+    }
+    Ok(currency)
+}
+
+/// A logo on an https address only: an http image is blocked on the https
+/// pay page and by mail clients.
+pub fn check_logo(typed: &str) -> Result<Option<String>, String> {
+    let logo = typed.trim();
+    if logo.is_empty() {
+        return Ok(None);
+    }
+    if logo.starts_with("http://") {
+        return Err("The logo must be an https:// address: an http one is blocked on the pay page and in most mail clients.".to_owned());
+    }
+    let ok = logo.starts_with("https://")
+        && logo.len() > "https://".len()
+        && logo.len() <= 500
+        && !logo
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+    if ok {
+        Ok(Some(logo.to_owned()))
+    } else {
+        Err("The logo must be the https:// address of an image, at most 500 characters.".to_owned())
     }
 }
 
@@ -110,22 +169,23 @@ pub async fn save(
         "Pay links expire after",
         &form.expiry_grace_days,
     );
-    let logo = form.logo_url.trim();
-    let logo_url = if logo.is_empty() {
+    let logo_url = check_logo(&form.logo_url).unwrap_or_else(|m| {
+        errors.push(FieldError::new("logo_url", m));
         None
-    } else if (logo.starts_with("https://") || logo.starts_with("http://"))
-        && logo.len() <= 500
-        && !logo
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
-    {
-        Some(logo.to_owned())
-    } else {
-        errors.push(FieldError::new(
-            "logo_url",
-            "The logo must be an http(s) address of an image, at most 500 characters.",
-        ));
-        None
+    });
+    let orders = order_count(db).await?;
+    let currency = check_currency(&form.currency, &row.currency, orders).unwrap_or_else(|m| {
+        errors.push(FieldError::new("currency", m));
+        crate::domain::Currency::parse(&row.currency).unwrap_or_else(|_| {
+            crate::domain::Currency::parse("EUR").expect("EUR is a supported currency")
+        })
+    });
+    let time_zone = match crate::domain::local_time::StoreZone::parse(&form.time_zone) {
+        Ok(z) => z.name().to_owned(),
+        Err(e) => {
+            errors.push(FieldError::new("time_zone", format!("{e}")));
+            String::new()
+        }
     };
     for (field, value) in [
         ("brand_color", &form.brand_color),
@@ -237,6 +297,10 @@ pub async fn save(
     active.dkim_domain = Set(dkim_domain);
     active.dkim_selector = Set(dkim_selector);
     active.dkim_private_key = Set(key);
+    active.currency = Set(currency.code().to_owned());
+    active.currency_confirmed = Set(true);
+    active.time_zone = Set(time_zone);
+    active.prices_include_tax = Set(form.prices_include_tax.is_some());
     active.updated_at = Set(time::OffsetDateTime::now_utc());
     active.update(db).await?;
     Ok(Ok(()))

@@ -1,6 +1,7 @@
 pub mod edit;
 pub mod model;
 pub mod tax_rate;
+pub mod taxes;
 pub mod web;
 
 use super::StoreSettings;
@@ -40,6 +41,21 @@ pub async fn currency(db: &DatabaseConnection) -> Result<crate::domain::Currency
         tracing::error!(error = %e, "store_settings.currency is not a supported currency");
         AppError::Internal
     })
+}
+
+/// Who emails are from: the store's name, replies to the store's email (a
+/// database without its settings row sends as `MAIL_FROM` alone).
+pub async fn sender<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Option<crate::email::ssr::transport::Sender>, DbErr> {
+    match store(conn).await {
+        Ok(row) => Ok(Some(crate::email::ssr::transport::Sender {
+            name: row.name,
+            reply_to: crate::domain::Email::parse(&row.email).ok(),
+        })),
+        Err(DbErr::RecordNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The DKIM signing config when settings hold one. A stored key that no

@@ -1,5 +1,5 @@
 //! The settings form and **Send test email**, as plain form posts.
-use super::edit;
+use super::{edit, taxes};
 use crate::domain::Email;
 use crate::email::ssr::transport::Delivery;
 use crate::forms::{
@@ -9,17 +9,165 @@ use crate::forms::{
 use crate::settings::SettingsForm;
 use crate::staff::Role;
 use crate::state::AppState;
-use axum::{extract::State, response::Response, Form};
+use axum::{
+    extract::{Path, State},
+    response::Response,
+    Form,
+};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 pub const FORM_FLASH: &str = "settings";
 pub const TEST_FLASH: &str = "settings_test";
 
+pub const RATE_FLASH: &str = "settings_rate";
+pub const PRESET_FLASH: &str = "settings_preset";
+
 pub fn routes() -> StaffRoutes {
     StaffRoutes::new()
         .form("/settings", Access::ADMIN, save)
         .form("/settings/test-email", Access::ADMIN, test_email)
+        .form("/settings/tax-rates", Access::ADMIN, add_rate)
+        .form("/settings/tax-rates/preset", Access::ADMIN, add_preset)
+        .form("/settings/tax-rates/{id}", Access::ADMIN, edit_rate)
+        .form("/settings/tax-rates/{id}/retire", Access::ADMIN, retire_rate)
+}
+
+/// A refused rate form: which rate (None: the new one), what was typed, why.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct RateRefused {
+    pub id: Option<i32>,
+    pub values: taxes::RateForm,
+    pub errors: Vec<crate::forms::FieldError>,
+}
+
+async fn add_rate(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<taxes::RateForm>,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    match taxes::add(&state.db, &form).await {
+        Ok(Ok(_)) => see_other("/settings?done=rate_added#tax-rates"),
+        Ok(Err(errors)) => {
+            let refused = RateRefused {
+                id: None,
+                values: form,
+                errors,
+            };
+            put_flash(&session, RATE_FLASH, &refused).await;
+            see_other("/settings?error=rate_invalid#tax-rates")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "adding a tax rate");
+            see_other("/settings?error=internal#tax-rates")
+        }
+    }
+}
+
+async fn edit_rate(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i32>,
+    Form(form): Form<taxes::RateForm>,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    match taxes::edit(&state.db, id, &form).await {
+        Ok(Some(Ok(()))) => see_other("/settings?done=rate_saved#tax-rates"),
+        Ok(Some(Err(errors))) => {
+            let refused = RateRefused {
+                id: Some(id),
+                values: form,
+                errors,
+            };
+            put_flash(&session, RATE_FLASH, &refused).await;
+            see_other("/settings?error=rate_invalid#tax-rates")
+        }
+        Ok(None) => see_other("/settings?error=rate_missing#tax-rates"),
+        Err(e) => {
+            tracing::error!(error = %e, "editing a tax rate");
+            see_other("/settings?error=internal#tax-rates")
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RetireForm {
+    /// "true" retires, "false" reinstates.
+    #[serde(default)]
+    retired: String,
+}
+
+async fn retire_rate(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i32>,
+    Form(form): Form<RetireForm>,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    let retired = match form.retired.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return see_other("/settings?error=rate_missing#tax-rates"),
+    };
+    match taxes::set_retired(&state.db, id, retired).await {
+        Ok(Some(())) if retired => see_other("/settings?done=rate_retired#tax-rates"),
+        Ok(Some(())) => see_other("/settings?done=rate_reinstated#tax-rates"),
+        Ok(None) => see_other("/settings?error=rate_missing#tax-rates"),
+        Err(e) => {
+            tracing::error!(error = %e, "retiring a tax rate");
+            see_other("/settings?error=internal#tax-rates")
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PresetForm {
+    #[serde(default)]
+    preset: String,
+}
+
+async fn add_preset(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<PresetForm>,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    match taxes::apply_preset(&state.db, &form.preset).await {
+        Ok(Some(outcome)) => {
+            let mut text = if outcome.added.is_empty() {
+                "No rate was added.".to_owned()
+            } else {
+                format!("Added {}.", outcome.added.join(", "))
+            };
+            if !outcome.kept.is_empty() {
+                text.push_str(&format!(
+                    " Kept the rates already set for: {}.",
+                    outcome
+                        .kept
+                        .iter()
+                        .map(|c| taxes::class_label(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            put_flash(&session, PRESET_FLASH, &text).await;
+            see_other("/settings?done=preset#tax-rates")
+        }
+        Ok(None) => see_other("/settings?error=rate_missing#tax-rates"),
+        Err(e) => {
+            tracing::error!(error = %e, "adding a set of tax rates");
+            see_other("/settings?error=internal#tax-rates")
+        }
+    }
 }
 
 async fn save(
@@ -81,6 +229,7 @@ async fn test_email(
         .map(|s| s.name)
         .unwrap_or_default();
     let dkim = super::dkim_config(&state.db).await.ok().flatten();
+    let sender = super::sender(&state.db).await.ok().flatten();
     let text = format!(
         "This is a test message from Settle for {store}.\n\nIf you can read it, invoices and receipts can reach your customers.\n"
     );
@@ -94,8 +243,14 @@ async fn test_email(
             &text,
             html,
             dkim.as_ref(),
+            sender.as_ref(),
         )
         .await;
+    if matches!(result, Ok(Delivery::Sent { .. })) {
+        if let Err(e) = edit::mark_mail_tested(&state.db).await {
+            tracing::error!(error = %e, "recording the passed test email");
+        }
+    }
     let outcome = match result {
         Ok(Delivery::Sent { answer }) => (
             true,
