@@ -121,6 +121,9 @@ pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, A
                 ),
                 None => None,
             };
+            let zone = crate::domain::StoreZone::stored(
+                &crate::settings::ssr::store(&state.db).await?.time_zone,
+            );
             let orders = match &stored {
                 Some(c) => order::Entity::find()
                     .filter(
@@ -140,7 +143,8 @@ pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, A
                     .map(|o| {
                         let total = Money::from_minor(o.total_minor, o.currency).to_string();
                         let status = o.status.label().to_owned();
-                        (o.number, o.created_at.date().to_string(), status, total)
+                        let date = zone.local(o.created_at).date().to_string();
+                        (o.number, date, status, total)
                     })
                     .collect(),
                 None => Vec::new(),

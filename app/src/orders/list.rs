@@ -68,6 +68,12 @@ pub async fn list_orders(
             .await
             .map_err(AppError::from),
     )?;
+    let store = crate::error::with_status(
+        crate::settings::ssr::store(&state.db)
+            .await
+            .map_err(AppError::from),
+    )?;
+    let zone = crate::domain::StoreZone::stored(&store.time_zone);
     let more = rows.len() as u64 > PAGE_SIZE;
     let rows: Vec<_> = rows.into_iter().take(PAGE_SIZE as usize).collect();
     let next_before = if more {
@@ -80,12 +86,7 @@ pub async fn list_orders(
             .into_iter()
             .map(|o| OrderRow {
                 number: o.number,
-                created: o
-                    .created_at
-                    .format(time::macros::format_description!(
-                        "[year]-[month]-[day] [hour]:[minute]"
-                    ))
-                    .unwrap_or_default(),
+                created: zone.date_time(o.created_at),
                 name: format!("{} {}", o.billing_first_name, o.billing_last_name)
                     .trim()
                     .to_owned(),

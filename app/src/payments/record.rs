@@ -208,13 +208,14 @@ pub async fn record_success(
                 .and_then(|e| Email::parse(e).ok())
             {
                 let store = crate::settings::ssr::store(&txn).await?;
+                let zone = crate::domain::StoreZone::stored(&store.time_zone);
                 queue_receipt(
                     &txn,
                     &store,
                     &o,
                     &to,
                     public_url,
-                    paid_line(now, PaymentMethod::Stripe.label(), &shown),
+                    paid_line(&zone, now, PaymentMethod::Stripe.label(), &shown),
                 )
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?;

@@ -152,7 +152,8 @@ async fn record_in_store(
         .and_then(|e| Email::parse(e).ok())
     {
         let store = crate::settings::ssr::store(txn).await?;
-        let line = paid_line(now, pay.method.label(), &money(o.total_minor));
+        let zone = crate::domain::StoreZone::stored(&store.time_zone);
+        let line = paid_line(&zone, now, pay.method.label(), &money(o.total_minor));
         queue_receipt(txn, &store, &o, &to, public_url, line).await?;
     }
     Ok((o, change))

@@ -54,14 +54,13 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let me = crate::staff::ssr::require(Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let fmt = |t: time::OffsetDateTime| {
-        t.format(time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default()
-    };
     crate::error::with_status(
         async {
+            // Times as the shop's clocks showed them, with the zone's name.
+            let zone = crate::domain::StoreZone::stored(
+                &crate::settings::ssr::store(&state.db).await?.time_zone,
+            );
+            let fmt = |t: time::OffsetDateTime| zone.date_time(t);
             let find = || {
                 order::Entity::find()
                     .filter(order::Column::Number.eq(number))

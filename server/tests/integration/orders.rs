@@ -529,6 +529,7 @@ both_backends!(
     save_to_billing_decides_whose_email_changes,
     the_invoice_reaches_a_real_smtp_server,
     resend_and_cancel_from_the_order_page,
+    dates_and_times_are_the_stores_own,
 );
 
 /// The POS's server fn, then the order page's Resend and Cancel forms, over HTTP.
@@ -665,6 +666,146 @@ async fn resend_and_cancel_from_the_order_page(backend: Backend) {
     assert!(
         !page.contains(">Cancel order</button>"),
         "no cancel button on a cancelled order"
+    );
+    app.stop().await;
+}
+
+/// The store's day and clock, not UTC's. Kiritimati (UTC+14) is a day ahead
+/// of UTC from 10:00 UTC, Pago Pago (UTC-11) a day behind until 11:00 UTC, so
+/// whenever this runs one of them is on another date than UTC: an invoice is
+/// due counting from the local date, the local today is a due date staff may
+/// choose (the day before it is not), and the order page reads local times.
+async fn dates_and_times_are_the_stores_own(backend: Backend) {
+    use app::domain::StoreZone;
+    use app::settings::ssr::model as settings;
+    let app = common::spawn_app(backend).await;
+    server::seed::seed_demo(&app.db).await.unwrap();
+    let staff = app::staff::ssr::add_staff(
+        &app.db,
+        "till@example.com",
+        "Casey",
+        "blue river stones 42",
+        Role::Cashier,
+    )
+    .await
+    .unwrap();
+    let client = app
+        .signed_in_client("till@example.com", "blue river stones 42")
+        .await;
+    let mug = common::product_id(&app.db, "MUG-01").await;
+    let terms = settings::Entity::find_by_id(settings::SINGLETON_ID)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .default_due_days;
+    let terms = time::Duration::days(i64::from(terms));
+    let now = time::OffsetDateTime::now_utc;
+    let mut another_date_than_utc = false;
+
+    for (name, label) in [
+        ("Pacific/Kiritimati", "UTC+14"),
+        ("Pacific/Pago_Pago", "SST"),
+    ] {
+        settings::ActiveModel {
+            id: Set(settings::SINGLETON_ID),
+            time_zone: Set(name.into()),
+            ..Default::default()
+        }
+        .update(&app.db)
+        .await
+        .unwrap();
+        let zone = StoreZone::parse(name).unwrap();
+
+        let before = zone.today(now());
+        let created = create_order(
+            &app.db,
+            &staff,
+            PUBLIC,
+            invoice(&[(mug, 1)], "guest@example.com"),
+        )
+        .await
+        .unwrap();
+        let after = zone.today(now());
+        let o = order::Entity::find()
+            .filter(order::Column::Number.eq(created.number))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let due = o.due_date.expect("an invoice has a due date");
+        assert!(
+            due == before + terms || due == after + terms,
+            "{name}: due {due}, the store's today {before}"
+        );
+        let utc_date = o.created_at.to_offset(time::UtcOffset::UTC).date();
+        another_date_than_utc |= zone.today(o.created_at) != utc_date;
+
+        let change = |date: time::Date| {
+            let (client, url) = (
+                client.clone(),
+                app.url(&format!("/orders/{}/due", o.number)),
+            );
+            async move {
+                common::location(
+                    &client
+                        .post(url)
+                        .form(&[("due_date", date.to_string())])
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+            }
+        };
+        let today = zone.today(now());
+        assert_eq!(
+            change(today - time::Duration::days(1)).await,
+            format!("/orders/{}?error=due", o.number),
+            "{name}: the day before the store's today is past"
+        );
+        assert_eq!(
+            change(today).await,
+            format!("/orders/{}?done=due_changed", o.number),
+            "{name}: the store's today is not past"
+        );
+
+        let page = client
+            .get(app.url(&format!("/orders/{}", o.number)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .replace("<!>", "");
+        let shown = zone.date_time(o.created_at);
+        assert!(shown.ends_with(label), "{shown}");
+        assert!(page.contains(&shown), "{name}: created {shown}\n{page}");
+        assert!(
+            !page.contains(&StoreZone::utc().date_time(o.created_at)),
+            "{name}: no UTC times"
+        );
+        let events = event::Entity::find()
+            .filter(event::Column::OrderId.eq(o.id))
+            .all(&app.db)
+            .await
+            .unwrap();
+        assert!(
+            events.len() >= 3,
+            "created, invoice queued, due date changed"
+        );
+        for e in events {
+            let when = zone.date_time(e.created_at);
+            assert!(
+                page.contains(&format!(">{when}</time>")),
+                "{name}: the timeline shows {when} for {:?}\n{page}",
+                e.message
+            );
+        }
+    }
+    assert!(
+        another_date_than_utc,
+        "at any moment one of the two zones is on another date than UTC"
     );
     app.stop().await;
 }

@@ -5,7 +5,7 @@ use super::creating::{CreateOrderError, OnlineCheck};
 use super::document::{long_date, queue_invoice};
 use super::timeline::add_event;
 use crate::customers::model as customer;
-use crate::domain::{Email, Money};
+use crate::domain::{Email, Money, StoreZone};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
@@ -227,7 +227,7 @@ pub async fn convert_quote(
         None => None,
     };
     let now = OffsetDateTime::now_utc();
-    let today = now.date();
+    let today = StoreZone::stored(&store.time_zone).today(now);
     let days = i64::from(terms.unwrap_or(store.default_due_days).clamp(0, 3650));
     let due = due.unwrap_or(today + time::Duration::days(days));
     if due < today {
@@ -269,10 +269,11 @@ pub async fn change_due_date(
     number: i64,
     due: Date,
 ) -> Result<(), OrderActionError> {
-    if due < OffsetDateTime::now_utc().date() {
+    let txn = db.begin().await?;
+    let store = crate::settings::ssr::store(&txn).await?;
+    if due < StoreZone::stored(&store.time_zone).today(OffsetDateTime::now_utc()) {
         return Err(Refusal::DueInPast.into());
     }
-    let txn = db.begin().await?;
     let (o, status) = order_and_status(&txn, number).await?;
     if !status.is_payable() {
         return Err(Refusal::NotPayable(status).into());

@@ -6,7 +6,7 @@ use super::document::queue_invoice;
 use super::timeline::add_event;
 use crate::catalog::model as product;
 use crate::customers::model as customer;
-use crate::domain::{Currency, Email, Money, Quantity};
+use crate::domain::{Currency, Email, Money, Quantity, StoreZone};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
@@ -328,7 +328,9 @@ pub async fn create_in(
     }
 
     let now = OffsetDateTime::now_utc();
-    let today = now.date();
+    // The store's date, not UTC's: an invoice made on a Paris evening is due
+    // counting from that evening's date.
+    let today = StoreZone::stored(&store.time_zone).today(now);
     let due_date = match req.payment {
         _ if quote => None,
         PaymentChoice::EmailInvoice => {

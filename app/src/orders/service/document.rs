@@ -2,13 +2,16 @@
 //! the receipt, rendered from the order as stored and queued to the outbox.
 use super::creating::CreateOrderError;
 use super::timeline::add_event;
-use crate::domain::{Email, Money};
+use crate::domain::{Email, Money, StoreZone};
 use crate::email::ssr::{invoice, outbox};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
 use crate::settings::ssr::model as settings;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use time::{Date, OffsetDateTime};
+
+/// "27 November 2026": a date as invoices, receipts and the timeline print it.
+/// A moment becomes a date in the store's zone first (`StoreZone::local`).
 pub(super) fn long_date(d: Date) -> String {
     d.format(time::macros::format_description!(
         "[day padding:none] [month repr:long] [year]"
@@ -85,6 +88,7 @@ pub async fn order_document<C: ConnectionTrait>(
 ) -> Result<invoice::InvoiceData, CreateOrderError> {
     let currency = o.currency;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let zone = StoreZone::stored(&store.time_zone);
     let (items, adjustments, taxes) = order_lines(conn, o.id).await?;
     let pay_url = pay_url(public_url, o);
     let tax_lines: Vec<(String, String)> = taxes
@@ -123,7 +127,7 @@ pub async fn order_document<C: ConnectionTrait>(
         brand_color: store.brand_color.clone(),
         accent_color: store.accent_color.clone(),
         number: o.number,
-        order_date: long_date(o.created_at.date()),
+        order_date: long_date(zone.local(o.created_at).date()),
         due_date: o.due_date.map(long_date),
         lines: items
             .iter()
@@ -198,11 +202,12 @@ pub async fn queue_invoice<C: ConnectionTrait>(
     Ok(())
 }
 
-/// "Paid 27 November 2026 by cash: £46.88", the line a receipt shows.
-pub fn paid_line(at: OffsetDateTime, method: &str, amount: &str) -> String {
+/// "Paid 27 November 2026 by cash: £46.88", the line a receipt shows, dated
+/// in the store's zone.
+pub fn paid_line(zone: &StoreZone, at: OffsetDateTime, method: &str, amount: &str) -> String {
     format!(
         "Paid {} by {}: {amount}",
-        long_date(at.date()),
+        long_date(zone.local(at).date()),
         method.to_lowercase()
     )
 }

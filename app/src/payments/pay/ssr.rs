@@ -222,7 +222,9 @@ async fn render(
 ) -> Result<Option<Response>, PageError> {
     let cache = &state.pay_cache;
     let store = cache.settings(&state.readers).await?;
-    let today = OffsetDateTime::now_utc().date();
+    // The store's date: a pay link expires at the end of the store's day, and a
+    // cached page is rendered afresh when that day (not UTC's) changes.
+    let today = crate::domain::StoreZone::stored(&store.time_zone).today(OffsetDateTime::now_utc());
     let key = (o.updated_at, store.updated_at, today);
     if notice.is_none() {
         if let Some(html) = cache.page(o.id, &key) {
@@ -253,7 +255,8 @@ async fn build(
         return Ok(None);
     };
     let receipt = if page_state == PayState::Paid {
-        paid_summary(&state.readers, o).await?
+        let zone = crate::domain::StoreZone::stored(&store.time_zone);
+        paid_summary(&state.readers, &zone, o).await?
     } else {
         None
     };
@@ -369,7 +372,11 @@ fn is_hex(c: &str) -> bool {
 }
 
 /// "Paid 27 November 2026 by cash: £46.88" from the payment that settled it.
-async fn paid_summary(db: &DatabaseConnection, o: &order::Model) -> Result<Option<String>, DbErr> {
+async fn paid_summary(
+    db: &DatabaseConnection,
+    zone: &crate::domain::StoreZone,
+    o: &order::Model,
+) -> Result<Option<String>, DbErr> {
     use crate::payments::model::{self as payment, PaymentStatus};
     let p = payment::Entity::find()
         .filter(payment::Column::OrderId.eq(o.id))
@@ -380,7 +387,7 @@ async fn paid_summary(db: &DatabaseConnection, o: &order::Model) -> Result<Optio
     Ok(p.map(|p| {
         let method = p.method.label();
         let amount = crate::domain::Money::display_stored(p.amount_minor, &p.currency);
-        crate::orders::service::paid_line(o.paid_at.unwrap_or(p.created_at), method, &amount)
+        crate::orders::service::paid_line(zone, o.paid_at.unwrap_or(p.created_at), method, &amount)
     }))
 }
 
