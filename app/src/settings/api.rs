@@ -56,7 +56,7 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
                     })
                     .collect(),
                 orders: edit::order_count(&state.db).await?,
-                time_zones: crate::domain::local_time::zone_names(),
+                time_zones: crate::domain::zone_names().to_vec(),
                 rates,
                 rate_form: rate_refused.map(|r| super::RateFormView {
                     id: r.id,

@@ -180,10 +180,10 @@ pub async fn save(
             crate::domain::Currency::parse("EUR").expect("EUR is a supported currency")
         })
     });
-    let time_zone = match crate::domain::local_time::StoreZone::parse(&form.time_zone) {
+    let time_zone = match crate::domain::StoreZone::parse(&form.time_zone) {
         Ok(z) => z.name().to_owned(),
         Err(e) => {
-            errors.push(FieldError::new("time_zone", format!("{e}")));
+            errors.push(FieldError::new("time_zone", format!("Time zone: {e}.")));
             String::new()
         }
     };
