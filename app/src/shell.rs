@@ -5,7 +5,7 @@ use crate::orders::list::OrdersPage;
 use crate::pos::order::OrderPage;
 use crate::pos::page::PosPage;
 use crate::settings::pages::SettingsPage;
-use crate::staff::pages::{HomePage, LoginPage, StaffListPage};
+use crate::staff::pages::{AccountPage, HomePage, LoginPage, StaffListPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/customers/:id") view=CustomerPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=StaffListPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

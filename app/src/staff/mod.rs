@@ -91,16 +91,13 @@ impl SignInError {
 /// Why an admin's action on a staff account was refused. `code()` is what
 /// the Staff page's `?error=` carries; handlers and pages decide by the
 /// variant, never by the message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountRefusal {
     /// Deactivating, demoting or resetting oneself: an admin could lock
     /// themself out, and their own password changes through the current one.
-    #[error("You cannot do this to your own account. Use Change my password for your password; another admin can change your role or status.")]
     OwnAccount,
     /// The change would leave no active admin to manage the store.
-    #[error("At least one active admin must remain: make someone else an admin first.")]
     LastAdmin,
-    #[error("Choose Cashier or Admin.")]
     UnknownRole,
 }
 
@@ -110,6 +107,14 @@ impl AccountRefusal {
             AccountRefusal::OwnAccount => "own_account",
             AccountRefusal::LastAdmin => "last_admin",
             AccountRefusal::UnknownRole => "role",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            AccountRefusal::OwnAccount => "You cannot do this to your own account. Change your password under Change my password; another admin can change your role or status.",
+            AccountRefusal::LastAdmin => "At least one active admin must remain: make someone else an admin first.",
+            AccountRefusal::UnknownRole => "Choose Cashier or Admin.",
         }
     }
 
@@ -123,6 +128,14 @@ impl AccountRefusal {
         .find(|r| r.code() == code)
     }
 }
+
+impl std::fmt::Display for AccountRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for AccountRefusal {}
 
 /// Why changing one's own password was refused; shown beside `field()`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

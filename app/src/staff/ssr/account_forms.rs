@@ -170,7 +170,7 @@ async fn change_role(
         return answer(Err(AccountRefusal::UnknownRole.into()), "");
     };
     let result = accounts::set_role(&state.db, &admin, id, role).await;
-    answer(result.map(|_| ()), "role")
+    answer(result.map(|_| ()), "role_changed")
 }
 
 /// Back to the Staff page with the outcome's stable code; 404 for no such
@@ -238,7 +238,7 @@ async fn change_password(
         Err(AccountError::Password(refusal)) => {
             let errors = vec![FieldError::new(refusal.field(), refusal.to_string())];
             put_flash(&session, PASSWORD_FLASH, &errors).await;
-            see_other(&format!("{back}?error=password#my-password"))
+            see_other(&format!("{back}?error=password_invalid#my-password"))
         }
         // Deactivated between the session check and the change.
         Err(AccountError::NotFound(_)) => see_other("/login"),
