@@ -6,7 +6,7 @@ use crate::pos::order::OrderPage;
 use crate::pos::page::PosPage;
 use crate::settings::pages::SettingsPage;
 use crate::setup::pages::HomePage;
-use crate::staff::pages::{LoginPage, StaffListPage};
+use crate::staff::pages::{AccountPage, LoginPage, StaffListPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/customers/:id") view=CustomerPage ssr=SsrMode::Async/>
                 <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/staff") view=StaffListPage ssr=SsrMode::Async/>
+                <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -80,7 +80,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
     if staff::Entity::find().count(db).await? > 0 || product::Entity::find().count(db).await? > 0 {
         return Ok(None);
     }
-    let password = generate_password();
+    let password = app::staff::ssr::password::generate("admin@example.com");
     let email = "admin@example.com".to_owned();
     let hash = app::staff::ssr::password::hash(password.clone()).await?;
     let now = OffsetDateTime::now_utc();
@@ -252,24 +252,4 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
     .await?;
     txn.commit().await?;
     Ok(Some(DemoLogin { email, password }))
-}
-
-/// Four groups of four letters and digits: about 95 bits, easy to type.
-fn generate_password() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479";
-    loop {
-        let mut rng = rand::rng();
-        let groups: Vec<String> = (0..4)
-            .map(|_| {
-                (0..4)
-                    .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-                    .collect()
-            })
-            .collect();
-        let password = groups.join("-");
-        if app::staff::check_new_password(&password, "admin@example.com").is_ok() {
-            return password;
-        }
-    }
 }

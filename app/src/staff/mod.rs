@@ -88,6 +88,135 @@ impl SignInError {
     }
 }
 
+/// Why an admin's action on a staff account was refused. `code()` is what
+/// the Staff page's `?error=` carries; handlers and pages decide by the
+/// variant, never by the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountRefusal {
+    /// Deactivating, demoting or resetting oneself: an admin could lock
+    /// themself out, and their own password changes through the current one.
+    OwnAccount,
+    /// The change would leave no active admin to manage the store.
+    LastAdmin,
+    UnknownRole,
+}
+
+impl AccountRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountRefusal::OwnAccount => "own_account",
+            AccountRefusal::LastAdmin => "last_admin",
+            AccountRefusal::UnknownRole => "role",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            AccountRefusal::OwnAccount => "You cannot do this to your own account. Change your password under Change my password; another admin can change your role or status.",
+            AccountRefusal::LastAdmin => "At least one active admin must remain: make someone else an admin first.",
+            AccountRefusal::UnknownRole => "Choose Cashier or Admin.",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AccountRefusal> {
+        [
+            AccountRefusal::OwnAccount,
+            AccountRefusal::LastAdmin,
+            AccountRefusal::UnknownRole,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+}
+
+impl std::fmt::Display for AccountRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl std::error::Error for AccountRefusal {}
+
+/// Why changing one's own password was refused; shown beside `field()`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordChangeRefusal {
+    #[error("Enter your current password.")]
+    CurrentMissing,
+    #[error("The current password is incorrect.")]
+    WrongCurrent,
+    #[error("Too many failed attempts. Please wait 15 minutes and try again.")]
+    Throttled,
+    #[error("Choose another password: {0}.")]
+    Policy(PasswordPolicyError),
+    #[error("The new password must differ from the current one.")]
+    Unchanged,
+    #[error("The two new passwords are not the same.")]
+    Mismatch,
+}
+
+impl PasswordChangeRefusal {
+    /// The form field the message belongs beside.
+    pub fn field(&self) -> &'static str {
+        match self {
+            PasswordChangeRefusal::CurrentMissing
+            | PasswordChangeRefusal::WrongCurrent
+            | PasswordChangeRefusal::Throttled => "current_password",
+            PasswordChangeRefusal::Policy(_) | PasswordChangeRefusal::Unchanged => "new_password",
+            PasswordChangeRefusal::Mismatch => "repeat_password",
+        }
+    }
+}
+
+/// The **Add a staff member** form as typed (no password: Settle makes one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddStaffForm {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+}
+
+impl Default for AddStaffForm {
+    fn default() -> Self {
+        AddStaffForm {
+            email: String::new(),
+            name: String::new(),
+            // The everyday account; making an admin is a deliberate choice.
+            role: Role::Cashier.as_str().to_owned(),
+        }
+    }
+}
+
+/// A password Settle made for someone (new account or reset), shown to the
+/// admin once, on the page after the post, and then forgotten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownPassword {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    /// True for a reset, false for a new account.
+    pub reset: bool,
+}
+
+/// Everything the Staff page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPageData {
+    /// The admin looking at the page (they get no buttons against themself).
+    pub me: StaffView,
+    pub staff: Vec<StaffView>,
+    pub add: AddStaffForm,
+    pub add_errors: Vec<crate::forms::FieldError>,
+    pub shown_password: Option<ShownPassword>,
+    pub password_errors: Vec<crate::forms::FieldError>,
+}
+
+/// Everything the My account page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPageData {
+    pub me: StaffView,
+    pub password_errors: Vec<crate::forms::FieldError>,
+}
+
 /// Percent-encodes a path for a query value (`/login?next=…`), keeping `/`
 /// readable and everything but RFC 3986's unreserved characters encoded.
 pub fn encode_query_value(s: &str) -> String {
@@ -185,6 +314,18 @@ mod tests {
             check_new_password("correct horse battery", "a@b.co"),
             Ok(())
         );
+    }
+
+    #[test]
+    fn refusal_codes_round_trip() {
+        for r in [
+            AccountRefusal::OwnAccount,
+            AccountRefusal::LastAdmin,
+            AccountRefusal::UnknownRole,
+        ] {
+            assert_eq!(AccountRefusal::from_code(r.code()), Some(r));
+        }
+        assert_eq!(AccountRefusal::from_code("nope"), None);
     }
 
     #[test]

@@ -22,6 +22,7 @@ async fn signed_out_staff_pages_redirect_to_sign_in(backend: Backend) {
         "/",
         "/settings",
         "/staff",
+        "/account",
         "/orders",
         "/orders/1001",
         "/customers",

@@ -193,6 +193,33 @@ async fn session_store_round_trip_and_expiry(backend: Backend) {
     store.delete(&record.id).await.unwrap();
     assert!(store.load(&record.id).await.unwrap().is_none());
     assert!(store.load(&Id::default()).await.unwrap().is_none());
+    // A request that loaded the session before it was ended saves it at its
+    // end: the ended session stays ended.
+    store.save(&record).await.unwrap();
+    assert!(
+        store.load(&record.id).await.unwrap().is_none(),
+        "save never brings an ended session back"
+    );
+
+    // All of one staff member's sessions end together; others' stay.
+    let mut sessions = Vec::new();
+    for staff_id in [8, 8, 9] {
+        let mut r = Record {
+            id: Id::default(),
+            data: Default::default(),
+            expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+        };
+        r.data.insert("staff_id".into(), serde_json::json!(staff_id));
+        store.create(&mut r).await.unwrap();
+        sessions.push(r);
+    }
+    let ended = app::staff::ssr::session_store::end_staff_sessions(&db, 8)
+        .await
+        .unwrap();
+    assert_eq!(ended, 2);
+    assert!(store.load(&sessions[0].id).await.unwrap().is_none());
+    assert!(store.load(&sessions[1].id).await.unwrap().is_none());
+    assert!(store.load(&sessions[2].id).await.unwrap().is_some());
 }
 
 /// Every entity reads back what it wrote on both databases: the entities and

@@ -10,9 +10,10 @@ use app::forms::ssr::{Access, Kind, StaffRoute};
 use app::staff::Role;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
-const ADMIN_FNS: [&str; 5] = [
+const ADMIN_FNS: [&str; 6] = [
     "get_settings",
     "list_staff",
+    "staff_page",
     "list_catalog",
     "product_for_edit",
     "last_import",
@@ -43,6 +44,12 @@ fn staff_routes() -> Vec<StaffRoute> {
         ("/catalog/{id}", Access::ADMIN),
         ("/catalog/{id}/active", Access::ADMIN),
         ("/catalog/import", Access::ADMIN),
+        ("/staff", Access::ADMIN),
+        ("/staff/{id}/reset", Access::ADMIN),
+        ("/staff/{id}/deactivate", Access::ADMIN),
+        ("/staff/{id}/reactivate", Access::ADMIN),
+        ("/staff/{id}/role", Access::ADMIN),
+        ("/account/password", Access::STAFF),
     ] {
         assert!(
             routes.iter().any(|r| r.path == path && r.access == access),

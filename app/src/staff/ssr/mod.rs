@@ -1,5 +1,7 @@
 //! Server-only side of staff: the table, password hashing, sign-in throttling,
-//! the session store and the sign-in/sign-out form handlers.
+//! the session store, account changes and the staff form handlers.
+pub mod account_forms;
+pub mod accounts;
 pub mod model;
 pub mod password;
 pub mod service;

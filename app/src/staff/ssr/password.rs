@@ -22,6 +22,30 @@ pub async fn hash(password: String) -> Result<String, PasswordError> {
     .map_err(|e| PasswordError::Join(e.to_string()))?
 }
 
+/// A password for someone to type once (it is shown once, then they change
+/// it): four groups of four from 48 characters that cannot be mistaken for one
+/// another (no 0/O, 1/l/I, 2/Z, 5/S, 8/B), about 89 bits. `rand::rng()` is a
+/// cryptographically secure generator. Drawn again in the rare case the policy
+/// refuses it for `email` (its local part appearing in it, say).
+pub fn generate(email: &str) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479";
+    loop {
+        let mut rng = rand::rng();
+        let groups: Vec<String> = (0..4)
+            .map(|_| {
+                (0..4)
+                    .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+                    .collect()
+            })
+            .collect();
+        let password = groups.join("-");
+        if crate::staff::check_new_password(&password, email).is_ok() {
+            return password;
+        }
+    }
+}
+
 /// A hash of a password nobody knows, verified against when the email is
 /// unknown so that "no such account" takes as long as "wrong password".
 fn decoy_hash() -> &'static str {
@@ -54,6 +78,16 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_passwords_pass_the_policy_and_differ() {
+        let a = generate("abcd@example.com");
+        let b = generate("abcd@example.com");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 19);
+        assert_eq!(a.split('-').count(), 4);
+        assert!(crate::staff::check_new_password(&a, "abcd@example.com").is_ok());
+    }
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {

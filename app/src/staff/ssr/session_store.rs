@@ -2,8 +2,14 @@
 //! PostgreSQL database as everything else and survive restarts and scale-out.
 //! Rows are keyed by a SHA-256 of the session id: a copy of the database does
 //! not hand out live sessions.
+//!
+//! Each row also names the staff member it signs in (`staff_id`, copied from
+//! the session data), so all of one person's sessions can be ended at once.
 use async_trait::async_trait;
-use sea_orm::{entity::prelude::*, sea_query::OnConflict, DatabaseConnection, QueryFilter, Set};
+use sea_orm::{
+    entity::prelude::*, sea_query::OnConflict, ConnectionTrait, DatabaseConnection, QueryFilter,
+    Set,
+};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use tower_sessions::session::{Id, Record};
@@ -19,6 +25,8 @@ pub mod entity {
         pub id: String,
         pub data: String,
         pub expiry_date: TimeDateTimeWithTimeZone,
+        /// Who this session signs in, if anyone.
+        pub staff_id: Option<i32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -50,11 +58,29 @@ fn backend(err: DbErr) -> session_store::Error {
 fn active_model(record: &Record) -> session_store::Result<entity::ActiveModel> {
     let data = serde_json::to_string(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let staff_id = record
+        .data
+        .get(super::service::STAFF_ID_KEY)
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|id| i32::try_from(id).ok());
     Ok(entity::ActiveModel {
         id: Set(row_key(&record.id)),
         data: Set(data),
         expiry_date: Set(record.expiry_date.to_offset(time::UtcOffset::UTC)),
+        staff_id: Set(staff_id),
     })
+}
+
+/// Ends every session of one staff member: their next request, from any
+/// browser, is signed out. Takes a connection or a transaction, so the change
+/// that calls for it (a new password, a deactivation) and the ending commit
+/// together.
+pub async fn end_staff_sessions<C: ConnectionTrait>(db: &C, staff_id: i32) -> Result<u64, DbErr> {
+    let deleted = entity::Entity::delete_many()
+        .filter(entity::Column::StaffId.eq(staff_id))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 #[async_trait]
@@ -80,15 +106,16 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Only ever an update. tower-sessions calls `save` for a session it
+    /// loaded (new ones go through `create`), so a missing row means the
+    /// session was ended while this request ran (signed out elsewhere, password
+    /// reset, account deactivated): writing it back would undo that.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let row = active_model(record)?;
-        entity::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(entity::Column::Id)
-                    .update_columns([entity::Column::Data, entity::Column::ExpiryDate])
-                    .to_owned(),
-            )
-            .exec_without_returning(&self.db)
+        entity::Entity::update_many()
+            .set(row)
+            .filter(entity::Column::Id.eq(row_key(&record.id)))
+            .exec(&self.db)
             .await
             .map_err(backend)?;
         Ok(())

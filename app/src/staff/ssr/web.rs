@@ -13,10 +13,12 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
+/// Signing in and out, and the account forms of the Staff and My account pages.
 pub fn routes() -> StaffRoutes {
     StaffRoutes::new()
         .form("/login", Access::Anyone, sign_in)
         .form("/logout", Access::Anyone, sign_out)
+        .merge(super::account_forms::routes())
 }
 
 #[derive(Debug, Default, Deserialize)]
