@@ -4,6 +4,7 @@
 //!
 //! No foreign key: staff rows are never deleted, and SQLite cannot add one to
 //! an existing table.
+use sea_orm_migration::sea_orm::DbBackend;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]

@@ -8,7 +8,7 @@ use app::email::ssr::model as outbox;
 use app::orders::create::{CartFee, NewOrderRequest, PaymentChoice};
 use app::orders::model::{event, item, order, tax};
 use app::orders::service::{create_order, CreateOrderError};
-use app::orders::{compute_totals, FeeInput, LineInput, TaxRate};
+use app::orders::{compute_totals, FeeInput, LineInput, TaxMode, TaxRate};
 use app::staff::{Role, StaffView};
 use common::doubles::SmtpSink;
 use common::{invoice, Backend, TestDb};
@@ -120,6 +120,7 @@ async fn an_email_invoice_is_one_transaction(backend: Backend) {
     let gbp = Currency::parse("GBP").unwrap();
     let expected = compute_totals(
         gbp,
+        TaxMode::Exclusive,
         &[
             LineInput {
                 unit_price_minor: 1200,
