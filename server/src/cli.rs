@@ -33,6 +33,51 @@ pub enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// Read or change the store's settings (what Settings shows).
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
+    /// Manage the store's tax rates.
+    TaxRate {
+        #[command(subcommand)]
+        command: TaxRateCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Change settings, e.g. `settle settings set name="Chez Marie"
+    /// currency=EUR time-zone=Europe/Paris prices-include-tax=yes`. Keys:
+    /// name, email, phone, address, currency, time-zone, prices-include-tax,
+    /// due-days, expiry-grace-days, logo-url. All are checked before any is
+    /// saved: one bad value saves nothing.
+    Set {
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        pairs: Vec<String>,
+    },
+    /// Print the settings.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaxRateCommand {
+    /// Add a tax rate for a tax class (one rate per class).
+    Add {
+        /// The name printed on invoices, e.g. "TVA 20%".
+        #[arg(long)]
+        name: String,
+        /// In percent, up to 4 decimals, e.g. 20 or 5.5.
+        #[arg(long)]
+        rate: String,
+        /// `standard` (the default) or a WooCommerce class slug such as reduced-rate.
+        #[arg(long, default_value = "standard")]
+        class: String,
+    },
+    /// List the tax rates.
+    List,
+    /// Add a common set of rates for the classes that have none: fr, uk or de.
+    Preset { set: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,6 +99,15 @@ pub enum StaffCommand {
         #[arg(long)]
         admin: bool,
     },
+}
+
+/// Connects, migrates and makes sure the settings row exists: what every
+/// command that reads or changes the store needs first.
+async fn store_db(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let db = db::connect(&config.database_url).await?;
+    db::migrate(&db).await?;
+    seed::ensure_settings(&db).await?;
+    Ok(db)
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -89,6 +143,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Products { file },
         } => import_products(&config, &file).await,
+        Command::Settings {
+            command: SettingsCommand::Set { pairs },
+        } => settings_set(&store_db(&config).await?, &pairs).await,
+        Command::Settings {
+            command: SettingsCommand::Show,
+        } => settings_show(&store_db(&config).await?).await,
+        Command::TaxRate { command } => tax_rate(&store_db(&config).await?, command).await,
         Command::Staff {
             command: StaffCommand::Add { email, name, admin },
         } => {
@@ -115,13 +176,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn import_products(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     use app::catalog::ssr::import::{import_products, RowOutcome};
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let db = db::connect(&config.database_url).await?;
-    db::migrate(&db).await?;
-    seed::ensure_settings(&db).await?;
+    let db = store_db(config).await?;
     let currency = app::settings::ssr::currency(&db)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let report = import_products(&db, &bytes, currency).await?;
+    let report = import_products(&db, &bytes, currency, &Default::default()).await?;
+    if !report.missing_classes.is_empty() {
+        println!("{}: {}", file.display(), report.summary());
+        println!();
+        println!("Tax classes without a rate:");
+        for (class, rows) in &report.missing_classes {
+            println!("  {class:<24} {rows} row(s)");
+        }
+        println!();
+        println!("Add a rate for each (use the percentage your WooCommerce store charges), e.g.:");
+        for (class, _) in &report.missing_classes {
+            println!("  settle tax-rate add --name \"VAT 20%\" --rate 20 --class {class}");
+        }
+        println!("or a common set at once: settle tax-rate preset fr");
+        println!("then run: settle import products {}", file.display());
+        bail!("nothing was imported");
+    }
     for row in &report.rows {
         let what = match &row.outcome {
             RowOutcome::Imported => "imported".to_owned(),
@@ -141,6 +216,152 @@ async fn import_products(config: &Config, file: &std::path::Path) -> anyhow::Res
         bail!("{errors} row(s) were not imported because of errors (listed above); the other rows were saved");
     }
     Ok(())
+}
+
+/// `settle settings set KEY=VALUE…`: the settings form's own checks, so the
+/// command line can set nothing the page would refuse.
+async fn settings_set(db: &sea_orm::DatabaseConnection, pairs: &[String]) -> anyhow::Result<()> {
+    use app::settings::ssr::edit;
+    let row = app::settings::ssr::store(db).await?;
+    let mut form = edit::form_of(&row);
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once('=') else {
+            bail!("\"{pair}\" is not KEY=VALUE (e.g. currency=EUR)");
+        };
+        let value = value.to_owned();
+        match key.trim().replace('_', "-").as_str() {
+            "name" => form.name = value,
+            "email" => form.email = value,
+            "phone" => form.phone = value,
+            "address" => form.address = value.replace("\\n", "\n"),
+            "currency" => form.currency = value,
+            "time-zone" => form.time_zone = value,
+            "prices-include-tax" => {
+                form.prices_include_tax = match value.trim().to_ascii_lowercase().as_str() {
+                    "yes" | "true" | "on" | "1" => Some("on".to_owned()),
+                    "no" | "false" | "off" | "0" => None,
+                    _ => bail!("prices-include-tax: \"{value}\" is neither yes nor no"),
+                }
+            }
+            "due-days" => form.default_due_days = value,
+            "expiry-grace-days" => form.expiry_grace_days = value,
+            "logo-url" => form.logo_url = value,
+            other => bail!(
+                "unknown setting \"{other}\" (known: name, email, phone, address, currency, time-zone, prices-include-tax, due-days, expiry-grace-days, logo-url)"
+            ),
+        }
+    }
+    match edit::save(db, row, &form).await? {
+        Ok(()) => {
+            println!("Settings saved.");
+            Ok(())
+        }
+        Err(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field.replace('_', "-"), e.message))
+                .collect();
+            bail!("nothing was saved: {}", lines.join(" "))
+        }
+    }
+}
+
+async fn settings_show(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let row = app::settings::ssr::store(db).await?;
+    println!("name:               {}", row.name);
+    println!("email:              {}", row.email);
+    println!("phone:              {}", row.phone);
+    println!("address:            {}", row.address.replace('\n', ", "));
+    println!("currency:           {}", row.currency);
+    println!("time-zone:          {}", row.time_zone);
+    println!(
+        "prices-include-tax: {}",
+        if row.prices_include_tax { "yes" } else { "no" }
+    );
+    println!("due-days:           {}", row.default_due_days);
+    println!("expiry-grace-days:  {}", row.expiry_grace_days);
+    println!("logo-url:           {}", row.logo_url.unwrap_or_default());
+    Ok(())
+}
+
+async fn tax_rate(db: &sea_orm::DatabaseConnection, command: TaxRateCommand) -> anyhow::Result<()> {
+    use app::settings::ssr::{tax_rate, taxes};
+    use sea_orm::{EntityTrait, QueryOrder};
+    match command {
+        TaxRateCommand::Add { name, rate, class } => {
+            let form = taxes::RateForm {
+                name,
+                rate,
+                class,
+                back: String::new(),
+            };
+            match taxes::add(db, &form).await? {
+                Ok(r) => {
+                    println!(
+                        "Added {} ({}) for the {} class.",
+                        r.name,
+                        app::orders::TaxRate {
+                            label: String::new(),
+                            rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0)
+                        }
+                        .percent_label(),
+                        taxes::class_label(&r.class)
+                    );
+                    Ok(())
+                }
+                Err(errors) => {
+                    let lines: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("--{}: {}", e.field, e.message))
+                        .collect();
+                    bail!("nothing was saved: {}", lines.join(" "))
+                }
+            }
+        }
+        TaxRateCommand::List => {
+            let rates = tax_rate::Entity::find()
+                .order_by_asc(tax_rate::Column::Id)
+                .all(db)
+                .await?;
+            if rates.is_empty() {
+                println!("No tax rates. Add one: settle tax-rate add --name \"VAT 20%\" --rate 20");
+            }
+            for r in rates {
+                println!(
+                    "{:<4} {:<24} {:<24} {:>9} {}",
+                    r.id,
+                    taxes::class_label(&r.class),
+                    r.name,
+                    app::orders::TaxRate {
+                        label: String::new(),
+                        rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0)
+                    }
+                    .percent_label(),
+                    if r.retired_at.is_some() { "retired" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        TaxRateCommand::Preset { set } => match taxes::apply_preset(db, &set).await? {
+            Some(outcome) => {
+                for added in &outcome.added {
+                    println!("Added {added}.");
+                }
+                for kept in &outcome.kept {
+                    println!("Kept the rate the {} class already has.", taxes::class_label(kept));
+                }
+                Ok(())
+            }
+            None => bail!(
+                "unknown set \"{set}\" (known: {})",
+                taxes::PRESETS
+                    .iter()
+                    .map(|(code, _, _)| *code)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
 }
 
 fn read_password() -> anyhow::Result<String> {

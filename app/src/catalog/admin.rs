@@ -1,6 +1,6 @@
 //! Catalogue admin pages: the product list, the product form, and the import.
 use super::api::{last_import, list_catalog, product_for_edit};
-use super::{ImportResult, ProductEdit, ProductRow};
+use super::{ImportPageData, ProductEdit, ProductRow};
 use crate::forms::{message_for, query_notice, Field, FieldMessage, Notice};
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
@@ -17,6 +17,8 @@ fn product_message(code: &str) -> Option<&'static str> {
         "invalid" => "Nothing was saved: correct the fields marked below.",
         "imported" => "Import finished. The report is below.",
         "refused" => "The file was not imported. Nothing was changed.",
+        "classes" => "Nothing was imported yet: some tax classes in the file have no rate. See below.",
+        "rate_added" => "Tax rate added. Run the import again when every class has a rate.",
         "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
         _ => return None,
     })
@@ -148,12 +150,78 @@ pub fn ImportPage() -> impl IntoView {
     }
 }
 
-fn import_view(result: Option<ImportResult>) -> impl IntoView {
+fn import_view(data: ImportPageData) -> impl IntoView {
+    let result = data.result;
+    let pending = data.pending;
+    let missing = result
+        .as_ref()
+        .map(|r| (r.missing_classes.clone(), r.rates.clone(), r.file_kept))
+        .filter(|(m, _, _)| !m.is_empty());
+    // Without a fresh report, a kept file still offers the re-run (e.g. after
+    // a rate was just created for it).
+    let rerun_only = missing.is_none().then_some(pending.clone()).flatten();
     view! {
         <p><a href="/catalog">"← Products"</a></p>
         <h1>"Import products"</h1>
-        <p>"Upload the CSV that WooCommerce writes (Products → Export). Products are matched by SKU: importing the same file again changes nothing. Variable products and rows without a price are skipped with the reason."</p>
+        <p>"Upload the CSV that WooCommerce writes (Products → Export). Products are matched by SKU: importing the same file again changes nothing. Variable products and rows without a price are skipped with the reason. Prices are taken as they are in the file: set " <a href="/settings#store">"Prices include tax"</a> " to match how your WooCommerce store entered them."</p>
         <ImportForm/>
+        {missing.map(|(classes, rates, kept)| view! {
+            <section aria-labelledby="classes-h" data-testid="missing-classes">
+                <h2 id="classes-h">"Tax classes without a rate"</h2>
+                <p>"Nothing was imported. For each class below, create a rate, or choose one of your rates for it, then run the import again."</p>
+                <table>
+                    <thead><tr><th scope="col">"Tax class"</th><th scope="col">"Rows"</th><th scope="col">"Create a rate for it"</th></tr></thead>
+                    <tbody>
+                        {classes.iter().map(|(class, rows)| view! {
+                            <tr data-class=class.clone()>
+                                <td>{class.clone()}</td>
+                                <td class="num">{*rows}</td>
+                                <td>
+                                    <form method="post" action="/settings/tax-rates" class="inline">
+                                        <input type="hidden" name="class" value=class.clone()/>
+                                        <input type="hidden" name="back" value="import"/>
+                                        <label for=format!("name-{class}")>"Name"</label>
+                                        <input id=format!("name-{class}") name="name" required maxlength="60" placeholder="e.g. VAT 20%"/>
+                                        <label for=format!("rate-{class}")>"Rate (%)"</label>
+                                        <input id=format!("rate-{class}") name="rate" required maxlength="12" inputmode="decimal" placeholder="20"/>
+                                        <button type="submit" class="secondary">"Create rate"</button>
+                                    </form>
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <h3>"Or use one of your rates"</h3>
+                <form method="post" action="/catalog/import" enctype="multipart/form-data" class="stack">
+                    <input type="hidden" name="rerun" value="1"/>
+                    {classes.iter().map(|(class, _)| {
+                        let id = format!("map-{class}");
+                        view! {
+                            <label for=id.clone()>{format!("Rate for {class}")}</label>
+                            <select id=id name=format!("map:{class}")>
+                                <option value="">"None yet"</option>
+                                {rates.iter().map(|(rid, label)| view! { <option value=rid.to_string()>{label.clone()}</option> }).collect_view()}
+                            </select>
+                        }
+                    }).collect_view()}
+                    {(!kept).then(|| view! {
+                        <label for="rerun-file">"The same CSV file again"</label>
+                        <input id="rerun-file" name="file" type="file" accept=".csv,text/csv" required/>
+                    })}
+                    <button type="submit" class="primary">"Run the import again"</button>
+                </form>
+            </section>
+        })}
+        {rerun_only.map(|name| view! {
+            <section aria-labelledby="pending-h">
+                <h2 id="pending-h">"Waiting: " {name}</h2>
+                <p>"This file is waiting for its tax classes to have a rate."</p>
+                <form method="post" action="/catalog/import" enctype="multipart/form-data">
+                    <input type="hidden" name="rerun" value="1"/>
+                    <button type="submit" class="primary">"Run the import again"</button>
+                </form>
+            </section>
+        })}
         {result.map(|r| view! {
             <section aria-labelledby="report-h">
                 <h2 id="report-h">"Report: " {r.file_name.clone()}</h2>

@@ -191,9 +191,22 @@ pub async fn product_for_edit(id: Option<i32>) -> Result<super::ProductEdit, App
     )
 }
 
-/// The report of the import this session just ran, if any.
+/// The report of the import this session just ran, if any, and the file
+/// waiting for its tax classes (kept for **Run the import again**).
 #[server]
-pub async fn last_import() -> Result<Option<super::ImportResult>, AppError> {
+pub async fn last_import() -> Result<super::ImportPageData, AppError> {
     crate::staff::ssr::require(crate::staff::Role::Admin).await?;
-    Ok(crate::forms::ssr::take_flash(super::ssr::web::IMPORT_FLASH).await)
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|_| AppError::Internal)?;
+    let pending = session
+        .get::<(String, String)>(super::ssr::web::PENDING_KEY)
+        .await
+        .ok()
+        .flatten()
+        .map(|(name, _)| name);
+    Ok(super::ImportPageData {
+        result: crate::forms::ssr::take_flash(super::ssr::web::IMPORT_FLASH).await,
+        pending,
+    })
 }

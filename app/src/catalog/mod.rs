@@ -65,4 +65,18 @@ pub struct ImportResult {
     pub lines: Vec<ImportLine>,
     /// Rows beyond those kept for the page.
     pub more: usize,
+    /// Tax classes with no rate, with their row counts: nothing was imported.
+    pub missing_classes: Vec<(String, usize)>,
+    /// The store's rates (id, label), to map such a class to.
+    pub rates: Vec<(i32, String)>,
+    /// The file is kept for **Run the import again** (no second upload).
+    pub file_kept: bool,
+}
+
+/// The import page: the last report, and the file waiting for tax rates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPageData {
+    pub result: Option<ImportResult>,
+    /// The name of a file kept because its tax classes had no rate.
+    pub pending: Option<String>,
 }

@@ -55,7 +55,7 @@ async fn imports_sellable_rows_and_reimporting_changes_nothing(backend: Backend)
     let db = test_db.connect().await;
     let (standard, reduced) = with_tax_rates(&db).await;
 
-    let report = import_products(&db, FIXTURE.as_bytes(), usd())
+    let report = import_products(&db, FIXTURE.as_bytes(), usd(), &Default::default())
         .await
         .unwrap();
     assert_eq!(
@@ -102,7 +102,7 @@ async fn imports_sellable_rows_and_reimporting_changes_nothing(backend: Backend)
     );
 
     let before = product::Entity::find().all(&db).await.unwrap();
-    let again = import_products(&db, FIXTURE.as_bytes(), usd())
+    let again = import_products(&db, FIXTURE.as_bytes(), usd(), &Default::default())
         .await
         .unwrap();
     assert_eq!(
@@ -117,7 +117,7 @@ async fn imports_sellable_rows_and_reimporting_changes_nothing(backend: Backend)
 
     let changed = FIXTURE.replace(",6.40,", ",6.90,");
     assert_ne!(changed, FIXTURE);
-    let update = import_products(&db, changed.as_bytes(), usd())
+    let update = import_products(&db, changed.as_bytes(), usd(), &Default::default())
         .await
         .unwrap();
     assert_eq!(
@@ -134,12 +134,11 @@ async fn bad_rows_are_reported_and_good_rows_kept(backend: Backend) {
     let csv = "Type,SKU,Name,Regular price,Tax class\n\
                simple,ok-1,Fine,5.00,\n\
                simple,bad-price,Bad,\"5,00\",\n\
-               simple,bad-class,Unknown class,5.00,luxury\n\
                simple,ok-1,Duplicate,6.00,\n";
-    let report = import_products(&db, csv.as_bytes(), usd()).await.unwrap();
+    let report = import_products(&db, csv.as_bytes(), usd(), &Default::default()).await.unwrap();
     assert_eq!(
         report.summary(),
-        "1 imported, 0 updated, 0 unchanged, 0 skipped, 3 with errors"
+        "1 imported, 0 updated, 0 unchanged, 0 skipped, 2 with errors"
     );
     let errors: Vec<String> = report
         .rows
@@ -153,15 +152,11 @@ async fn bad_rows_are_reported_and_good_rows_kept(backend: Backend) {
         errors[0],
         "3: Regular price \"5,00\": enter an amount such as 12.50"
     );
-    assert_eq!(
-        errors[1],
-        "4: the tax class \"luxury\" has no tax rate in Settings"
-    );
-    assert_eq!(errors[2], "5: the SKU ok-1 already appears on line 2");
+    assert_eq!(errors[1], "4: the SKU ok-1 already appears on line 2");
     assert_eq!(product::Entity::find().count(&db).await.unwrap(), 1);
 
     // A file that is not a product export saves nothing at all.
-    let err = import_products(&db, b"Name,Price\nMug,5\n", usd())
+    let err = import_products(&db, b"Name,Price\nMug,5\n", usd(), &Default::default())
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "this does not look like a WooCommerce product export: missing column(s) Type, SKU, Regular price");
@@ -179,7 +174,7 @@ async fn imports_woocommerces_sample_export(backend: Backend) {
     let test_db = TestDb::new(backend).await;
     let db = test_db.connect().await;
     with_tax_rates(&db).await;
-    let report = import_products(&db, &bytes, usd()).await.unwrap();
+    let report = import_products(&db, &bytes, usd(), &Default::default()).await.unwrap();
     assert_eq!(
         report.summary(),
         "21 imported, 0 updated, 0 unchanged, 4 skipped, 0 with errors"
@@ -195,14 +190,65 @@ async fn imports_woocommerces_sample_export(backend: Backend) {
         "Hoodie - Blue, Yes"
     );
     assert_eq!(by_sku(&db, "woo-single").await.price_minor, 200);
-    let again = import_products(&db, &bytes, usd()).await.unwrap();
+    let again = import_products(&db, &bytes, usd(), &Default::default()).await.unwrap();
     assert_eq!(
         again.summary(),
         "0 imported, 0 updated, 21 unchanged, 4 skipped, 0 with errors"
     );
 }
 
+/// A file whose tax classes have no rate imports nothing, names each class
+/// with its rows, and imports once the class has a rate or is mapped to one.
+async fn classes_without_a_rate_stop_the_import_until_mapped(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    let (standard, _) = with_tax_rates(&db).await;
+    let csv = "Type,SKU,Name,Regular price,Tax class\n\
+               simple,a-1,Fine,5.00,\n\
+               simple,lux-1,Watch,500.00,luxury\n\
+               simple,lux-2,Ring,900.00,luxury\n\
+               simple,kid-1,Shoes,30.00,children\n";
+    let report = import_products(&db, csv.as_bytes(), usd(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.missing_classes,
+        vec![("luxury".to_owned(), 2), ("children".to_owned(), 1)]
+    );
+    assert!(report.summary().starts_with("Nothing was imported: 2 tax classes used by 3 rows have no tax rate."), "{}", report.summary());
+    assert_eq!(product::Entity::find().count(&db).await.unwrap(), 0, "nothing half-imported");
+
+    // Map luxury to the standard rate; children still has none: still nothing.
+    let mut mapping = std::collections::HashMap::new();
+    mapping.insert("luxury".to_owned(), standard);
+    let report = import_products(&db, csv.as_bytes(), usd(), &mapping)
+        .await
+        .unwrap();
+    assert_eq!(report.missing_classes, vec![("children".to_owned(), 1)]);
+    assert_eq!(product::Entity::find().count(&db).await.unwrap(), 0);
+
+    // A rate for children (made as the import page's form makes it), and the import goes through.
+    app::settings::ssr::taxes::add(
+        &db,
+        &app::settings::ssr::taxes::RateForm {
+            name: "Children 0%".into(),
+            rate: "0".into(),
+            class: "children".into(),
+            back: String::new(),
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let report = import_products(&db, csv.as_bytes(), usd(), &mapping)
+        .await
+        .unwrap();
+    assert_eq!(report.summary(), "4 imported, 0 updated, 0 unchanged, 0 skipped, 0 with errors");
+    assert_eq!(by_sku(&db, "lux-1").await.tax_rate_id, Some(standard));
+}
+
 both_backends!(
+    classes_without_a_rate_stop_the_import_until_mapped,
     imports_sellable_rows_and_reimporting_changes_nothing,
     bad_rows_are_reported_and_good_rows_kept,
     imports_woocommerces_sample_export,

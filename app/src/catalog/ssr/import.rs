@@ -29,6 +29,10 @@ pub struct RowReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     pub rows: Vec<RowReport>,
+    /// Tax classes the file uses that have no rate (and were not mapped),
+    /// with how many rows use each. When any, nothing was saved: a catalogue
+    /// half imported, with the taxed products missing, would be worse than none.
+    pub missing_classes: Vec<(String, usize)>,
 }
 
 impl ImportReport {
@@ -38,6 +42,16 @@ impl ImportReport {
 
     /// "21 imported, 0 updated, 0 unchanged, 4 skipped, 0 with errors".
     pub fn summary(&self) -> String {
+        if !self.missing_classes.is_empty() {
+            let rows: usize = self.missing_classes.iter().map(|(_, n)| n).sum();
+            return format!(
+                "Nothing was imported: {} tax class{} used by {rows} row{} {} no tax rate. Create a rate for each, or map it to one you have, then run the import again.",
+                self.missing_classes.len(),
+                if self.missing_classes.len() == 1 { "" } else { "es" },
+                if rows == 1 { "" } else { "s" },
+                if self.missing_classes.len() == 1 { "has" } else { "have" },
+            );
+        }
         format!(
             "{} imported, {} updated, {} unchanged, {} skipped, {} with errors",
             self.count(|o| *o == RowOutcome::Imported),
@@ -57,19 +71,46 @@ pub enum ImportError {
     Database(#[from] DbErr),
 }
 
+/// Imports the export in one transaction. `mapping` sends a tax class the
+/// store has no rate for to one of its rates (tax rate id), for this import.
+/// When a class is left with no rate, nothing is saved and the report lists
+/// the classes (`missing_classes`).
 pub async fn import_products(
     db: &DatabaseConnection,
     bytes: &[u8],
     currency: Currency,
+    mapping: &HashMap<String, i32>,
 ) -> Result<ImportReport, ImportError> {
     let parsed = woocommerce::parse(bytes, currency)?;
     let txn = db.begin().await?;
-    let rates: HashMap<String, i32> = tax_rate::Entity::find()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|r| (r.class, r.id))
+    let stored = tax_rate::Entity::find().all(&txn).await?;
+    let mut rates: HashMap<String, i32> = stored
+        .iter()
+        .filter(|r| r.retired_at.is_none())
+        .map(|r| (r.class.clone(), r.id))
         .collect();
+    for (class, id) in mapping {
+        if stored.iter().any(|r| r.id == *id && r.retired_at.is_none()) {
+            rates.insert(class.clone(), *id);
+        }
+    }
+    // Before writing anything: every taxed product's class needs a rate.
+    let mut missing: Vec<(String, usize)> = Vec::new();
+    for row in &parsed {
+        if let RowParse::Product(ProductInput {
+            tax_class: Some(class),
+            ..
+        }) = &row.parse
+        {
+            if !rates.contains_key(class) {
+                let shown = crate::settings::ssr::taxes::class_label(class).to_owned();
+                match missing.iter_mut().find(|(c, _)| *c == shown) {
+                    Some((_, n)) => *n += 1,
+                    None => missing.push((shown, 1)),
+                }
+            }
+        }
+    }
     let mut by_sku: HashMap<String, model::Model> = model::Entity::find()
         .all(&txn)
         .await?
@@ -79,7 +120,11 @@ pub async fn import_products(
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let now = time::OffsetDateTime::now_utc();
 
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        missing_classes: missing,
+        ..Default::default()
+    };
+    let dry_run = !report.missing_classes.is_empty();
     for row in parsed {
         let outcome = match row.parse {
             RowParse::Skip(reason) => RowOutcome::Skipped(reason),
@@ -94,6 +139,10 @@ pub async fn import_products(
                     first_line.insert(input.sku.clone(), row.line);
                     match resolve_tax(&input, &rates) {
                         Err(reason) => RowOutcome::Error(reason),
+                        Ok(_) if dry_run => RowOutcome::Skipped(
+                            "not imported yet: the file's other tax classes need a rate first"
+                                .to_owned(),
+                        ),
                         Ok(tax_rate_id) => {
                             apply(&txn, &mut by_sku, input, tax_rate_id, now).await?
                         }
@@ -108,7 +157,11 @@ pub async fn import_products(
             outcome,
         });
     }
-    txn.commit().await?;
+    if dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
     Ok(report)
 }
 

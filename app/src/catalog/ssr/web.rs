@@ -22,6 +22,10 @@ pub const IMPORT_FLASH: &str = "import";
 const REPORT_ROWS: usize = 500;
 /// An upload may be this large (a WooCommerce export of ~50,000 products).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// A file stopped by tax classes without a rate is kept in the session (up
+/// to this size) so **Run the import again** needs no second upload.
+pub const PENDING_KEY: &str = "import_pending";
+const MAX_PENDING_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn routes() -> StaffRoutes {
     StaffRoutes::new()
@@ -126,6 +130,9 @@ async fn import_upload(
         return answer;
     }
     let mut file: Option<(String, Vec<u8>)> = None;
+    let mut rerun = false;
+    // map:<class> = a tax rate id, for classes the store has no rate for.
+    let mut mapping: std::collections::HashMap<String, i32> = Default::default();
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("file") => {
@@ -140,7 +147,18 @@ async fn import_upload(
                     Err(e) => return refused(&session, "", &format!("The upload did not arrive complete ({e}). Nothing was changed; please try again.")).await,
                 }
             }
-            Ok(Some(_)) => {}
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let value = field.text().await.unwrap_or_default();
+                if name == "rerun" {
+                    rerun = true;
+                } else if let Some(class) = name.strip_prefix("map:") {
+                    // An empty choice maps nothing; anything else must be a rate id.
+                    if let Ok(id) = value.trim().parse::<i32>() {
+                        mapping.insert(class.to_owned(), id);
+                    }
+                }
+            }
             Ok(None) => break,
             Err(e) => {
                 return refused(
@@ -152,7 +170,18 @@ async fn import_upload(
             }
         }
     }
-    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+    let file = file.filter(|(_, b)| !b.is_empty());
+    let file = match (file, rerun) {
+        (Some(f), _) => Some(f),
+        (None, true) => session
+            .get::<(String, String)>(PENDING_KEY)
+            .await
+            .ok()
+            .flatten()
+            .map(|(name, text)| (name, text.into_bytes())),
+        (None, false) => None,
+    };
+    let Some((file_name, bytes)) = file else {
         return refused(
             &session,
             "",
@@ -163,8 +192,26 @@ async fn import_upload(
     let Some(currency) = currency(&state).await else {
         return see_other("/catalog/import?error=internal");
     };
-    match import::import_products(&state.db, &bytes, currency).await {
+    match import::import_products(&state.db, &bytes, currency, &mapping).await {
         Ok(report) => {
+            let waiting = !report.missing_classes.is_empty();
+            if waiting && bytes.len() <= MAX_PENDING_BYTES {
+                if let Ok(text) = std::str::from_utf8(&bytes) {
+                    let _ = session
+                        .insert(PENDING_KEY, (file_name.clone(), text.to_owned()))
+                        .await;
+                }
+            } else if !waiting {
+                let _ = session.remove::<(String, String)>(PENDING_KEY).await;
+            }
+            let kept = waiting
+                && session
+                    .get::<(String, String)>(PENDING_KEY)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some();
+            let rates = rate_choices(&state).await;
             let mut rows: Vec<ImportLine> = report
                 .rows
                 .iter()
@@ -192,12 +239,19 @@ async fn import_upload(
             let result = ImportResult {
                 file_name,
                 summary: report.summary(),
-                refused: false,
+                refused: waiting,
                 lines: rows,
                 more,
+                missing_classes: report.missing_classes,
+                rates,
+                file_kept: kept,
             };
             put_flash(&session, IMPORT_FLASH, &result).await;
-            see_other("/catalog/import?done=imported")
+            see_other(if waiting {
+                "/catalog/import?error=classes"
+            } else {
+                "/catalog/import?done=imported"
+            })
         }
         Err(import::ImportError::File(e)) => {
             refused(
@@ -214,6 +268,24 @@ async fn import_upload(
     }
 }
 
+/// The store's current rates, (id, label), for mapping a class to one.
+async fn rate_choices(state: &AppState) -> Vec<(i32, String)> {
+    use crate::settings::ssr::tax_rate;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    tax_rate::Entity::find()
+        .filter(tax_rate::Column::RetiredAt.is_null())
+        .order_by_asc(tax_rate::Column::Id)
+        .all(&state.db)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let ppm = u32::try_from(r.rate_ppm).unwrap_or(0);
+            (r.id, crate::orders::tax_line_label(&r.name, ppm))
+        })
+        .collect()
+}
+
 async fn refused(session: &Session, file_name: &str, why: &str) -> Response {
     let result = ImportResult {
         file_name: file_name.to_owned(),
@@ -221,6 +293,9 @@ async fn refused(session: &Session, file_name: &str, why: &str) -> Response {
         refused: true,
         lines: Vec::new(),
         more: 0,
+        missing_classes: Vec::new(),
+        rates: Vec::new(),
+        file_kept: false,
     };
     put_flash(session, IMPORT_FLASH, &result).await;
     see_other("/catalog/import?error=refused")

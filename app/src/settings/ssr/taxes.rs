@@ -20,6 +20,8 @@ pub struct RateForm {
     pub name: String,
     pub rate: String,
     pub class: String,
+    /// "import" when posted from the import page, which it returns to.
+    pub back: String,
 }
 
 /// A rate in percent, as typed ("20", "5.5", "5,5", "8.875 %"), in parts per
@@ -47,7 +49,7 @@ pub fn parse_rate(typed: &str) -> Result<i32, String> {
     } else {
         format!("{frac:0<4}").parse().map_err(|_| refuse())?
     };
-    let ppm = whole * 10_000 + frac * 100;
+    let ppm = whole * 10_000 + frac;
     if ppm > 1_000_000 {
         return Err("A rate cannot be more than 100%.".to_owned());
     }
@@ -272,6 +274,7 @@ pub async fn apply_preset<C: ConnectionTrait>(
             name: (*name).to_owned(),
             rate: (*rate).to_owned(),
             class: (*class).to_owned(),
+            back: String::new(),
         };
         match add(conn, &form).await? {
             Ok(_) => outcome.added.push(format!("{name} ({class})")),

@@ -50,6 +50,7 @@ async fn add_rate(
         return answer;
     }
     match taxes::add(&state.db, &form).await {
+        Ok(Ok(_)) if form.back == "import" => see_other("/catalog/import?done=rate_added"),
         Ok(Ok(_)) => see_other("/settings?done=rate_added#tax-rates"),
         Ok(Err(errors)) => {
             let refused = RateRefused {
