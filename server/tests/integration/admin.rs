@@ -74,6 +74,8 @@ fn settings_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
         ("dkim_domain", ""),
         ("dkim_selector", ""),
         ("dkim_private_key", ""),
+        ("currency", "GBP"),
+        ("time_zone", "Europe/London"),
     ];
     for (k, v) in changes {
         if let Some(slot) = form.iter_mut().find(|(name, _)| name == k) {

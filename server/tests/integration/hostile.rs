@@ -158,6 +158,8 @@ fn settings_form(h: &str) -> Vec<(&'static str, String)> {
         ("dkim_domain", String::new()),
         ("dkim_selector", String::new()),
         ("dkim_private_key", String::new()),
+        ("currency", "GBP".into()),
+        ("time_zone", "UTC".into()),
     ]
 }
 

@@ -18,6 +18,7 @@ mod outage;
 mod outbox;
 mod pay;
 mod scale;
+mod setup;
 mod staff;
 mod storage;
 mod stripe;
