@@ -5,6 +5,7 @@ import { defineConfig } from '@playwright/test';
 // proves the forms work before (or without) hydration.
 const port = Number(process.env.E2E_PORT ?? 3917);
 export const baseURL = `http://127.0.0.1:${port}`;
+export const emptyStoreURL = `http://127.0.0.1:${port + 1}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -29,13 +30,25 @@ export default defineConfig({
     { name: 'js', use: { javaScriptEnabled: true } },
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: 'bash ./serve.sh',
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: { E2E_PORT: String(port) },
-  },
+  webServer: [
+    {
+      command: 'bash ./serve.sh',
+      url: `${baseURL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { E2E_PORT: String(port) },
+    },
+    {
+      // A second Settle on an empty database, for the new owner's setup.
+      command: 'bash ./serve.sh',
+      url: `${emptyStoreURL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { E2E_PORT: String(port + 1), E2E_EMPTY_STORE: '1' },
+    },
+  ],
 });

@@ -114,7 +114,7 @@ fn product_view(p: ProductEdit) -> impl IntoView {
         <form method="post" action=action class="stack">
             <Field label="Name" name="name" value=p.form.name required=true error=err("name")/>
             <Field label="SKU" name="sku" value=p.form.sku maxlength=64 error=err("sku")/>
-            <Field label=format!("Price ({})", p.currency) name="price" value=p.form.price required=true maxlength=20 error=err("price")/>
+            <Field label=format!("Price ({}, {})", p.currency, if p.prices_include_tax { "tax included" } else { "before tax" }) name="price" value=p.form.price required=true maxlength=20 error=err("price")/>
             <label for="f-tax_rate_id">"Tax rate"</label>
             <select id="f-tax_rate_id" name="tax_rate_id" aria-invalid=tax_invalid.then_some("true")
                 aria-describedby=tax_invalid.then_some("f-tax_rate_id-error")>

@@ -185,6 +185,9 @@ pub async fn product_for_edit(id: Option<i32>) -> Result<super::ProductEdit, App
                 errors,
                 rates,
                 currency: currency.code().to_owned(),
+                prices_include_tax: crate::settings::ssr::store(&state.db)
+                    .await?
+                    .prices_include_tax,
             })
         }
         .await,

@@ -44,6 +44,8 @@ pub struct ProductEdit {
     /// (id, label) of each tax rate.
     pub rates: Vec<(i32, String)>,
     pub currency: String,
+    /// The store's prices include tax: the price typed is the shelf price.
+    pub prices_include_tax: bool,
 }
 
 /// One line of an import's report, ready to show.
