@@ -35,11 +35,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
-        // A store that already existed before this migration has been running:
-        // its currency is the one it chose.
-        m.get_connection()
-            .execute_unprepared("UPDATE store_settings SET currency_confirmed = TRUE")
-            .await?;
+        // A store that was already in use keeps its currency as chosen (it has
+        // orders, or an owner gave it a name); an untouched new database's
+        // guess stays a guess. One that has sent email has proved its SMTP.
+        let conn = m.get_connection();
+        conn.execute_unprepared(
+            "UPDATE store_settings SET currency_confirmed = TRUE \
+             WHERE name <> 'My Store' OR EXISTS (SELECT 1 FROM orders)",
+        )
+        .await?;
+        conn.execute_unprepared(
+            "UPDATE store_settings SET mail_tested_at = \
+             (SELECT MAX(sent_at) FROM email_outbox WHERE sent_at IS NOT NULL)",
+        )
+        .await?;
         m.alter_table(
             Table::alter()
                 .table("orders")

@@ -189,9 +189,9 @@ async fn import_products(config: &Config, file: &std::path::Path) -> anyhow::Res
             println!("  {class:<24} {rows} row(s)");
         }
         println!();
-        println!("Add a rate for each (use the percentage your WooCommerce store charges), e.g.:");
+        println!("Add a rate for each, with the name and percentage your WooCommerce store uses for that class:");
         for (class, _) in &report.missing_classes {
-            println!("  settle tax-rate add --name \"VAT 20%\" --rate 20 --class {class}");
+            println!("  settle tax-rate add --name \"NAME\" --rate PERCENT --class {class}");
         }
         println!("or a common set at once: settle tax-rate preset fr");
         println!("then run: settle import products {}", file.display());
@@ -224,6 +224,8 @@ async fn settings_set(db: &sea_orm::DatabaseConnection, pairs: &[String]) -> any
     use app::settings::ssr::edit;
     let row = app::settings::ssr::store(db).await?;
     let mut form = edit::form_of(&row);
+    // Only a currency given here is a choice (see `edit::save`).
+    form.currency = String::new();
     for pair in pairs {
         let Some((key, value)) = pair.split_once('=') else {
             bail!("\"{pair}\" is not KEY=VALUE (e.g. currency=EUR)");
@@ -337,18 +339,31 @@ async fn tax_rate(db: &sea_orm::DatabaseConnection, command: TaxRateCommand) -> 
                         rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0)
                     }
                     .percent_label(),
-                    if r.retired_at.is_some() { "retired" } else { "" }
+                    if r.retired_at.is_some() {
+                        "retired"
+                    } else {
+                        ""
+                    }
                 );
             }
             Ok(())
         }
-        TaxRateCommand::Preset { set } => match taxes::apply_preset(db, &set).await? {
+        TaxRateCommand::Preset { set } => match {
+            use sea_orm::TransactionTrait;
+            let txn = db.begin().await?;
+            let outcome = taxes::apply_preset(&txn, &set).await?;
+            txn.commit().await?;
+            outcome
+        } {
             Some(outcome) => {
                 for added in &outcome.added {
                     println!("Added {added}.");
                 }
                 for kept in &outcome.kept {
-                    println!("Kept the rate the {} class already has.", taxes::class_label(kept));
+                    println!(
+                        "Kept the rate the {} class already has.",
+                        taxes::class_label(kept)
+                    );
                 }
                 Ok(())
             }

@@ -45,8 +45,13 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
         for row in batch {
             let (mailer, dkim, sender) = (mailer.clone(), dkim.clone(), sender.clone());
             sends.spawn(async move {
-                let result =
-                    deliver(&mailer, &row, dkim.as_ref().as_ref(), sender.as_ref().as_ref()).await;
+                let result = deliver(
+                    &mailer,
+                    &row,
+                    dkim.as_ref().as_ref(),
+                    sender.as_ref().as_ref(),
+                )
+                .await;
                 (row, result)
             });
         }

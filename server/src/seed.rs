@@ -19,7 +19,9 @@ pub async fn ensure_settings(db: &DatabaseConnection) -> Result<(), sea_orm::DbE
     {
         return Ok(());
     }
-    default_settings(NEW_STORE_NAME, "store@example.com", "", "", "USD")
+    // Shelf prices include tax in a new store, as in most European shops
+    // (and WooCommerce's French default); Settings turns it off.
+    default_settings(NEW_STORE_NAME, "store@example.com", "", "", "USD", true)
         .insert(db)
         .await?;
     Ok(())
@@ -35,6 +37,7 @@ fn default_settings(
     phone: &str,
     address: &str,
     currency: &str,
+    prices_include_tax: bool,
 ) -> settings::ActiveModel {
     settings::ActiveModel {
         id: Set(settings::SINGLETON_ID),
@@ -59,7 +62,7 @@ fn default_settings(
         dkim_selector: Set(String::new()),
         dkim_private_key: Set(String::new()),
         time_zone: Set("UTC".into()),
-        prices_include_tax: Set(false),
+        prices_include_tax: Set(prices_include_tax),
         // A new database's currency is a guess until an admin chooses it;
         // the demo store's is chosen.
         currency_confirmed: Set(name != NEW_STORE_NAME),
@@ -95,6 +98,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
         "+44 117 496 0000",
         "12 High Street\nBristol BS1 4DJ\nUnited Kingdom",
         "GBP",
+        false,
     )
     .insert(&txn)
     .await?;

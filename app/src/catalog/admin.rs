@@ -17,7 +17,9 @@ fn product_message(code: &str) -> Option<&'static str> {
         "invalid" => "Nothing was saved: correct the fields marked below.",
         "imported" => "Import finished. The report is below.",
         "refused" => "The file was not imported. Nothing was changed.",
-        "classes" => "Nothing was imported yet: some tax classes in the file have no rate. See below.",
+        "classes" => {
+            "Nothing was imported yet: some tax classes in the file have no rate. See below."
+        }
         "rate_added" => "Tax rate added. Run the import again when every class has a rate.",
         "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
         _ => return None,

@@ -46,6 +46,11 @@ pub struct NewOrderRequest {
     /// `YYYY-MM-DD`; empty for the customer's terms or the store's default.
     pub due_date: String,
     pub note: String,
+    /// The total the till showed. When given, the order is refused if the
+    /// server's total differs (a rate or **Prices include tax** changed while
+    /// the till was open): the cashier never takes an amount they were not shown.
+    #[serde(default)]
+    pub expected_total_minor: Option<i64>,
 }
 
 /// Field names: `cart`, `line:{product_id}`, `fee:{index}`, `discount`,

@@ -441,8 +441,8 @@ mod tests {
     fn inclusive_prices_contain_their_tax() {
         // The kettle: a £48.50 shelf price at 20% is £48.50, of which
         // 48.50 × 20/120 = 8.0833… → £8.08 is VAT (not £58.20).
-        let t = compute_totals(eur(), TaxMode::Inclusive, &[line(4850, 1, 200_000)], &[], 0)
-            .unwrap();
+        let t =
+            compute_totals(eur(), TaxMode::Inclusive, &[line(4850, 1, 200_000)], &[], 0).unwrap();
         assert_eq!(t.total, 4850);
         assert_eq!(t.lines[0].total, 4850);
         assert_eq!(t.tax_total, 808);

@@ -158,7 +158,8 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
             )
         });
         let totals: Result<Totals, String> =
-            compute_totals(currency, mode, &p.lines, &p.fees, p.discount).map_err(|e| e.to_string());
+            compute_totals(currency, mode, &p.lines, &p.fees, p.discount)
+                .map_err(|e| e.to_string());
         (p.errors, totals)
     });
     let server_errors = move || match send.value().get() {
@@ -237,6 +238,7 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
             payment: payment.get_untracked(),
             due_date: due_date.get_untracked(),
             note: String::new(),
+            expected_total_minor: parsed.with_untracked(|(_, t)| t.as_ref().ok().map(|t| t.total)),
         };
         send.dispatch((req, quote));
     };

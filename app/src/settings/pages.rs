@@ -56,6 +56,7 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
                 <CurrencyField currencies=d.currencies.clone() chosen=f.currency.clone() orders=d.orders error=err("currency")/>
                 <label class="check"><input type="checkbox" name="prices_include_tax" checked=f.prices_include_tax.is_some()/>
                     " Prices include tax (shelf prices: the invoice shows the tax they contain)"</label>
+                <span class="muted">"Changing it changes what every product price means from the next sale on; orders already made keep theirs."</span>
                 <label for="f-time_zone">"Time zone"</label>
                 <input id="f-time_zone" name="time_zone" list="time-zones" value=f.time_zone.clone() maxlength="64" required
                     aria-invalid=err("time_zone").is_some().then_some("true") aria-describedby="f-time_zone-help"/>
@@ -151,7 +152,13 @@ fn CurrencyField(
     }
 }
 
-fn rate_fields(prefix: &str, name: String, rate: String, class: String, errors: &[crate::forms::FieldError]) -> impl IntoView {
+fn rate_fields(
+    prefix: &str,
+    name: String,
+    rate: String,
+    class: String,
+    errors: &[crate::forms::FieldError],
+) -> impl IntoView {
     let id = |f: &str| format!("{prefix}-{f}");
     let err = |f: &str| message_for(errors, f);
     view! {
@@ -176,7 +183,12 @@ fn tax_rates_view(
     let for_new = refused.clone().filter(|r| r.id.is_none());
     let (new_name, new_rate, new_class, new_errors) = match for_new {
         Some(r) => (r.name, r.rate, r.class, r.errors),
-        None => (String::new(), String::new(), "standard".to_owned(), Vec::new()),
+        None => (
+            String::new(),
+            String::new(),
+            "standard".to_owned(),
+            Vec::new(),
+        ),
     };
     view! {
         <section aria-labelledby="tax-heading" id="tax-rates">

@@ -95,7 +95,9 @@ impl Checklist {
 
     /// Nothing is left to show: required steps done, optional ones done or dismissed.
     pub fn complete(&self) -> bool {
-        self.steps.iter().all(|s| s.done || (s.dismissed && !s.step.required()))
+        self.steps
+            .iter()
+            .all(|s| s.done || (s.dismissed && !s.step.required()))
     }
 }
 

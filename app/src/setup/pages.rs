@@ -39,7 +39,7 @@ pub async fn get_home() -> Result<HomeData, AppError> {
 
 fn home_message(code: &str) -> Option<&'static str> {
     Some(match code {
-        "dismissed" => "Step dismissed. It stays available in Settings.",
+        "dismissed" => "Step dismissed. Nothing else changes: you can still configure it later.",
         "not_optional" => "That step is needed before the till can sell; it cannot be dismissed.",
         "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
         // Check Stripe's outcome is shown in its own step.

@@ -20,10 +20,17 @@ pub const STRIPE_FLASH: &str = "setup_stripe";
 /// `ensure_settings`): still this means the owner has not given theirs.
 const PLACEHOLDER_EMAIL: &str = "store@example.com";
 
+/// The store has its own name and email (what a customer must see on an
+/// invoice): enough for the till.
+fn store_named(store: &settings::Model) -> bool {
+    store.name.trim() != crate::settings::NEW_STORE_NAME && store.email != PLACEHOLDER_EMAIL
+}
+
+/// The checklist step also asks for the address, printed on invoices; a
+/// store without one can still sell (stores set up before the address was
+/// asked for are not locked out of their till).
 fn store_details_done(store: &settings::Model) -> bool {
-    store.name.trim() != crate::settings::NEW_STORE_NAME
-        && store.email != PLACEHOLDER_EMAIL
-        && !store.address.trim().is_empty()
+    store_named(store) && !store.address.trim().is_empty()
 }
 
 async fn active_rates<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
@@ -46,7 +53,7 @@ pub async fn ready_to_sell<C: ConnectionTrait>(
     conn: &C,
     store: &settings::Model,
 ) -> Result<bool, DbErr> {
-    Ok(store_details_done(store)
+    Ok(store_named(store)
         && store.currency_confirmed
         && active_rates(conn).await? > 0
         && products_for_sale(conn).await? > 0)
@@ -114,7 +121,7 @@ pub async fn checklist<C: ConnectionTrait>(
                             }
                         )
                     } else {
-                        "No tax rate yet: add your rates (one click for the common VAT sets)."
+                        "No tax rate yet: add your rates (one click for the common VAT sets), or a 0% rate if the store charges no tax."
                             .to_owned()
                     },
                 ),

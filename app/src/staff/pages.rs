@@ -190,7 +190,9 @@ fn staff_message(code: &str) -> Option<&'static str> {
         return Some(refusal.message());
     }
     Some(match code {
-        "added" => "Staff member added. Give them the password below; they can change it under My account.",
+        "added" => {
+            "Staff member added. Give them the password below; they can change it under My account."
+        }
         "reset" => "Password reset and signed out everywhere. Give them the password below.",
         "deactivated" => "Account deactivated: signed out everywhere, and cannot sign in.",
         "reactivated" => "Account reactivated: they can sign in again.",

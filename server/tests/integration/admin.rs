@@ -578,6 +578,7 @@ async fn customers_are_created_edited_and_list_their_orders(backend: Backend) {
         payment: PaymentChoice::EmailInvoice,
         due_date: String::new(),
         note: String::new(),
+        expected_total_minor: None,
     };
     let a = app::orders::service::create_order(&app.db, &staff, "http://x", order(Some(lin.id)))
         .await

@@ -135,7 +135,9 @@ async fn bad_rows_are_reported_and_good_rows_kept(backend: Backend) {
                simple,ok-1,Fine,5.00,\n\
                simple,bad-price,Bad,\"5,00\",\n\
                simple,ok-1,Duplicate,6.00,\n";
-    let report = import_products(&db, csv.as_bytes(), usd(), &Default::default()).await.unwrap();
+    let report = import_products(&db, csv.as_bytes(), usd(), &Default::default())
+        .await
+        .unwrap();
     assert_eq!(
         report.summary(),
         "1 imported, 0 updated, 0 unchanged, 0 skipped, 2 with errors"
@@ -174,7 +176,9 @@ async fn imports_woocommerces_sample_export(backend: Backend) {
     let test_db = TestDb::new(backend).await;
     let db = test_db.connect().await;
     with_tax_rates(&db).await;
-    let report = import_products(&db, &bytes, usd(), &Default::default()).await.unwrap();
+    let report = import_products(&db, &bytes, usd(), &Default::default())
+        .await
+        .unwrap();
     assert_eq!(
         report.summary(),
         "21 imported, 0 updated, 0 unchanged, 4 skipped, 0 with errors"
@@ -190,7 +194,9 @@ async fn imports_woocommerces_sample_export(backend: Backend) {
         "Hoodie - Blue, Yes"
     );
     assert_eq!(by_sku(&db, "woo-single").await.price_minor, 200);
-    let again = import_products(&db, &bytes, usd(), &Default::default()).await.unwrap();
+    let again = import_products(&db, &bytes, usd(), &Default::default())
+        .await
+        .unwrap();
     assert_eq!(
         again.summary(),
         "0 imported, 0 updated, 21 unchanged, 4 skipped, 0 with errors"
@@ -215,8 +221,18 @@ async fn classes_without_a_rate_stop_the_import_until_mapped(backend: Backend) {
         report.missing_classes,
         vec![("luxury".to_owned(), 2), ("children".to_owned(), 1)]
     );
-    assert!(report.summary().starts_with("Nothing was imported: 2 tax classes used by 3 rows have no tax rate."), "{}", report.summary());
-    assert_eq!(product::Entity::find().count(&db).await.unwrap(), 0, "nothing half-imported");
+    assert!(
+        report
+            .summary()
+            .starts_with("Nothing was imported: 2 tax classes used by 3 rows have no tax rate."),
+        "{}",
+        report.summary()
+    );
+    assert_eq!(
+        product::Entity::find().count(&db).await.unwrap(),
+        0,
+        "nothing half-imported"
+    );
 
     // Map luxury to the standard rate; children still has none: still nothing.
     let mut mapping = std::collections::HashMap::new();
@@ -243,7 +259,10 @@ async fn classes_without_a_rate_stop_the_import_until_mapped(backend: Backend) {
     let report = import_products(&db, csv.as_bytes(), usd(), &mapping)
         .await
         .unwrap();
-    assert_eq!(report.summary(), "4 imported, 0 updated, 0 unchanged, 0 skipped, 0 with errors");
+    assert_eq!(
+        report.summary(),
+        "4 imported, 0 updated, 0 unchanged, 0 skipped, 0 with errors"
+    );
     assert_eq!(by_sku(&db, "lux-1").await.tax_rate_id, Some(standard));
 }
 

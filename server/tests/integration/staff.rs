@@ -158,7 +158,11 @@ async fn a_duplicate_or_bad_email_is_refused_beside_the_field(backend: Backend) 
         &admin,
         &app,
         "/staff",
-        &[("email", CASHIER.0), ("name", "Someone Else"), ("role", "admin")],
+        &[
+            ("email", CASHIER.0),
+            ("name", "Someone Else"),
+            ("role", "admin"),
+        ],
     )
     .await;
     assert_eq!(location(&res), "/staff?error=invalid#add-staff");
@@ -171,7 +175,10 @@ async fn a_duplicate_or_bad_email_is_refused_beside_the_field(backend: Backend) 
         html.contains("A staff account with this email already exists."),
         "{html}"
     );
-    assert!(html.contains(r#"id="f-email-error""#), "beside the email field");
+    assert!(
+        html.contains(r#"id="f-email-error""#),
+        "beside the email field"
+    );
     assert!(html.contains(r#"value="Someone Else""#), "typing kept");
     assert!(!html.contains(r#"id="shown-password""#), "no password made");
 
@@ -179,7 +186,11 @@ async fn a_duplicate_or_bad_email_is_refused_beside_the_field(backend: Backend) 
         &admin,
         &app,
         "/staff",
-        &[("email", "not an email"), ("name", "X"), ("role", "cashier")],
+        &[
+            ("email", "not an email"),
+            ("name", "X"),
+            ("role", "cashier"),
+        ],
     )
     .await;
     assert_eq!(location(&res), "/staff?error=invalid#add-staff");
@@ -219,7 +230,10 @@ async fn a_reset_password_ends_their_sessions_and_the_new_one_works(backend: Bac
     assert!(!signed_in(&app, &till).await, "the till's session ended");
     assert!(!signed_in(&app, &phone).await, "the phone's too");
     assert_eq!(sessions_of(&app, id).await, 0);
-    assert!(signed_in(&app, &admin).await, "the admin's own session stays");
+    assert!(
+        signed_in(&app, &admin).await,
+        "the admin's own session stays"
+    );
     sign_in_fails(&app, CASHIER.0, CASHIER.1).await;
     app.signed_in_client(CASHIER.0, &password).await;
     app.stop().await;
@@ -236,8 +250,15 @@ async fn deactivating_ends_sessions_at_once_and_refuses_sign_in(backend: Backend
     let res = post(&admin, &app, &format!("/staff/{id}/deactivate"), &[]).await;
     assert_eq!(location(&res), "/staff?done=deactivated");
     assert!(!account(&app, CASHIER.0).await.active);
-    assert_eq!(sessions_of(&app, id).await, 0, "their session rows are gone");
-    assert!(!signed_in(&app, &till).await, "the next request is signed out");
+    assert_eq!(
+        sessions_of(&app, id).await,
+        0,
+        "their session rows are gone"
+    );
+    assert!(
+        !signed_in(&app, &till).await,
+        "the next request is signed out"
+    );
     let res = post(&till, &app, "/customers/new", &[("email", "a@example.com")]).await;
     assert_eq!(res.status(), 401, "and cannot post");
     sign_in_fails(&app, CASHIER.0, CASHIER.1).await;
@@ -267,7 +288,10 @@ async fn no_admin_locks_out_themself_or_the_last_admin(backend: Backend) {
     assert_eq!(account(&app, ADMIN.0).await, admin_row, "nothing changed");
     assert!(signed_in(&app, &admin).await);
     let (_, html) = page(&admin, &app.url("/staff?error=own_account")).await;
-    assert!(html.contains("You cannot do this to your own account."), "{html}");
+    assert!(
+        html.contains("You cannot do this to your own account."),
+        "{html}"
+    );
 
     // The last active admin stays, whoever asks (here the service is called
     // as if by an admin who lost their rights a moment ago: what two admins
@@ -278,7 +302,10 @@ async fn no_admin_locks_out_themself_or_the_last_admin(backend: Backend) {
         accounts::set_role(&app.db, &cashier, me, Role::Cashier).await,
     ] {
         assert!(
-            matches!(result, Err(AccountError::Refused(AccountRefusal::LastAdmin))),
+            matches!(
+                result,
+                Err(AccountError::Refused(AccountRefusal::LastAdmin))
+            ),
             "{result:?}"
         );
     }
@@ -314,10 +341,25 @@ async fn changing_ones_password_ends_the_other_sessions_only(backend: Backend) {
     let before = account(&app, CASHIER.0).await.password_hash;
 
     for (current, new, repeat, message) in [
-        ("", new_password, new_password, "Enter your current password."),
-        ("not it", new_password, new_password, "The current password is incorrect."),
+        (
+            "",
+            new_password,
+            new_password,
+            "Enter your current password.",
+        ),
+        (
+            "not it",
+            new_password,
+            new_password,
+            "The current password is incorrect.",
+        ),
         (CASHIER.1, "short", "short", "Choose another password: "),
-        (CASHIER.1, new_password, "green valley rivers 78", "The two new passwords are not the same."),
+        (
+            CASHIER.1,
+            new_password,
+            "green valley rivers 78",
+            "The two new passwords are not the same.",
+        ),
     ] {
         let res = post(
             &here,
@@ -340,7 +382,11 @@ async fn changing_ones_password_ends_the_other_sessions_only(backend: Backend) {
         assert!(html.contains(message), "{message}: {html}");
         assert!(!html.contains(new_password), "passwords never come back");
     }
-    assert_eq!(account(&app, CASHIER.0).await.password_hash, before, "unchanged");
+    assert_eq!(
+        account(&app, CASHIER.0).await.password_hash,
+        before,
+        "unchanged"
+    );
     assert!(signed_in(&app, &elsewhere).await);
 
     let res = post(
@@ -377,7 +423,11 @@ async fn a_cashier_cannot_use_the_admin_forms(backend: Backend) {
     for (path, form) in [
         (
             "/staff".to_owned(),
-            vec![("email", "mine@example.com"), ("name", "Mine"), ("role", "admin")],
+            vec![
+                ("email", "mine@example.com"),
+                ("name", "Mine"),
+                ("role", "admin"),
+            ],
         ),
         (format!("/staff/{admin_id}/reset"), vec![]),
         (format!("/staff/{admin_id}/deactivate"), vec![]),

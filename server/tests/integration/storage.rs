@@ -209,7 +209,8 @@ async fn session_store_round_trip_and_expiry(backend: Backend) {
             data: Default::default(),
             expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
         };
-        r.data.insert("staff_id".into(), serde_json::json!(staff_id));
+        r.data
+            .insert("staff_id".into(), serde_json::json!(staff_id));
         store.create(&mut r).await.unwrap();
         sessions.push(r);
     }

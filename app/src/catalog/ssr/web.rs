@@ -23,9 +23,11 @@ const REPORT_ROWS: usize = 500;
 /// An upload may be this large (a WooCommerce export of ~50,000 products).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 /// A file stopped by tax classes without a rate is kept in the session (up
-/// to this size) so **Run the import again** needs no second upload.
+/// to this size, a few thousand products; the session row is read on every
+/// request, so larger files are asked for again) so **Run the import again**
+/// needs no second upload. Any finished import forgets it.
 pub const PENDING_KEY: &str = "import_pending";
-const MAX_PENDING_BYTES: usize = 2 * 1024 * 1024;
+const MAX_PENDING_BYTES: usize = 512 * 1024;
 
 pub fn routes() -> StaffRoutes {
     StaffRoutes::new()
@@ -153,9 +155,13 @@ async fn import_upload(
                 if name == "rerun" {
                     rerun = true;
                 } else if let Some(class) = name.strip_prefix("map:") {
-                    // An empty choice maps nothing; anything else must be a rate id.
-                    if let Ok(id) = value.trim().parse::<i32>() {
-                        mapping.insert(class.to_owned(), id);
+                    // The page names the standard class "standard"; the file
+                    // (and the store) spell it "". An empty choice maps nothing.
+                    if let (Ok(class), Ok(id)) = (
+                        crate::settings::ssr::taxes::parse_class(class),
+                        value.trim().parse::<i32>(),
+                    ) {
+                        mapping.insert(class, id);
                     }
                 }
             }
@@ -195,14 +201,15 @@ async fn import_upload(
     match import::import_products(&state.db, &bytes, currency, &mapping).await {
         Ok(report) => {
             let waiting = !report.missing_classes.is_empty();
+            // Only this file may be re-run: a waiting file from before goes,
+            // whether or not this one can be kept.
+            let _ = session.remove::<(String, String)>(PENDING_KEY).await;
             if waiting && bytes.len() <= MAX_PENDING_BYTES {
                 if let Ok(text) = std::str::from_utf8(&bytes) {
                     let _ = session
                         .insert(PENDING_KEY, (file_name.clone(), text.to_owned()))
                         .await;
                 }
-            } else if !waiting {
-                let _ = session.remove::<(String, String)>(PENDING_KEY).await;
             }
             let kept = waiting
                 && session

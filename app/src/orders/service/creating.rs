@@ -10,9 +10,7 @@ use crate::domain::{Currency, Email, Money, Quantity, StoreZone};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
-use crate::orders::{
-    compute_totals, FeeInput, LineInput, OrderKey, OrderStatus, TaxMode, TaxRate,
-};
+use crate::orders::{compute_totals, FeeInput, LineInput, OrderKey, OrderStatus, TaxMode, TaxRate};
 use crate::settings::ssr::tax_rate;
 use crate::staff::StaffView;
 use sea_orm::{
@@ -262,10 +260,10 @@ pub async fn create_in(
                 field: format!("line:{id}"),
                 message: format!("{} is no longer sold.", p.name),
             }),
-            Some(p) if p
-                .tax_rate_id
-                .and_then(|r| rates.get(&r))
-                .is_some_and(|r| r.retired_at.is_some()) =>
+            Some(p)
+                if p.tax_rate_id
+                    .and_then(|r| rates.get(&r))
+                    .is_some_and(|r| r.retired_at.is_some()) =>
             {
                 // Charging a rate the owner retired would be wrong; guessing
                 // another would be too.
@@ -309,20 +307,36 @@ pub async fn create_in(
         .collect();
     let line_inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
     let mode = TaxMode::from_inclusive(store.prices_include_tax);
-    let totals = compute_totals(currency, mode, &line_inputs, &fee_inputs, req.discount_minor)
-        .map_err(|e| {
-            invalid(
-                if matches!(
-                    e,
-                    crate::orders::TotalsError::DiscountExceedsSubtotal { .. }
-                ) {
-                    "discount"
-                } else {
-                    "cart"
-                },
-                capitalise(&e.to_string()),
-            )
-        })?;
+    let totals = compute_totals(
+        currency,
+        mode,
+        &line_inputs,
+        &fee_inputs,
+        req.discount_minor,
+    )
+    .map_err(|e| {
+        invalid(
+            if matches!(
+                e,
+                crate::orders::TotalsError::DiscountExceedsSubtotal { .. }
+            ) {
+                "discount"
+            } else {
+                "cart"
+            },
+            capitalise(&e.to_string()),
+        )
+    })?;
+    if let Some(shown) = req.expected_total_minor.filter(|t| *t != totals.total) {
+        return Err(invalid(
+            "cart",
+            format!(
+                "Prices or taxes changed since this till opened: the total is now {}, not {}. Nothing was saved; reload the page and check the cart.",
+                Money::from_minor(totals.total, currency),
+                Money::from_minor(shown, currency)
+            ),
+        ));
+    }
     if let (false, PaymentChoice::EmailInvoice, Some(check)) = (quote, req.payment, online) {
         check(Money::from_minor(totals.total, currency)).map_err(|why| invalid("cart", why))?;
     }

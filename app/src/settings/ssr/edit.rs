@@ -44,7 +44,9 @@ pub async fn mark_mail_tested<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<(
 /// How many orders the store has: the currency is fixed once there is one.
 pub async fn order_count<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
     use sea_orm::{EntityTrait, PaginatorTrait};
-    crate::orders::model::order::Entity::find().count(conn).await
+    crate::orders::model::order::Entity::find()
+        .count(conn)
+        .await
 }
 
 /// The currency as chosen: a supported ISO 4217 code, and the stored one
@@ -174,7 +176,16 @@ pub async fn save(
         None
     });
     let orders = order_count(db).await?;
-    let currency = check_currency(&form.currency, &row.currency, orders).unwrap_or_else(|m| {
+    // An empty currency keeps the stored one, unconfirmed if it was (the
+    // command line changing only the name does not choose a currency); the
+    // page always posts its choice.
+    let currency_chosen = !form.currency.trim().is_empty();
+    let typed_currency = if currency_chosen {
+        form.currency.as_str()
+    } else {
+        row.currency.as_str()
+    };
+    let currency = check_currency(typed_currency, &row.currency, orders).unwrap_or_else(|m| {
         errors.push(FieldError::new("currency", m));
         crate::domain::Currency::parse(&row.currency).unwrap_or_else(|_| {
             crate::domain::Currency::parse("EUR").expect("EUR is a supported currency")
@@ -280,6 +291,7 @@ pub async fn save(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
+    let row_confirmed = row.currency_confirmed;
     let mut active: model::ActiveModel = row.into();
     active.name = Set(name);
     active.email = Set(email);
@@ -298,7 +310,7 @@ pub async fn save(
     active.dkim_selector = Set(dkim_selector);
     active.dkim_private_key = Set(key);
     active.currency = Set(currency.code().to_owned());
-    active.currency_confirmed = Set(true);
+    active.currency_confirmed = Set(row_confirmed || currency_chosen);
     active.time_zone = Set(time_zone);
     active.prices_include_tax = Set(form.prices_include_tax.is_some());
     active.updated_at = Set(time::OffsetDateTime::now_utc());

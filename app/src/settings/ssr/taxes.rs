@@ -28,7 +28,9 @@ pub struct RateForm {
 /// million: 0 to 100 with at most 4 decimals.
 pub fn parse_rate(typed: &str) -> Result<i32, String> {
     let t = typed.trim().trim_end_matches('%').trim().replace(',', ".");
-    let refuse = || format!("Enter the rate in percent, from 0 to 100 with at most 4 decimals (e.g. 20 or 5.5); \"{}\" is not one.", typed.trim().chars().take(20).collect::<String>());
+    let refuse = || {
+        format!("Enter the rate in percent, from 0 to 100 with at most 4 decimals (e.g. 20 or 5.5); \"{}\" is not one.", typed.trim().chars().take(20).collect::<String>())
+    };
     if t.is_empty() {
         return Err("Enter the rate in percent, e.g. 20 or 5.5.".to_owned());
     }
@@ -104,10 +106,7 @@ async fn check<C: ConnectionTrait>(
             "Enter the name printed on invoices, e.g. VAT 20%.",
         ));
     } else if name.contains(['<', '>']) {
-        errors.push(FieldError::new(
-            "name",
-            "The name cannot contain < or >.",
-        ));
+        errors.push(FieldError::new("name", "The name cannot contain < or >."));
     }
     let ppm = parse_rate(&form.rate).unwrap_or_else(|m| {
         errors.push(FieldError::new("rate", m));
@@ -121,15 +120,20 @@ async fn check<C: ConnectionTrait>(
                 .await?
                 .filter(|r| Some(r.id) != editing);
             if let Some(other) = taken {
-                errors.push(FieldError::new(
-                    "class",
+                let message = if other.retired_at.is_some() {
                     format!(
-                        "The {} class already has a rate ({}{}): edit that one instead.",
+                        "The {} class already has a rate, {}, retired: reinstate and edit it (Settings → Tax rates) instead of adding another.",
                         class_label(&c),
-                        other.name,
-                        if other.retired_at.is_some() { ", retired" } else { "" }
-                    ),
-                ));
+                        other.name
+                    )
+                } else {
+                    format!(
+                        "The {} class already has a rate ({}): edit that one instead.",
+                        class_label(&c),
+                        other.name
+                    )
+                };
+                errors.push(FieldError::new("class", message));
             }
             c
         }
@@ -298,7 +302,9 @@ mod tests {
         assert_eq!(parse_rate("0"), Ok(0));
         assert_eq!(parse_rate("100"), Ok(1_000_000));
         assert_eq!(parse_rate("12.3456"), Ok(123_456));
-        for bad in ["", "-1", "100.0001", "101", "12.34567", "abc", "1e2", ".5", "1.2.3"] {
+        for bad in [
+            "", "-1", "100.0001", "101", "12.34567", "abc", "1e2", ".5", "1.2.3",
+        ] {
             assert!(parse_rate(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -308,7 +314,13 @@ mod tests {
         assert_eq!(parse_class("standard"), Ok(String::new()));
         assert_eq!(parse_class(""), Ok(String::new()));
         assert_eq!(parse_class("reduced-rate"), Ok("reduced-rate".into()));
-        for bad in ["reduced rate", "<b>x</b>", "Reduced-Rate", "-x", &"a".repeat(41)] {
+        for bad in [
+            "reduced rate",
+            "<b>x</b>",
+            "Reduced-Rate",
+            "-x",
+            &"a".repeat(41),
+        ] {
             assert!(parse_class(bad).is_err(), "{bad:?} was accepted");
         }
     }

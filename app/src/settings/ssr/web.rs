@@ -30,7 +30,11 @@ pub fn routes() -> StaffRoutes {
         .form("/settings/tax-rates", Access::ADMIN, add_rate)
         .form("/settings/tax-rates/preset", Access::ADMIN, add_preset)
         .form("/settings/tax-rates/{id}", Access::ADMIN, edit_rate)
-        .form("/settings/tax-rates/{id}/retire", Access::ADMIN, retire_rate)
+        .form(
+            "/settings/tax-rates/{id}/retire",
+            Access::ADMIN,
+            retire_rate,
+        )
 }
 
 /// A refused rate form: which rate (None: the new one), what was typed, why.
@@ -142,7 +146,16 @@ async fn add_preset(
     if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
         return answer;
     }
-    match taxes::apply_preset(&state.db, &form.preset).await {
+    // All of a set or none of it.
+    let applied = async {
+        use sea_orm::TransactionTrait;
+        let txn = state.db.begin().await?;
+        let outcome = taxes::apply_preset(&txn, &form.preset).await?;
+        txn.commit().await?;
+        Ok::<_, sea_orm::DbErr>(outcome)
+    }
+    .await;
+    match applied {
         Ok(Some(outcome)) => {
             let mut text = if outcome.added.is_empty() {
                 "No rate was added.".to_owned()

@@ -136,7 +136,12 @@ pub async fn set_active(
         end_staff_sessions(&txn, target).await?;
     }
     txn.commit().await?;
-    tracing::info!(staff_id = target, by = actor.id, active, "account status changed");
+    tracing::info!(
+        staff_id = target,
+        by = actor.id,
+        active,
+        "account status changed"
+    );
     view(row)
 }
 
@@ -163,7 +168,12 @@ pub async fn set_role(
     row.updated_at = Set(time::OffsetDateTime::now_utc());
     let row = row.update(&txn).await?;
     txn.commit().await?;
-    tracing::info!(staff_id = target, by = actor.id, role = role.as_str(), "role changed");
+    tracing::info!(
+        staff_id = target,
+        by = actor.id,
+        role = role.as_str(),
+        "role changed"
+    );
     view(row)
 }
 
@@ -242,9 +252,6 @@ mod tests {
             Err(AccountRefusal::LastAdmin)
         );
         assert_eq!(someone_else_admins(&[admin(1), admin(2)], 1), Ok(()));
-        assert_eq!(
-            someone_else_admins(&[], 1),
-            Err(AccountRefusal::LastAdmin)
-        );
+        assert_eq!(someone_else_admins(&[], 1), Err(AccountRefusal::LastAdmin));
     }
 }

@@ -347,6 +347,7 @@ pub fn invoice(lines: &[(i32, u32)], email: &str) -> app::orders::create::NewOrd
         payment: PaymentChoice::EmailInvoice,
         due_date: String::new(),
         note: String::new(),
+        expected_total_minor: None,
     }
 }
 
