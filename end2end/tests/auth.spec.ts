@@ -28,7 +28,7 @@ test('a staff page visited while signed out leads to sign-in and back', async ({
   await expect(page.getByRole('heading', { name: 'Sign in to Settle' })).toBeVisible();
   await signIn(page, admin);
   await expect(page).toHaveURL(/\/staff$/);
-  await expect(page.getByRole('heading', { name: 'Staff' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Staff', exact: true })).toBeVisible();
   await expect(page.getByRole('cell', { name: cashier.email })).toBeVisible();
 });
 

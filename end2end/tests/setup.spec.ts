@@ -38,7 +38,7 @@ test('a new owner sets up the store and sells a Beanie at its shelf price', asyn
   await list.getByRole('link', { name: 'Store details' }).click();
   await page.getByLabel('Store name').fill('Chez Marie');
   await page.getByLabel('Store email').fill('bonjour@chez-marie.example');
-  await page.getByLabel('Address').fill('3 rue des Lilas\n75011 Paris');
+  await page.getByLabel('Address', { exact: true }).fill('3 rue des Lilas\n75011 Paris');
   await page.getByLabel('Currency').selectOption('EUR');
   await page.getByLabel(/Prices include tax/).check();
   await page.getByLabel('Time zone').fill('Europe/Paris');
