@@ -91,7 +91,8 @@ fn checklist_view(list: Checklist, stripe_check: Option<(bool, String)>) -> impl
                     let state = if s.done { "Done" } else if s.dismissed { "Dismissed" } else if s.step.required() { "To do" } else { "Optional" };
                     let class = if s.done { "step done" } else { "step" };
                     let step = s.step;
-                    let check = (step == Step::OnlinePayment).then(|| stripe_check.clone());
+                    // Checking Stripe only means something once its keys are set.
+                    let check = (step == Step::OnlinePayment && s.done).then(|| stripe_check.clone());
                     view! {
                         <li class=class id=if step == Step::OnlinePayment { "online-payment" } else { "" } data-step=step.code()>
                             <h3><a href=step.link()>{step.title()}</a> " " <span class="badge">{state}</span></h3>
