@@ -1,6 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { cashier } from './accounts';
 import { lastMailTo } from './mail';
+import { expectReadable } from './contrast';
 
 async function signInAsCashier(page: Page, next: string) {
   await page.goto(`/login?next=${next}`);
@@ -45,6 +46,9 @@ test('a customer pays the emailed invoice online and the order is paid', async (
   await phone.goto(payLink);
   await expect(phone.getByRole('heading', { name: `Pay for order #${number}` })).toBeVisible();
   await expect(phone.getByText('Ceramic mug')).toBeVisible();
+  // The demo's amber button and blue header keep readable text.
+  await expectReadable(phone.getByRole('button', { name: 'Pay £14.40' }));
+  await expectReadable(phone.locator('.pay-head'));
   // A declined card first: a clear message, nothing charged, still payable.
   await phone.getByLabel('Card number').fill('4000000000000341');
   await phone.getByRole('button', { name: 'Pay £14.40' }).click();

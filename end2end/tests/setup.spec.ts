@@ -4,6 +4,7 @@ import * as path from 'path';
 import { emptyStoreURL } from '../playwright.config';
 import { admin, cashier } from './accounts';
 import { lastMailTo } from './mail';
+import { expectReadable } from './contrast';
 
 // A new owner on an empty database (serve.sh's second Settle): the checklist,
 // Settings, the French VAT set, WooCommerce's own sample export, the first
@@ -42,6 +43,9 @@ test('a new owner sets up the store and sells a Beanie at its shelf price', asyn
   await page.getByLabel('Currency').selectOption('EUR');
   await page.getByLabel(/Prices include tax/).check();
   await page.getByLabel('Time zone').fill('Europe/Paris');
+  // A pale brand colour: the pay page's header must still be readable
+  // (white text on it would be about 1.3:1).
+  await page.getByLabel('Brand colour').fill('#f5e6c8');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByText('Settings saved.')).toBeVisible();
 
@@ -76,5 +80,13 @@ test('a new owner sets up the store and sells a Beanie at its shelf price', asyn
     const mail = lastMailTo(guest)!;
     expect(mail).toMatch(/From: "?Chez Marie"? <[^>]+>/);
     expect(mail).toContain('Includes TVA 20%');
+    const link = mail.match(/https?:\/\/[^\s"<>]+\/pay\/\d+\?key=[A-Za-z0-9_-]{22}/)![0];
+    const customer = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    const phone = await customer.newPage();
+    await phone.goto(link);
+    await expect(phone.getByText('Includes TVA 20%')).toBeVisible();
+    // Without Stripe there is no Pay button here; the header carries the brand colour.
+    await expectReadable(phone.locator('.pay-head'));
+    await customer.close();
   }
 });

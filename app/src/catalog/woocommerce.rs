@@ -286,7 +286,11 @@ mod tests {
     #[test]
     fn bad_rows_say_what_is_wrong() {
         assert!(
-            matches!(one("1,simple,A,A,1,taxable,,,\"12,50\","), RowParse::Error(r) if r.starts_with("Regular price \"12,50\""))
+            matches!(one("1,simple,A,A,1,taxable,,,\"12;50\","), RowParse::Error(r) if r.starts_with("Regular price \"12;50\""))
+        );
+        // A decimal comma, as a French export writes it, is a price.
+        assert!(
+            matches!(one("1,simple,A,A,1,taxable,,,\"12,50\","), RowParse::Product(p) if p.price_minor == 1250)
         );
         assert!(
             matches!(one("1,simple,A,A,1,taxable,,,1.234,"), RowParse::Error(r) if r.contains("at most 2 digits"))

@@ -2,6 +2,7 @@
 //! server and for wasm, so the browser and the database agree on every number.
 //! Except `local_time`: the time zone database stays out of the wasm, and
 //! pages get their times already formatted by the server.
+pub mod colour;
 pub mod email;
 #[cfg(feature = "ssr")]
 pub mod local_time;

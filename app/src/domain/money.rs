@@ -210,8 +210,12 @@ impl Money {
     }
 
     /// Parses a non-negative decimal amount as a person types it ("12", "12.5",
-    /// "12.50"; a leading currency symbol and spaces are ignored). Refuses more
-    /// decimals than the currency has rather than rounding someone's money.
+    /// "12.50", "12,50", "1 234,50"; a leading currency symbol and spaces are
+    /// ignored). The decimal separator is a point or a comma, never both; digits
+    /// may be grouped in threes with spaces (also no-break and narrow no-break
+    /// spaces, as French keyboards and copied prices have them). Refuses more
+    /// decimals than the currency has rather than rounding someone's money, so
+    /// "1,234" is never read as a thousand: in EUR it is refused as too precise.
     pub fn parse(input: &str, currency: Currency) -> Result<Money, MoneyError> {
         let malformed = || MoneyError::Malformed {
             example: Money::from_minor(1250 * currency.scale() / 100, currency).format_plain(),
@@ -225,6 +229,21 @@ impl Money {
         if trimmed.starts_with('-') {
             return Err(MoneyError::Negative);
         }
+        if trimmed.contains('.') && trimmed.contains(',') {
+            return Err(malformed());
+        }
+        let pointed = trimmed.replace(',', ".");
+        let (whole, frac) = match pointed.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (pointed.as_str(), ""),
+        };
+        let whole = ungroup(whole).ok_or_else(malformed)?;
+        let trimmed = if frac.is_empty() && !pointed.ends_with('.') {
+            whole.clone()
+        } else {
+            format!("{whole}.{frac}")
+        };
+        let trimmed = trimmed.as_str();
         let (whole, frac) = match trimmed.split_once('.') {
             Some((w, f)) => (w, f),
             None => (trimmed, ""),
@@ -291,6 +310,20 @@ impl Money {
     }
 }
 
+/// Spaces a person used to group thousands ("1 234 567", also with U+00A0,
+/// U+202F or U+2009) taken out; `None` when they do not group by three
+/// ("12 34"), so a typo is refused rather than read as another number.
+fn ungroup(whole: &str) -> Option<String> {
+    const SPACES: [char; 4] = [' ', '\u{00A0}', '\u{202F}', '\u{2009}'];
+    if !whole.contains(SPACES) {
+        return Some(whole.to_owned());
+    }
+    let groups: Vec<&str> = whole.split(SPACES).collect();
+    let first_ok = (1..=3).contains(&groups[0].len());
+    let rest_ok = groups[1..].iter().all(|g| g.len() == 3);
+    (first_ok && rest_ok).then(|| groups.concat())
+}
+
 /// "€1,234.50", "¥1,234", "-£3.00": for people, with thousands grouping.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -349,6 +382,26 @@ mod tests {
         assert_eq!(Money::parse(".5", cur("EUR")).unwrap().minor(), 50);
         assert_eq!(Money::parse("1234", cur("JPY")).unwrap().minor(), 1234);
         assert_eq!(Money::parse("1.234", cur("BHD")).unwrap().minor(), 1234);
+        // Decimal commas and grouped thousands, as French shops type them.
+        assert_eq!(Money::parse("4,50", cur("EUR")).unwrap().minor(), 450);
+        assert_eq!(Money::parse("20,00 ", cur("EUR")).unwrap().minor(), 2000);
+        assert_eq!(
+            Money::parse("1 234,50", cur("EUR")).unwrap().minor(),
+            123450
+        );
+        assert_eq!(
+            Money::parse("1\u{202F}234,5", cur("EUR")).unwrap().minor(),
+            123450
+        );
+        assert_eq!(
+            Money::parse("12\u{00A0}345\u{00A0}678", cur("JPY"))
+                .unwrap()
+                .minor(),
+            12345678
+        );
+        assert_eq!(Money::parse("€ 1 200", cur("EUR")).unwrap().minor(), 120000);
+        assert_eq!(Money::parse(",5", cur("EUR")).unwrap().minor(), 50);
+        assert_eq!(Money::parse("1,234", cur("BHD")).unwrap().minor(), 1234);
     }
 
     #[test]
@@ -379,10 +432,27 @@ mod tests {
             Money::parse("1e5", eur),
             Err(MoneyError::Malformed { .. })
         ));
+        // "1,000" in a two-decimal currency is not a thousand: too precise.
         assert!(matches!(
             Money::parse("1,000", eur),
-            Err(MoneyError::Malformed { .. })
+            Err(MoneyError::TooPrecise { .. })
         ));
+        for typo in [
+            "1,234.50",
+            "1.234,50",
+            "12 34",
+            "1 2345",
+            " 123 4",
+            "1,",
+            "1,2,3",
+            "1 234 56,00",
+        ] {
+            assert!(
+                matches!(Money::parse(typo, eur), Err(MoneyError::Malformed { .. })),
+                "{typo:?} was accepted: {:?}",
+                Money::parse(typo, eur)
+            );
+        }
         assert_eq!(
             Money::parse("99999999999999999999", eur),
             Err(MoneyError::Overflow)
@@ -425,6 +495,29 @@ mod tests {
             let c = Currency(idx);
             let m = Money::from_minor(minor, c);
             prop_assert_eq!(Money::parse(&m.format_plain(), c), Ok(m));
+        }
+
+        #[test]
+        fn a_decimal_comma_and_grouped_thousands_mean_the_same_amount(minor in 0i64..=MAX_ENTERED_MINOR, idx in 0usize..CURRENCIES.len(), space in prop::sample::select(vec![" ", "\u{00A0}", "\u{202F}"])) {
+            let c = Currency(idx);
+            let m = Money::from_minor(minor, c);
+            let plain = m.format_plain();
+            prop_assert_eq!(Money::parse(&plain.replace('.', ","), c), Ok(m));
+            // Group the whole part by threes from the right.
+            let (whole, frac) = plain.split_once('.').map_or((plain.as_str(), None), |(w, f)| (w, Some(f)));
+            let digits: Vec<char> = whole.chars().collect();
+            let mut grouped = String::new();
+            for (i, d) in digits.iter().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push_str(space);
+                }
+                grouped.push(*d);
+            }
+            if let Some(f) = frac {
+                grouped.push(',');
+                grouped.push_str(f);
+            }
+            prop_assert_eq!(Money::parse(&grouped, c), Ok(m));
         }
 
         #[test]

@@ -58,6 +58,9 @@ struct Html<'a> {
     logo_url: Option<&'a str>,
     brand_color: &'a str,
     accent_color: &'a str,
+    /// Black or white, whichever reads on the colour (`domain::colour`).
+    brand_text: &'static str,
+    accent_text: &'static str,
 }
 
 #[derive(Template)]
@@ -121,6 +124,8 @@ pub fn render(data: &InvoiceData) -> Result<Rendered, RenderError> {
             .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         brand_color: safe_color(&data.brand_color, "#1f4f82"),
         accent_color: safe_color(&data.accent_color, "#f2a900"),
+        brand_text: crate::domain::colour::text_on(safe_color(&data.brand_color, "#1f4f82")),
+        accent_text: crate::domain::colour::text_on(safe_color(&data.accent_color, "#f2a900")),
     }
     .render()?;
     let inliner = css_inline::CSSInliner::options()

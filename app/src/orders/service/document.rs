@@ -128,7 +128,8 @@ pub async fn order_document<C: ConnectionTrait>(
         accent_color: store.accent_color.clone(),
         number: o.number,
         order_date: long_date(zone.local(o.created_at).date()),
-        due_date: o.due_date.map(long_date),
+        // A receipt is paid: a due date on it only confuses.
+        due_date: o.due_date.filter(|_| receipt.is_none()).map(long_date),
         lines: items
             .iter()
             .map(|i| invoice::InvoiceLine {

@@ -124,6 +124,9 @@ struct PayPage<'a> {
     logo_url: Option<&'a str>,
     brand_color: &'a str,
     accent_color: &'a str,
+    /// Black or white, whichever reads on the colour (`domain::colour`).
+    brand_text: &'static str,
+    accent_text: &'static str,
     expired_after: String,
     /// The Stripe Payment Element is shown (Stripe configured and reachable).
     online: bool,
@@ -313,6 +316,16 @@ async fn build(
         .logo_url
         .as_deref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let brand_color = if is_hex(&store.brand_color) {
+        store.brand_color.as_str()
+    } else {
+        "#1f4f82"
+    };
+    let accent_color = if is_hex(&store.accent_color) {
+        store.accent_color.as_str()
+    } else {
+        "#f2a900"
+    };
     let page = PayPage {
         doc: &doc,
         state: page_state,
@@ -324,16 +337,10 @@ async fn build(
             .filter(|l| !l.is_empty())
             .collect(),
         logo_url,
-        brand_color: if is_hex(&store.brand_color) {
-            &store.brand_color
-        } else {
-            "#1f4f82"
-        },
-        accent_color: if is_hex(&store.accent_color) {
-            &store.accent_color
-        } else {
-            "#f2a900"
-        },
+        brand_color,
+        accent_color,
+        brand_text: crate::domain::colour::text_on(brand_color),
+        accent_text: crate::domain::colour::text_on(accent_color),
         expired_after: expires_after(o.due_date, store.expiry_grace_days)
             .map(|d| d.to_string())
             .unwrap_or_default(),
