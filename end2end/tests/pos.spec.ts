@@ -90,3 +90,50 @@ test('without JavaScript the POS says it needs it', async ({ page }, info) => {
   await signInAsCashier(page, '/pos');
   await expect(page.getByText('It needs JavaScript; orders and settings work without it.')).toBeVisible();
 });
+
+test('Enter never sells: it picks a customer, adds a scanned product, and nothing else', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+  const created = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+
+  // A barcode scanner types the SKU and Enter: the product goes in; twice makes 2.
+  const search = page.getByLabel('Search products');
+  await search.fill('MUG-01');
+  await search.press('Enter');
+  await expect(page.getByLabel('Quantity for Ceramic mug')).toHaveValue('1');
+  await expect(search).toHaveValue('');
+  await search.fill('MUG-01');
+  await search.press('Enter');
+  await expect(page.getByLabel('Quantity for Ceramic mug')).toHaveValue('2');
+  await search.fill('mug');
+  await search.press('Escape');
+  await expect(search).toHaveValue('');
+
+  // Enter in Customer picks the suggestion (arrow keys move through them); no invoice is sent.
+  const customerField = page.getByLabel('Customer', { exact: true });
+  await customerField.fill('Ada');
+  await expect(page.getByRole('button', { name: /^Choose Ada/ }).first()).toBeVisible();
+  await customerField.press('ArrowDown');
+  await customerField.press('ArrowUp');
+  await customerField.press('Enter');
+  await expect(page.locator('.chosen')).toContainText('Ada');
+  await expect(page.getByLabel('Invoice email')).not.toHaveValue('');
+
+  // With Cash chosen, Enter in Discount, Fee or Quantity records nothing.
+  await page.getByRole('radio', { name: 'Cash' }).check();
+  for (const label of ['Discount', 'Fee amount', 'Quantity for Ceramic mug']) {
+    await page.getByLabel(label, { exact: true }).press('Enter');
+  }
+  await page.waitForTimeout(500);
+  await expect(created).toHaveCount(0);
+
+  // Only the button sells; then the next customer starts clean.
+  await page.getByRole('button', { name: 'Take payment' }).click();
+  await expect(created).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Email invoice' })).toBeChecked();
+  await expect(customerField).toHaveValue('');
+  await expect(page.locator('.chosen')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Choose / })).toHaveCount(0);
+  await expect(page.getByText('The cart is empty')).toBeVisible();
+});

@@ -242,9 +242,44 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
         };
         send.dispatch((req, quote));
     };
+    // Enter in a text field submits a form implicitly; here it must never
+    // send a sale or take a payment, so the form's submit does nothing and
+    // only the buttons send.
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        dispatch(false);
+    };
+    // Enter in the other fields: nothing (not even the browser's implicit submit).
+    let no_enter = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+        }
+    };
+    // A scan (or Enter) in the search box: one lookup for exactly what was
+    // typed, then the product whose SKU is exactly it, or the only result.
+    let scan = Action::new_local(|q: &String| {
+        let q = q.clone();
+        async move { (q.clone(), search_products(q).await) }
+    });
+    Effect::new(move |_| {
+        if let Some((q, Ok(hits))) = scan.value().get() {
+            let wanted = q.trim().to_lowercase();
+            let exact = hits
+                .iter()
+                .find(|h| h.sku.as_deref().is_some_and(|s| s.to_lowercase() == wanted));
+            let pick = exact.or(if hits.len() == 1 { hits.first() } else { None });
+            if let Some(hit) = pick.cloned() {
+                add(hit);
+                query.set(String::new());
+            }
+        }
+    });
+    // The highlighted customer suggestion (arrow keys), picked with Enter.
+    let customer_pick = RwSignal::new(0usize);
+    let choose_customer = move |hit: CustomerHit| {
+        email.set(hit.email.clone());
+        customer.set(Some(hit));
+        customer_query.set(String::new());
+        customer_pick.set(0);
     };
 
     // A fresh cart once an order has been created.
@@ -258,6 +293,10 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
             email.set(String::new());
             save_to_billing.set(false);
             due_date.set(String::new());
+            customer_query.set(String::new());
+            // The next customer starts from the store's default, never from
+            // the last sale's Cash.
+            payment.set(PaymentChoice::EmailInvoice);
         }
     });
 
@@ -297,16 +336,29 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                         search.dispatch(q);
                     }
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        // A scanner ends with Enter: open the one order found,
-                        // never submit the cart from the search box.
-                        if ev.key() == "Enter" {
-                            ev.prevent_default();
-                            #[cfg(feature = "hydrate")]
-                            if let Some(Ok(hits)) = order_search.value().get_untracked() {
-                                if let (1, Some(window)) = (hits.len(), web_sys::window()) {
-                                    let _ = window.location().assign(&format!("/orders/{}", hits[0].number));
+                        match ev.key().as_str() {
+                            // A scanner types the code and Enter: add that
+                            // product (or open the one order a QR code names);
+                            // never submit the cart from the search box.
+                            "Enter" => {
+                                ev.prevent_default();
+                                let q = query.get_untracked();
+                                if q.trim().is_empty() {
+                                    return;
                                 }
+                                #[cfg(feature = "hydrate")]
+                                if let Some(Ok(hits)) = order_search.value().get_untracked() {
+                                    if let (1, Some(window)) = (hits.len(), web_sys::window()) {
+                                        if hits[0].number.to_string() == q.trim() || q.contains("/pay/") {
+                                            let _ = window.location().assign(&format!("/orders/{}", hits[0].number));
+                                            return;
+                                        }
+                                    }
+                                }
+                                scan.dispatch(q);
                             }
+                            "Escape" => query.set(String::new()),
+                            _ => {}
                         }
                     }
                 />
@@ -375,6 +427,7 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                                                 min="1"
                                                 max="10000"
                                                 inputmode="numeric"
+                                                on:keydown=no_enter
                                                 aria-label=qty_label
                                                 prop:value=move || lines.with(|ls| ls.iter().find(|l| l.product.id == id).map(|l| l.quantity.clone()).unwrap_or_default())
                                                 on:input=move |ev| {
@@ -401,12 +454,12 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
 
                 <div class="pos-extras">
                     <label for="pos-fee-label">"Fee name"</label>
-                    <input id="pos-fee-label" type="text" maxlength="100" placeholder="e.g. Delivery" prop:value=move || fee_label.get() on:input=move |ev| fee_label.set(event_target_value(&ev))/>
+                    <input id="pos-fee-label" type="text" on:keydown=no_enter maxlength="100" placeholder="e.g. Delivery" prop:value=move || fee_label.get() on:input=move |ev| fee_label.set(event_target_value(&ev))/>
                     <label for="pos-fee-amount">"Fee amount"</label>
-                    <input id="pos-fee-amount" type="text" inputmode="decimal" prop:value=move || fee_amount.get() on:input=move |ev| fee_amount.set(event_target_value(&ev))/>
+                    <input id="pos-fee-amount" type="text" on:keydown=no_enter inputmode="decimal" prop:value=move || fee_amount.get() on:input=move |ev| fee_amount.set(event_target_value(&ev))/>
                     {move || error_for("fee:0".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
                     <label for="pos-discount">"Discount"</label>
-                    <input id="pos-discount" type="text" inputmode="decimal" prop:value=move || discount.get() on:input=move |ev| discount.set(event_target_value(&ev))/>
+                    <input id="pos-discount" type="text" on:keydown=no_enter inputmode="decimal" prop:value=move || discount.get() on:input=move |ev| discount.set(event_target_value(&ev))/>
                     {move || error_for("discount".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
                 </div>
 
@@ -446,7 +499,36 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                     on:input=move |ev| {
                         let q = event_target_value(&ev);
                         customer_query.set(q.clone());
+                        customer_pick.set(0);
                         customer_search.dispatch(q);
+                    }
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        let hits = customer_search.value().get_untracked().and_then(Result::ok).unwrap_or_default();
+                        match ev.key().as_str() {
+                            // Enter picks the highlighted suggestion; it never sends the sale.
+                            "Enter" => {
+                                ev.prevent_default();
+                                if customer_query.get_untracked().trim().is_empty() {
+                                    return;
+                                }
+                                if let Some(hit) = hits.get(customer_pick.get_untracked()).cloned() {
+                                    choose_customer(hit);
+                                }
+                            }
+                            "ArrowDown" if !hits.is_empty() => {
+                                ev.prevent_default();
+                                customer_pick.update(|i| *i = (*i + 1).min(hits.len() - 1));
+                            }
+                            "ArrowUp" => {
+                                ev.prevent_default();
+                                customer_pick.update(|i| *i = i.saturating_sub(1));
+                            }
+                            "Escape" => {
+                                customer_query.set(String::new());
+                                customer_pick.set(0);
+                            }
+                            _ => {}
+                        }
                     }
                 />
                 {move || customer.get().map(|c| view! {
@@ -456,15 +538,14 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                 })}
                 <ul class="hits">
                     {move || match customer_search.value().get() {
-                        Some(Ok(hits)) if customer.get().is_none() => hits.into_iter().map(|hit| {
+                        // Suggestions only while something is typed: an
+                        // emptied field (after a sale, or Escape) shows none.
+                        Some(Ok(hits)) if customer.get().is_none() && !customer_query.get().trim().is_empty() => hits.into_iter().enumerate().map(|(i, hit)| {
                             let label = format!("Choose {}", if hit.name.is_empty() { hit.email.clone() } else { hit.name.clone() });
                             let text = format!("{} · {}", hit.name, hit.email);
+                            let current = move || customer_pick.get() == i;
                             view! {
-                                <li><button type="button" class="hit" aria-label=label on:click=move |_| {
-                                    email.set(hit.email.clone());
-                                    customer.set(Some(hit.clone()));
-                                    customer_query.set(String::new());
-                                }>{text}</button></li>
+                                <li><button type="button" class="hit" class:current=current aria-current=move || current().then_some("true") aria-label=label on:click=move |_| choose_customer(hit.clone())>{text}</button></li>
                             }
                         }).collect_view().into_any(),
                         Some(Err(e)) => view! { <li role="alert">{e.to_string()}</li> }.into_any(),
@@ -474,7 +555,7 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                 {move || error_for("customer".into())().map(|m| view! { <p class="error" role="alert">{m}</p> })}
 
                 <label for="pos-email">"Invoice email"</label>
-                <input id="pos-email" type="email" autocomplete="off" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
+                <input id="pos-email" type="email" on:keydown=no_enter autocomplete="off" prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/>
                 {move || error_for("invoice_email".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
                 <label class="check" for="pos-save-billing">
                     <input id="pos-save-billing" type="checkbox" prop:checked=move || save_to_billing.get() on:change=move |ev| save_to_billing.set(event_target_checked(&ev))/>
@@ -490,11 +571,11 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                 </div>
                 <Show when=move || payment.get() == PaymentChoice::EmailInvoice>
                     <label for="pos-due">"Due date"</label>
-                    <input id="pos-due" type="date" prop:value=move || due_date.get() on:input=move |ev| due_date.set(event_target_value(&ev))/>
+                    <input id="pos-due" type="date" on:keydown=no_enter prop:value=move || due_date.get() on:input=move |ev| due_date.set(event_target_value(&ev))/>
                     {move || error_for("due_date".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
                 </Show>
 
-                <button type="submit" class="primary" disabled=move || send.pending().get()>
+                <button type="button" class="primary" disabled=move || send.pending().get() on:click=move |_| dispatch(false)>
                     {move || if payment.get() == PaymentChoice::EmailInvoice { "Send invoice" } else { "Take payment" }}
                 </button>
                 <button type="button" class="secondary" disabled=move || send.pending().get() on:click=move |_| dispatch(true)>
