@@ -315,12 +315,15 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
         }
     };
 
+    // Each section is boxed (`into_any`): as one nested view type, rendering
+    // the whole till on the server overflowed a 2 MB thread stack in debug
+    // builds (the test runtime's workers).
     view! {
         <p class="notice" role="status" hidden=move || hydrated.get()>
             "Loading the POS… It needs JavaScript; orders and settings work without it."
         </p>
         <form class="pos" on:submit=submit novalidate>
-            <section class="pos-products">
+            {view! { <section class="pos-products">
                 <h2 id="pos-products-h">"Products"</h2>
                 <label for="pos-search">"Search products"</label>
                 <input
@@ -397,9 +400,9 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                         None => ().into_any(),
                     }}
                 </ul>
-            </section>
+            </section> }.into_any()}
 
-            <section class="pos-cart">
+            {view! { <section class="pos-cart">
                 <h2 id="pos-cart-h">"Cart"</h2>
                 {move || error_for("cart".into())().map(|m| view! { <p class="error" role="alert">{m}</p> })}
                 <table>
@@ -485,9 +488,9 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                         Err(e) => view! { <dt>"Total"</dt><dd class="error" role="alert">{e}</dd> }.into_any(),
                     }}
                 </dl>
-            </section>
+            </section> }.into_any()}
 
-            <section class="pos-customer">
+            {view! { <section class="pos-customer">
                 <h2 id="pos-customer-h">"Customer"</h2>
                 <label for="pos-customer-search">"Customer"</label>
                 <input
@@ -597,7 +600,7 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                         None => ().into_any(),
                     }}
                 </div>
-            </section>
+            </section> }.into_any()}
         </form>
     }
     .into_any()
