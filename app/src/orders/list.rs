@@ -18,6 +18,8 @@ pub struct OrderRow {
     pub status: String,
     pub total: String,
     pub due_date: Option<String>,
+    /// "Overdue" or "Expired" for an unpaid invoice past its dates.
+    pub late: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,9 +43,31 @@ pub async fn list_orders(
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
+    let store = crate::error::with_status(
+        crate::settings::ssr::store(&state.db)
+            .await
+            .map_err(AppError::from),
+    )?;
+    let zone = crate::domain::StoreZone::stored(&store.time_zone);
+    let today = zone.today(time::OffsetDateTime::now_utc());
     let mut find = order::Entity::find();
     if let Some(s) = OrderStatus::parse(status.trim()) {
         find = find.filter(order::Column::Status.eq(s.as_str()));
+    } else if let Some(late) = late_filter(status.trim()) {
+        // Unpaid and past the due date (overdue: any lateness), or past the
+        // last day the pay link works (expired).
+        let last_due = match late {
+            super::Lateness::Overdue => today - time::Duration::days(1),
+            super::Lateness::Expired => {
+                today - time::Duration::days(i64::from(store.expiry_grace_days.max(0)) + 1)
+            }
+        };
+        find = find
+            .filter(
+                order::Column::Status
+                    .is_in([OrderStatus::Pending.as_str(), OrderStatus::Failed.as_str()]),
+            )
+            .filter(order::Column::DueDate.lte(last_due));
     }
     let q = query.trim();
     if let Ok(n) = super::OrderNumber::parse(q.trim_start_matches('#')) {
@@ -68,12 +92,6 @@ pub async fn list_orders(
             .await
             .map_err(AppError::from),
     )?;
-    let store = crate::error::with_status(
-        crate::settings::ssr::store(&state.db)
-            .await
-            .map_err(AppError::from),
-    )?;
-    let zone = crate::domain::StoreZone::stored(&store.time_zone);
     let more = rows.len() as u64 > PAGE_SIZE;
     let rows: Vec<_> = rows.into_iter().take(PAGE_SIZE as usize).collect();
     let next_before = if more {
@@ -94,10 +112,21 @@ pub async fn list_orders(
                 status: o.status.label().to_owned(),
                 total: Money::from_minor(o.total_minor, o.currency).to_string(),
                 due_date: o.due_date.map(|d| d.to_string()),
+                late: super::Lateness::of(o.status, o.due_date, store.expiry_grace_days, today)
+                    .map(|l| l.label().to_owned()),
             })
             .collect(),
         next_before,
     })
+}
+
+/// The Orders filter's values beyond the statuses.
+fn late_filter(value: &str) -> Option<super::Lateness> {
+    match value {
+        "overdue" => Some(super::Lateness::Overdue),
+        "expired" => Some(super::Lateness::Expired),
+        _ => None,
+    }
 }
 
 #[component]
@@ -134,6 +163,8 @@ fn orders_view(status: &str, q: &str, before: Option<i32>, list: OrderList) -> i
                 {OrderStatus::ALL.into_iter().map(|s| view! {
                     <option value=s.as_str() selected=status == s.as_str()>{s.label()}</option>
                 }).collect_view()}
+                <option value="overdue" selected=status == "overdue">"Overdue (unpaid past the due date)"</option>
+                <option value="expired" selected=status == "expired">"Expired (the pay link no longer works)"</option>
             </select>
             <label for="orders-q">"Search orders"</label>
             <input id="orders-q" name="q" type="search" value=q.to_owned() maxlength="100" placeholder="Number, email or name"/>
@@ -154,7 +185,7 @@ fn orders_view(status: &str, q: &str, before: Option<i32>, list: OrderList) -> i
                                 <td><a href=format!("/orders/{}", o.number)>{format!("#{}", o.number)}</a></td>
                                 <td>{o.created}</td>
                                 <td>{o.name} " " <span class="muted">{o.email}</span></td>
-                                <td>{o.status}</td>
+                                <td>{o.status} {o.late.map(|l| view! { " " <span class="badge late">{l}</span> })}</td>
                                 <td>{o.due_date.unwrap_or_default()}</td>
                                 <td class="num">{o.total}</td>
                             </tr>

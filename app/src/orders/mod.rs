@@ -18,7 +18,7 @@ pub mod web;
 pub use key::{OrderKey, OrderKeyError};
 pub use number::{OrderNumber, OrderNumberError};
 pub use refusal::Refusal;
-pub use status::{Actor, IllegalTransition, OrderAction, OrderStatus};
+pub use status::{Actor, IllegalTransition, Lateness, OrderAction, OrderStatus};
 pub use totals::{
     compute_totals, tax_line_label, FeeInput, LineInput, TaxMode, TaxRate, Totals, TotalsError,
 };

@@ -138,6 +138,46 @@ impl OrderStatus {
 #[error("unknown order status")]
 pub struct UnknownStatus;
 
+/// How late an unpaid invoice is, as staff should see it: past its due
+/// date, or past the last day its pay link works (the due date plus the
+/// store's grace days), when the customer's link says "expired".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Lateness {
+    Overdue,
+    Expired,
+}
+
+impl Lateness {
+    pub fn label(self) -> &'static str {
+        match self {
+            Lateness::Overdue => "Overdue",
+            Lateness::Expired => "Expired",
+        }
+    }
+
+    /// The one rule (the pay page uses it too): only an order waiting for
+    /// payment is late.
+    pub fn of(
+        status: OrderStatus,
+        due: Option<time::Date>,
+        grace_days: i32,
+        today: time::Date,
+    ) -> Option<Lateness> {
+        if !matches!(status, OrderStatus::Pending | OrderStatus::Failed) {
+            return None;
+        }
+        let due = due?;
+        let last = due + time::Duration::days(i64::from(grace_days.max(0)));
+        if today > last {
+            Some(Lateness::Expired)
+        } else if today > due {
+            Some(Lateness::Overdue)
+        } else {
+            None
+        }
+    }
+}
+
 impl std::str::FromStr for OrderStatus {
     type Err = UnknownStatus;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct OrderDetail {
     pub number: i64,
     pub status: String,
+    /// "Overdue" or "Expired" for an unpaid invoice past its dates.
+    pub late: Option<String>,
     pub currency: String,
     pub billing_email: Option<String>,
     pub billing_name: String,
@@ -57,9 +59,8 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
     crate::error::with_status(
         async {
             // Times as the shop's clocks showed them, with the zone's name.
-            let zone = crate::domain::StoreZone::stored(
-                &crate::settings::ssr::store(&state.db).await?.time_zone,
-            );
+            let store = crate::settings::ssr::store(&state.db).await?;
+            let zone = crate::domain::StoreZone::stored(&store.time_zone);
             let fmt = |t: time::OffsetDateTime| zone.date_time(t);
             let find = || {
                 order::Entity::find()
@@ -105,6 +106,13 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 attention: o.attention.clone(),
                 number: o.number,
                 status: o.status.as_str().to_owned(),
+                late: crate::orders::Lateness::of(
+                    o.status,
+                    o.due_date,
+                    store.expiry_grace_days,
+                    zone.today(time::OffsetDateTime::now_utc()),
+                )
+                .map(|l| l.label().to_owned()),
                 currency: o.currency.code().to_owned(),
                 billing_email: o.billing_email.clone(),
                 billing_name: format!("{} {}", o.billing_first_name, o.billing_last_name)
@@ -246,6 +254,7 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
     view! {
         <h1>{format!("Order #{}", o.number)}</h1>
         <p class="status"><strong>{status}</strong>
+            {o.late.clone().map(|l| view! { " " <span class="badge late" data-testid="late">{l}</span> })}
             {o.due_date.clone().map(|d| view! { " · Due " {d} })}
             " · Created " {o.created_at.clone()}
         </p>

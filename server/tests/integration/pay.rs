@@ -296,6 +296,33 @@ async fn staff_extend_an_expired_invoice(backend: Backend) {
         .contains("This invoice has expired"));
 
     let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
+    // Staff see what the customer's link says: Expired, on the order page
+    // and in Orders, where the expired and overdue filters find it.
+    let (_, order_page) = page(&cashier, &app.url("/orders/1001")).await;
+    assert!(order_page.contains(">Expired</span>"), "{order_page}");
+    for filter in ["expired", "overdue"] {
+        let (_, list) = page(&cashier, &app.url(&format!("/orders?status={filter}"))).await;
+        assert!(
+            list.contains("#1001") && list.contains(">Expired</span>"),
+            "{filter}: {list}"
+        );
+    }
+    // Due yesterday: overdue, not yet expired.
+    set_order(&app, |o| {
+        o.due_date = Set(Some(today - time::Duration::days(1)))
+    })
+    .await;
+    let (_, list) = page(&cashier, &app.url("/orders?status=overdue")).await;
+    assert!(
+        list.contains("#1001") && list.contains(">Overdue</span>"),
+        "{list}"
+    );
+    let (_, list) = page(&cashier, &app.url("/orders?status=expired")).await;
+    assert!(!list.contains("#1001"), "{list}");
+    set_order(&app, |o| {
+        o.due_date = Set(Some(today - time::Duration::days(30)))
+    })
+    .await;
     let change = |date: String| {
         let (cashier, url) = (cashier.clone(), app.url("/orders/1001/due"));
         async move {

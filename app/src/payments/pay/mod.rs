@@ -32,10 +32,12 @@ pub fn pay_state(
         OrderStatus::Paid => PayState::Paid,
         OrderStatus::Cancelled => PayState::Cancelled,
         OrderStatus::Refunded => PayState::Refunded,
-        OrderStatus::Pending | OrderStatus::Failed => match expires_after(due, grace_days) {
-            Some(last) if today > last => PayState::Expired,
-            _ => PayState::Payable,
-        },
+        OrderStatus::Pending | OrderStatus::Failed => {
+            match crate::orders::Lateness::of(status, due, grace_days, today) {
+                Some(crate::orders::Lateness::Expired) => PayState::Expired,
+                _ => PayState::Payable,
+            }
+        }
     })
 }
 
