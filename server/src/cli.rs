@@ -123,9 +123,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed => {
-            let db = db::connect(&config.database_url).await?;
-            db::migrate(&db).await?;
-            seed::ensure_settings(&db).await?;
+            let db = store_db(&config).await?;
             match seed::seed_demo(&db).await? {
                 Some(login) => {
                     println!(
@@ -302,11 +300,7 @@ async fn tax_rate(db: &sea_orm::DatabaseConnection, command: TaxRateCommand) -> 
                     println!(
                         "Added {} ({}) for the {} class.",
                         r.name,
-                        app::orders::TaxRate {
-                            label: String::new(),
-                            rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0)
-                        }
-                        .percent_label(),
+                        r.percent(),
                         taxes::class_label(&r.class)
                     );
                     Ok(())
@@ -334,11 +328,7 @@ async fn tax_rate(db: &sea_orm::DatabaseConnection, command: TaxRateCommand) -> 
                     r.id,
                     taxes::class_label(&r.class),
                     r.name,
-                    app::orders::TaxRate {
-                        label: String::new(),
-                        rate_ppm: u32::try_from(r.rate_ppm).unwrap_or(0)
-                    }
-                    .percent_label(),
+                    r.percent(),
                     if r.retired_at.is_some() {
                         "retired"
                     } else {

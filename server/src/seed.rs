@@ -21,9 +21,16 @@ pub async fn ensure_settings(db: &DatabaseConnection) -> Result<(), sea_orm::DbE
     }
     // Shelf prices include tax in a new store, as in most European shops
     // (and WooCommerce's French default); Settings turns it off.
-    default_settings(NEW_STORE_NAME, "store@example.com", "", "", "USD", true)
-        .insert(db)
-        .await?;
+    default_settings(
+        NEW_STORE_NAME,
+        app::settings::NEW_STORE_EMAIL,
+        "",
+        "",
+        "USD",
+        true,
+    )
+    .insert(db)
+    .await?;
     Ok(())
 }
 

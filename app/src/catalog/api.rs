@@ -152,8 +152,7 @@ pub async fn product_for_edit(id: Option<i32>) -> Result<super::ProductEdit, App
                 .iter()
                 .filter(|r| r.retired_at.is_none() || Some(r.id) == current)
                 .map(|r| {
-                    let ppm = u32::try_from(r.rate_ppm).unwrap_or(0);
-                    let label = crate::orders::tax_line_label(&r.name, ppm);
+                    let label = r.choice_label();
                     let label = if r.retired_at.is_some() {
                         format!("{label} (retired: choose another)")
                     } else {

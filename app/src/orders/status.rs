@@ -155,6 +155,11 @@ impl Lateness {
         }
     }
 
+    /// The last day an invoice due on `due` can be paid online.
+    pub fn last_payable_day(due: time::Date, grace_days: i32) -> time::Date {
+        due + time::Duration::days(i64::from(grace_days.max(0)))
+    }
+
     /// The one rule (the pay page uses it too): only an order waiting for
     /// payment is late.
     pub fn of(
@@ -167,7 +172,7 @@ impl Lateness {
             return None;
         }
         let due = due?;
-        let last = due + time::Duration::days(i64::from(grace_days.max(0)));
+        let last = Lateness::last_payable_day(due, grace_days);
         if today > last {
             Some(Lateness::Expired)
         } else if today > due {

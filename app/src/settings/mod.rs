@@ -6,8 +6,10 @@ pub mod ssr;
 
 use serde::{Deserialize, Serialize};
 
-/// The name a new database's store carries until the owner gives it one.
+/// The name and email a new database's store carries until the owner gives
+/// its own (the setup checklist reads them as "not done").
 pub const NEW_STORE_NAME: &str = "My Store";
+pub const NEW_STORE_EMAIL: &str = "store@example.com";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreSettings {

@@ -16,14 +16,11 @@ use tower_sessions::Session;
 
 pub const STRIPE_FLASH: &str = "setup_stripe";
 
-/// The address a new database's store starts with (see `settle seed`'s
-/// `ensure_settings`): still this means the owner has not given theirs.
-const PLACEHOLDER_EMAIL: &str = "store@example.com";
-
 /// The store has its own name and email (what a customer must see on an
 /// invoice): enough for the till.
 fn store_named(store: &settings::Model) -> bool {
-    store.name.trim() != crate::settings::NEW_STORE_NAME && store.email != PLACEHOLDER_EMAIL
+    store.name.trim() != crate::settings::NEW_STORE_NAME
+        && store.email != crate::settings::NEW_STORE_EMAIL
 }
 
 /// The checklist step also asks for the address, printed on invoices; a

@@ -29,12 +29,24 @@ impl Drop for Scratch {
 
 /// Runs `settle` in an empty directory (no stray .env) with a clean environment.
 fn settle(scratch: &Scratch, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    run_settle(&scratch.0, &scratch.db_url(), args, env, stdin)
+}
+
+/// Runs `settle` in `dir` against `database_url`, with a clean environment
+/// and `stdin` on standard input.
+pub(crate) fn run_settle(
+    dir: &std::path::Path,
+    database_url: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_settle"));
     cmd.args(args)
-        .current_dir(&scratch.0)
+        .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.env("DATABASE_URL", scratch.db_url());
+    cmd.env("DATABASE_URL", database_url);
     for (k, v) in env {
         cmd.env(k, v);
     }

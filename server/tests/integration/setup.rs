@@ -428,28 +428,9 @@ async fn bad_settings_and_rates_are_refused_and_nothing_saved(backend: Backend) 
     app.stop().await;
 }
 
+/// The real binary, in a directory with no stray .env (see `cli.rs`).
 fn settle(db_url: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let dir = std::env::temp_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_settle"))
-        .args(args)
-        .current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", db_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    crate::cli::run_settle(&std::env::temp_dir(), db_url, args, &[], stdin)
 }
 
 fn out(o: &std::process::Output) -> String {

@@ -286,10 +286,7 @@ async fn rate_choices(state: &AppState) -> Vec<(i32, String)> {
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|r| {
-            let ppm = u32::try_from(r.rate_ppm).unwrap_or(0);
-            (r.id, crate::orders::tax_line_label(&r.name, ppm))
-        })
+        .map(|r| (r.id, r.choice_label()))
         .collect()
 }
 

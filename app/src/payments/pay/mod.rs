@@ -43,7 +43,7 @@ pub fn pay_state(
 
 /// The last day an invoice can be paid online.
 pub fn expires_after(due: Option<Date>, grace_days: i32) -> Option<Date> {
-    due.map(|d| d + time::Duration::days(i64::from(grace_days.max(0))))
+    due.map(|d| crate::orders::Lateness::last_payable_day(d, grace_days))
 }
 
 #[cfg(test)]

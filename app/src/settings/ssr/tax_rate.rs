@@ -17,3 +17,24 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The stored parts per million (never negative: the forms refuse it).
+    pub fn ppm(&self) -> u32 {
+        u32::try_from(self.rate_ppm).unwrap_or(0)
+    }
+
+    /// "20%", "5.5%".
+    pub fn percent(&self) -> String {
+        crate::orders::TaxRate {
+            label: String::new(),
+            rate_ppm: self.ppm(),
+        }
+        .percent_label()
+    }
+
+    /// How the rate is offered in a choice: "VAT 20%", "Sales tax (8.875%)".
+    pub fn choice_label(&self) -> String {
+        crate::orders::tax_line_label(&self.name, self.ppm())
+    }
+}
