@@ -71,8 +71,8 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
             {view! { <fieldset>
                 <legend>"Invoice email"</legend>
                 <Field label="Logo address (https://…)" name="logo_url" value=f.logo_url kind="url" maxlength=500 error=err("logo_url")/>
-                <Field label="Brand colour" name="brand_color" value=f.brand_color maxlength=7 error=err("brand_color")/>
-                <Field label="Button colour" name="accent_color" value=f.accent_color maxlength=7 error=err("accent_color")/>
+                <ColourFields store=f.name.clone() brand=f.brand_color.clone() accent=f.accent_color.clone()
+                    brand_error=err("brand_color") accent_error=err("accent_color")/>
                 <Field label="Subject" name="invoice_subject" value=f.invoice_subject required=true error=err("invoice_subject")/>
                 <p class="muted">"{order_number} and {store_name} are replaced in the subject."</p>
                 <Field label="Heading" name="invoice_heading" value=f.invoice_heading error=err("invoice_heading")/>
@@ -258,5 +258,91 @@ fn tax_rates_view(
                 </form>
             }).collect_view()}
         </section>
+    }
+}
+
+/// The brand and button colours with a preview of the pay page's header and
+/// button as the customer will see them (live while typing once the island
+/// runs; the saved colours without JavaScript), and a warning when a colour
+/// is too pale to stand out from the white page. Text on either colour is
+/// always black or white, whichever reads better (`domain::colour::text_on`).
+#[island]
+fn ColourFields(
+    store: String,
+    brand: String,
+    accent: String,
+    brand_error: Option<String>,
+    accent_error: Option<String>,
+) -> impl IntoView {
+    use crate::domain::colour::{contrast, parse_hex, text_on};
+    let brand = RwSignal::new(brand);
+    let accent = RwSignal::new(accent);
+    let field = move |label: &'static str,
+                      name: &'static str,
+                      value: RwSignal<String>,
+                      error: Option<String>| {
+        let id = format!("f-{name}");
+        let err_id = format!("{id}-error");
+        let help_id = format!("{id}-help");
+        let invalid = error.is_some();
+        let described = if invalid { format!("{help_id} {err_id}") } else { help_id.clone() };
+        // A pale colour (under 3:1 against the page, WCAG's bar for a
+        // control) makes the button or header hard to see at all.
+        let warning = move || {
+            let bg = parse_hex(&value.get())?;
+            let ratio = contrast(bg, (255, 255, 255));
+            (ratio < 3.0).then(|| {
+                format!("This colour is very pale against the white page ({ratio:.1}:1): customers may not notice it. A darker colour (3:1 or more) stands out.")
+            })
+        };
+        view! {
+            <label for=id.clone()>{label}</label>
+            <input id=id name=name type="text" maxlength="7" pattern="#[0-9a-fA-F]{6}" placeholder="#1f4f82"
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))
+                aria-invalid=invalid.then_some("true") aria-describedby=described/>
+            <span class="muted" id=help_id>
+                {move || warning().map(|w| view! { <span class="warning" data-testid=format!("{name}-warning")>{w}</span> })}
+            </span>
+            <crate::forms::FieldMessage id=err_id message=error/>
+        }
+    };
+    // What the preview paints: the typed colour when it is `#rrggbb`, else
+    // what the pages fall back to.
+    let shown = move |value: RwSignal<String>, fallback: &'static str| {
+        move || {
+            let v = value.get();
+            if parse_hex(&v).is_some() { v } else { fallback.to_owned() }
+        }
+    };
+    let brand_bg = shown(brand, "#1f4f82");
+    let accent_bg = shown(accent, "#f2a900");
+    let head_style = move || {
+        let bg = brand_bg();
+        format!("background:{bg};color:{}", text_on(&bg))
+    };
+    let button_style = move || {
+        let bg = accent_bg();
+        format!("background:{bg};color:{}", text_on(&bg))
+    };
+    let button_note = move || {
+        let bg = accent_bg();
+        let text = text_on(&bg);
+        let ratio = parse_hex(&bg)
+            .zip(parse_hex(text))
+            .map(|(b, t)| contrast(b, t))
+            .unwrap_or(21.0);
+        let name = if text == crate::domain::colour::WHITE { "White" } else { "Black" };
+        format!("{name} text on the button: {ratio:.1}:1 contrast (4.5:1 or more is readable).")
+    };
+    view! {
+        {field("Brand colour", "brand_color", brand, brand_error)}
+        {field("Button colour", "accent_color", accent, accent_error)}
+        <div class="colour-preview" aria-label="Preview of the pay page" role="group">
+            <div class="preview-head" style=head_style>{store}</div>
+            <div class="preview-body">
+                <span class="preview-button" style=button_style data-testid="preview-button">"Pay now"</span>
+                <span class="muted" data-testid="preview-contrast">{button_note}</span>
+            </div>
+        </div>
     }
 }
