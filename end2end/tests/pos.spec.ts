@@ -71,18 +71,83 @@ test('a cashier sends an invoice to a guest and the email carries a working pay 
   await expect(page.getByRole('button', { name: 'Cancel order' })).toHaveCount(0);
 });
 
-test('a cash sale is paid at once', async ({ page }, info) => {
+test('cash: the change as it is typed, a confirmation of the amount, then a clean till', async ({ page }, info) => {
   test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
   await signInAsCashier(page, '/pos');
   await expect(page.getByText('Loading the POS')).toBeHidden();
+  const created = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+  const confirm = page.getByRole('alertdialog', { name: 'Confirm payment' });
+
   await page.getByLabel('Search products').fill('BREAD');
   await page.getByRole('button', { name: 'Add Sourdough loaf' }).click();
+  // £6.50 at 5% is £6.83 (6.825 rounds half up); a £4.50 fee typed with a comma makes £11.33.
+  await page.getByLabel('Fee name').fill('Delivery');
+  await page.getByLabel('Fee amount').fill('4,50');
+  await expect(page.getByTestId('pos-total')).toHaveText('£11.33');
+  const customerField = page.getByLabel('Customer', { exact: true });
+  await customerField.fill('Ada');
+  await page.getByRole('button', { name: /^Choose Ada/ }).first().click();
+  await expect(page.locator('.chosen')).toContainText('Ada');
+
   await page.getByRole('radio', { name: 'Cash' }).check();
+  const tendered = page.getByLabel('Cash tendered');
+  const change = page.getByTestId('pos-change');
+  await tendered.fill('10');
+  await expect(change).toHaveText('Short by £1.33');
+  await expect(change).toHaveClass(/error/);
+  await tendered.fill('twenty');
+  await expect(page.getByText('enter an amount such as 12.50')).toBeVisible();
+  await expect(change).toHaveCount(0);
+  await tendered.fill('20,00');
+  await expect(change).toHaveText('Change: £8.67');
+
+  // Enter in Cash tendered sells nothing and asks nothing.
+  await tendered.press('Enter');
+  await page.waitForTimeout(500);
+  await expect(created).toHaveCount(0);
+  await expect(confirm).toHaveCount(0);
+
+  // Take payment asks first, with the amount; nothing is sold until Confirm.
   await page.getByRole('button', { name: 'Take payment' }).click();
-  const link = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
-  await link.click();
+  await expect(confirm).toContainText('Take £11.33 in cash? Tendered £20.00, change £8.67.');
+  const confirmButton = confirm.getByRole('button', { name: 'Confirm payment of £11.33' });
+  await expect(confirmButton).toBeFocused();
+  await tendered.press('Enter');
+  await page.waitForTimeout(500);
+  await expect(created).toHaveCount(0);
+
+  // A changed cart closes it: the amount shown is always the amount sent. Back closes it too.
+  await page.getByLabel('Quantity for Sourdough loaf').fill('2');
+  await expect(confirm).toHaveCount(0);
+  await page.getByLabel('Quantity for Sourdough loaf').fill('1');
+  await page.getByRole('button', { name: 'Take payment' }).click();
+  await confirm.getByRole('button', { name: 'Back' }).click();
+  await expect(confirm).toHaveCount(0);
+  await expect(created).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Take payment' }).click();
+  await confirmButton.click();
+  await expect(created).toBeVisible();
+  const result = page.locator('.pos-result');
+  await expect(result).toContainText(/Order #\d+ paid/);
+  await expect(result.getByText('Change due: £8.67')).toBeVisible();
+
+  // The next customer starts clean, with the store's default method (Email invoice here).
+  await expect(page.getByText('The cart is empty')).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Email invoice' })).toBeChecked();
+  await expect(customerField).toHaveValue('');
+  await expect(page.locator('.chosen')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /^Choose / })).toHaveCount(0);
+  await expect(page.getByLabel('Invoice email')).toHaveValue('');
+  await expect(page.getByLabel('Fee name')).toHaveValue('');
+  await expect(page.getByLabel('Fee amount')).toHaveValue('');
+  await expect(confirm).toHaveCount(0);
+  await page.getByRole('radio', { name: 'Cash' }).check();
+  await expect(tendered).toHaveValue('');
+
+  await created.click();
   await expect(page.getByText('Paid', { exact: true })).toBeVisible();
-  await expect(page.getByText(/Paid in store: Cash £6\.83/)).toBeVisible();
+  await expect(page.getByText(/Paid in store: Cash £11\.33 \(tendered £20\.00, change £8\.67\)/)).toBeVisible();
 });
 
 test('without JavaScript the POS says it needs it', async ({ page }, info) => {
@@ -122,14 +187,16 @@ test('Enter never sells: it picks a customer, adds a scanned product, and nothin
 
   // With Cash chosen, Enter in Discount, Fee or Quantity records nothing.
   await page.getByRole('radio', { name: 'Cash' }).check();
-  for (const label of ['Discount', 'Fee amount', 'Quantity for Ceramic mug']) {
+  for (const label of ['Discount', 'Fee amount', 'Quantity for Ceramic mug', 'Cash tendered']) {
     await page.getByLabel(label, { exact: true }).press('Enter');
   }
   await page.waitForTimeout(500);
   await expect(created).toHaveCount(0);
 
-  // Only the button sells; then the next customer starts clean.
+  // Only the buttons sell (Take payment, then Confirm); then the next customer starts clean.
   await page.getByRole('button', { name: 'Take payment' }).click();
+  await expect(created).toHaveCount(0);
+  await page.getByRole('button', { name: /^Confirm payment of £/ }).click();
   await expect(created).toBeVisible();
   await expect(page.getByRole('radio', { name: 'Email invoice' })).toBeChecked();
   await expect(customerField).toHaveValue('');

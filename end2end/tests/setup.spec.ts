@@ -46,6 +46,8 @@ test('a new owner sets up the store and sells a Beanie at its shelf price', asyn
   // A pale brand colour: the pay page's header must still be readable
   // (white text on it would be about 1.3:1).
   await page.getByLabel('Brand colour').fill('#f5e6c8');
+  // A bakery counter: most customers pay cash on the spot.
+  await page.getByLabel('Default payment method').selectOption('cash');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByText('Settings saved.')).toBeVisible();
 
@@ -63,6 +65,7 @@ test('a new owner sets up the store and sells a Beanie at its shelf price', asyn
 
   await page.goto(`${emptyStoreURL}/pos`);
   await expect(page.getByText('Loading the POS')).toBeHidden();
+  await expect(page.getByRole('radio', { name: 'Cash' })).toBeChecked();
   await page.getByLabel('Search products').fill('beanie');
   await page.getByRole('button', { name: 'Add Beanie', exact: true }).click();
   await expect(page.getByTestId('pos-total')).toHaveText('€18.00');
@@ -74,6 +77,19 @@ test('a new owner sets up the store and sells a Beanie at its shelf price', asyn
   await page.getByRole('radio', { name: 'Email invoice' }).check();
   await page.getByRole('button', { name: 'Send invoice' }).click();
   await expect(page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ })).toBeVisible();
+
+  // The next customer: back to the store's default (Cash), then the change on €20.
+  await expect(page.getByRole('radio', { name: 'Cash' })).toBeChecked();
+  await page.getByRole('button', { name: 'Add Beanie', exact: true }).click();
+  await page.getByLabel('Cash tendered').fill('20,00');
+  await expect(page.getByTestId('pos-change')).toHaveText('Change: €2.00');
+  await page.getByRole('button', { name: 'Take payment' }).click();
+  await expect(page.getByRole('alertdialog')).toContainText('Take €18.00 in cash? Tendered €20.00, change €2.00.');
+  await page.getByRole('button', { name: 'Confirm payment of €18.00' }).click();
+  await expect(page.locator('.pos-result')).toContainText(/Order #\d+ paid/);
+  await expect(page.locator('.pos-result').getByText('Change due: €2.00')).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Cash' })).toBeChecked();
+  await expect(page.getByLabel('Cash tendered')).toHaveValue('');
 
   if (process.env.E2E_MAIL_DIR) {
     await expect.poll(() => lastMailTo(guest) ?? '', { timeout: 15_000 }).toContain('Reply-To: bonjour@chez-marie.example');

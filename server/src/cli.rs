@@ -50,8 +50,9 @@ pub enum SettingsCommand {
     /// Change settings, e.g. `settle settings set name="Chez Marie"
     /// currency=EUR time-zone=Europe/Paris prices-include-tax=yes`. Keys:
     /// name, email, phone, address, currency, time-zone, prices-include-tax,
-    /// due-days, expiry-grace-days, logo-url. All are checked before any is
-    /// saved: one bad value saves nothing.
+    /// due-days, expiry-grace-days, logo-url, default-payment (email_invoice,
+    /// cash, card_terminal or other). All are checked before any is saved:
+    /// one bad value saves nothing.
     Set {
         #[arg(required = true, value_name = "KEY=VALUE")]
         pairs: Vec<String>,
@@ -246,8 +247,13 @@ async fn settings_set(db: &sea_orm::DatabaseConnection, pairs: &[String]) -> any
             "due-days" => form.default_due_days = value,
             "expiry-grace-days" => form.expiry_grace_days = value,
             "logo-url" => form.logo_url = value,
+            // An empty value would keep the stored method: say it is missing instead.
+            "default-payment" if value.trim().is_empty() => {
+                bail!("default-payment: give one of email_invoice, cash, card_terminal, other")
+            }
+            "default-payment" => form.default_payment = value,
             other => bail!(
-                "unknown setting \"{other}\" (known: name, email, phone, address, currency, time-zone, prices-include-tax, due-days, expiry-grace-days, logo-url)"
+                "unknown setting \"{other}\" (known: name, email, phone, address, currency, time-zone, prices-include-tax, due-days, expiry-grace-days, logo-url, default-payment)"
             ),
         }
     }
@@ -281,6 +287,7 @@ async fn settings_show(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     println!("due-days:           {}", row.default_due_days);
     println!("expiry-grace-days:  {}", row.expiry_grace_days);
     println!("logo-url:           {}", row.logo_url.unwrap_or_default());
+    println!("default-payment:    {}", row.default_payment.code());
     Ok(())
 }
 

@@ -75,6 +75,7 @@ fn default_settings(
         currency_confirmed: Set(name != NEW_STORE_NAME),
         setup_dismissed: Set(String::new()),
         mail_tested_at: Set(None),
+        default_payment: Set(app::orders::create::PaymentChoice::EmailInvoice),
         updated_at: Set(OffsetDateTime::now_utc()),
     }
 }

@@ -45,6 +45,12 @@ pub async fn settle_in_store(
 /// A sale at the POS paid at once (cash, card terminal, other): the order
 /// and its payment in one transaction, so a sale is never half recorded.
 /// An email invoice is the order alone.
+///
+/// The cash tendered is taken for Cash only: the till sends it with no other
+/// method, so one given with a card or an invoice means the screen and the
+/// server disagree on how the customer pays, and guessing would record a
+/// change nobody handed back. Short of the total, the sale is refused (field
+/// `tendered`) and nothing is saved.
 pub async fn sell(
     db: &DatabaseConnection,
     staff: &StaffView,
@@ -53,28 +59,50 @@ pub async fn sell(
     online: Option<OnlineCheck>,
 ) -> Result<CreatedOrder, CreateOrderError> {
     let method = in_store_method(req.payment);
+    let tendered_minor = req.tendered_minor;
+    match tendered_minor {
+        Some(_) if method != Some(PaymentMethod::Cash) => {
+            return Err(tendered_refused(
+                "Cash tendered is only for a cash payment: choose Cash, or clear it.",
+            ))
+        }
+        Some(t) if t < 0 => return Err(tendered_refused("The cash tendered cannot be negative.")),
+        _ => {}
+    }
     let txn = db.begin().await?;
     let (mut created, o) = create_in(&txn, staff, public_url, req, Intent::Order, online).await?;
     if let Some(method) = method {
         let pay = InStorePayment {
             method,
-            tendered_minor: None,
+            tendered_minor,
             reference: String::new(),
         };
-        let (paid, _) = record_in_store(&txn, staff, public_url, o, &pay)
+        let (paid, change) = record_in_store(&txn, staff, public_url, o, &pay)
             .await
             .map_err(|e| match e {
                 OrderActionError::Database(e) => CreateOrderError::Database(e),
                 OrderActionError::Render(r) => CreateOrderError::Render(r),
+                // Dropping the transaction rolls the order back too.
+                OrderActionError::Refused(r @ Refusal::TenderedShort { .. }) => {
+                    tendered_refused(&r.to_string())
+                }
                 other => CreateOrderError::Invalid(vec![FieldError {
                     field: "cart".into(),
                     message: other.to_string(),
                 }]),
             })?;
         created.status = paid.status.as_str().to_owned();
+        created.change_minor = change;
     }
     txn.commit().await?;
     Ok(created)
+}
+
+fn tendered_refused(message: &str) -> CreateOrderError {
+    CreateOrderError::Invalid(vec![FieldError {
+        field: "tendered".into(),
+        message: message.to_owned(),
+    }])
 }
 
 /// Records an in-store payment of the whole total for `o` (locked by the

@@ -1,6 +1,6 @@
 //! The till's server fns: thin wrappers over the orders and payments services.
 use crate::error::AppError;
-use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest};
+use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,8 @@ pub struct PosSetup {
     /// cannot sell says so instead of failing at the first sale.
     pub ready: bool,
     pub is_admin: bool,
+    /// What the till starts with, and returns to after every sale.
+    pub default_payment: PaymentChoice,
 }
 
 #[server]
@@ -30,6 +32,7 @@ pub async fn pos_context() -> Result<PosSetup, AppError> {
             prices_include_tax: store.prices_include_tax,
             ready,
             is_admin: me.role == crate::staff::Role::Admin,
+            default_payment: store.default_payment,
         })
     }
     .await;

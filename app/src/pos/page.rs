@@ -19,7 +19,7 @@ pub fn PosPage() -> impl IntoView {
             render=|ctx: PosSetup| view! {
                 <h1>"Point of sale"</h1>
                 {if ctx.ready {
-                    view! { <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax/> }.into_any()
+                    view! { <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax default_payment=ctx.default_payment/> }.into_any()
                 } else if ctx.is_admin {
                     view! { <p role="alert">"The store is not set up yet: finish the steps on " <a href="/">"Home"</a> " before selling."</p> }.into_any()
                 } else {
@@ -108,8 +108,20 @@ fn parse_cart(
     }
 }
 
+/// A sale paid at once, shown to the cashier before it is sent: exactly this
+/// request goes out on **Confirm payment**, so the amount read is the amount taken.
+#[derive(Debug, Clone, PartialEq)]
+struct Confirmation {
+    req: NewOrderRequest,
+    total: i64,
+}
+
 #[island]
-fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
+fn PosScreen(
+    currency: String,
+    prices_include_tax: bool,
+    default_payment: PaymentChoice,
+) -> impl IntoView {
     let mode = TaxMode::from_inclusive(prices_include_tax);
     let Ok(currency) = Currency::parse(&currency) else {
         return view! { <p role="alert">"The store's currency is not set up; ask an admin to fix Settings."</p> }.into_any();
@@ -129,7 +141,12 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
     let customer = RwSignal::new(None::<CustomerHit>);
     let email = RwSignal::new(String::new());
     let save_to_billing = RwSignal::new(false);
-    let payment = RwSignal::new(PaymentChoice::EmailInvoice);
+    let payment = RwSignal::new(default_payment);
+    // Cash handed over, as typed; and the sale awaiting **Confirm payment**.
+    let tendered = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(None::<Confirmation>);
+    let tendered_input = NodeRef::<leptos::html::Input>::new();
+    let confirm_button = NodeRef::<leptos::html::Button>::new();
     let due_date = RwSignal::new(String::new());
     // (cart, save as a quote instead)
     let send = Action::new_local(|(req, quote): &(NewOrderRequest, bool)| {
@@ -182,6 +199,54 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
         }
     };
 
+    // The cash tendered, parsed as people type amounts; None while empty.
+    let tender = Memo::new(move |_| match tendered.get().trim() {
+        "" => None,
+        typed => Some(
+            Money::parse(typed, currency)
+                .map(|m| m.minor())
+                .map_err(|e| e.to_string()),
+        ),
+    });
+    // The total a sale would be taken at: none for an empty cart or one
+    // with a field that does not parse.
+    let cart_total = move || {
+        if lines.with(Vec::is_empty) {
+            return None;
+        }
+        parsed.with(|(errs, t)| {
+            if errs.is_empty() {
+                t.as_ref().ok().map(|t| t.total)
+            } else {
+                None
+            }
+        })
+    };
+    let tendered_error = move || match tender.get() {
+        Some(Err(m)) => Some(m),
+        _ => error_for("tendered".into())(),
+    };
+    let change_line = move || {
+        let total = cart_total()?;
+        match tender.get()? {
+            Ok(t) if t >= total => Some(
+                view! { <span data-testid="pos-change">{format!("Change: {}", money(t - total))}</span> }
+                    .into_any(),
+            ),
+            Ok(t) => Some(
+                view! { <span class="error" data-testid="pos-change">{format!("Short by {}", money(total - t))}</span> }
+                    .into_any(),
+            ),
+            Err(_) => None,
+        }
+    };
+    let focus_tendered = move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(input) = tendered_input.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+
     let add = move |hit: ProductHit| {
         lines.update(|ls| match ls.iter_mut().find(|l| l.product.id == hit.id) {
             Some(line) => {
@@ -213,6 +278,16 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
         if !p.errors.is_empty() {
             return;
         }
+        // Tendered counts for a cash sale only (the server refuses it otherwise).
+        let cash = !quote && payment.get_untracked() == PaymentChoice::Cash;
+        let tendered_minor = match tender.get_untracked() {
+            Some(Ok(t)) if cash => Some(t),
+            Some(Err(_)) if cash => {
+                focus_tendered();
+                return;
+            }
+            _ => None,
+        };
         let req = NewOrderRequest {
             lines: lines.with_untracked(|ls| {
                 ls.iter()
@@ -239,9 +314,56 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
             due_date: due_date.get_untracked(),
             note: String::new(),
             expected_total_minor: parsed.with_untracked(|(_, t)| t.as_ref().ok().map(|t| t.total)),
+            tendered_minor,
         };
-        send.dispatch((req, quote));
+        // An invoice or a quote takes no money: one press sends it. So does an
+        // empty cart, which the server refuses with its own message.
+        if quote || req.payment == PaymentChoice::EmailInvoice || req.lines.is_empty() {
+            send.dispatch((req, quote));
+            return;
+        }
+        // Money taken now: shown first, sent only by **Confirm payment**. No
+        // total (the totals say why) or cash short of it: nothing to confirm.
+        let Some(total) = req.expected_total_minor else {
+            return;
+        };
+        if req.tendered_minor.is_some_and(|t| t < total) {
+            focus_tendered();
+            return;
+        }
+        confirmation.set(Some(Confirmation { req, total }));
     };
+    let confirm = move || {
+        if let Some(c) = confirmation.get_untracked() {
+            confirmation.set(None);
+            send.dispatch((c.req, false));
+        }
+    };
+    // Whatever would change the request closes the confirmation, so the
+    // amount it shows is always the one sent (the server also refuses a
+    // total the till did not show).
+    Effect::new(move |_| {
+        lines.track();
+        fee_label.track();
+        fee_amount.track();
+        discount.track();
+        payment.track();
+        tendered.track();
+        customer.track();
+        email.track();
+        save_to_billing.track();
+        due_date.track();
+        if confirmation.with_untracked(Option::is_some) {
+            confirmation.set(None);
+        }
+    });
+    // Keyboard users land on the confirmation's button.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(button) = confirm_button.get() {
+            let _ = button.focus();
+        }
+    });
     // Enter in a text field submits a form implicitly; here it must never
     // send a sale or take a payment, so the form's submit does nothing and
     // only the buttons send.
@@ -294,9 +416,12 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
             save_to_billing.set(false);
             due_date.set(String::new());
             customer_query.set(String::new());
-            // The next customer starts from the store's default, never from
-            // the last sale's Cash.
-            payment.set(PaymentChoice::EmailInvoice);
+            customer_pick.set(0);
+            tendered.set(String::new());
+            confirmation.set(None);
+            // The next customer starts from the store's default method
+            // (Settings), whatever the last sale used.
+            payment.set(default_payment);
         }
     });
 
@@ -577,6 +702,23 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                     <input id="pos-due" type="date" on:keydown=no_enter prop:value=move || due_date.get() on:input=move |ev| due_date.set(event_target_value(&ev))/>
                     {move || error_for("due_date".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
                 </Show>
+                <Show when=move || payment.get() == PaymentChoice::Cash>
+                    <label for="pos-tendered">"Cash tendered"</label>
+                    <input
+                        id="pos-tendered"
+                        type="text"
+                        inputmode="decimal"
+                        autocomplete="off"
+                        maxlength="24"
+                        aria-describedby="pos-change"
+                        node_ref=tendered_input
+                        on:keydown=no_enter
+                        prop:value=move || tendered.get()
+                        on:input=move |ev| tendered.set(event_target_value(&ev))
+                    />
+                    {move || tendered_error().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                    <p id="pos-change" class="pos-change" aria-live="polite">{change_line}</p>
+                </Show>
 
                 <button type="button" class="primary" disabled=move || send.pending().get() on:click=move |_| dispatch(false)>
                     {move || if payment.get() == PaymentChoice::EmailInvoice { "Send invoice" } else { "Take payment" }}
@@ -584,6 +726,40 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                 <button type="button" class="secondary" disabled=move || send.pending().get() on:click=move |_| dispatch(true)>
                     "Save as quote"
                 </button>
+                {move || confirmation.get().map(|c| {
+                    let amount = money(c.total);
+                    let question = match (c.req.payment, c.req.tendered_minor) {
+                        (PaymentChoice::Cash, Some(t)) => format!(
+                            "Take {amount} in cash? Tendered {}, change {}.",
+                            money(t),
+                            money(t.saturating_sub(c.total))
+                        ),
+                        (PaymentChoice::Cash, None) => format!("Take {amount} in cash?"),
+                        (PaymentChoice::CardTerminal, _) => format!("Take {amount} on the card terminal?"),
+                        _ => format!("Take {amount} by another method?"),
+                    };
+                    view! {
+                        <div
+                            class="pos-confirm"
+                            role="alertdialog"
+                            aria-labelledby="pos-confirm-h"
+                            aria-describedby="pos-confirm-text"
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                if ev.key() == "Escape" {
+                                    confirmation.set(None);
+                                }
+                            }
+                        >
+                            <h3 id="pos-confirm-h">"Confirm payment"</h3>
+                            <p id="pos-confirm-text">{question}</p>
+                            <button type="button" class="primary" node_ref=confirm_button disabled=move || send.pending().get() on:click=move |_| confirm()>
+                                {format!("Confirm payment of {amount}")}
+                            </button>
+                            <button type="button" class="secondary" on:click=move |_| confirmation.set(None)>"Back"</button>
+                        </div>
+                    }
+                    .into_any()
+                })}
                 <div role="status" class="pos-result">
                     {move || match send.value().get() {
                         Some(Ok(SendOutcome::Created(o))) => {
@@ -593,7 +769,10 @@ fn PosScreen(currency: String, prices_include_tax: bool) -> impl IntoView {
                                 "quote" => "saved as a quote; convert it to an invoice from its page",
                                 _ => "created; the invoice is on its way",
                             };
-                            view! { <p class="notice"><a href=href>{format!("Order #{}", o.number)}</a> " " {what}</p> }.into_any()
+                            let change = o.change_minor.map(|c| view! {
+                                <p class="change-due"><strong>{format!("Change due: {}", money(c))}</strong></p>
+                            });
+                            view! { <p class="notice"><a href=href>{format!("Order #{}", o.number)}</a> " " {what}</p> {change} }.into_any()
                         }
                         Some(Ok(SendOutcome::Rejected(_))) => view! { <p class="error">"Nothing was saved: fix the fields marked above."</p> }.into_any(),
                         Some(Err(e)) => view! { <p class="error">{e.to_string()}</p> }.into_any(),

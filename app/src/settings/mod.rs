@@ -74,6 +74,9 @@ pub struct SettingsForm {
     pub time_zone: String,
     /// "on" when **Prices include tax** is ticked.
     pub prices_include_tax: Option<String>,
+    /// A `PaymentChoice` code (`email_invoice`, `cash`, …); empty keeps the
+    /// stored one.
+    pub default_payment: String,
 }
 
 /// Everything the settings page shows.

@@ -1,6 +1,7 @@
 use super::api::get_settings;
 use super::SettingsPageData;
 use crate::forms::{message_for, query_notice, AreaField, Field, FieldMessage, Notice};
+use crate::orders::create::PaymentChoice;
 use crate::orders::TaxRate;
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
@@ -67,6 +68,10 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
                 <FieldMessage id="f-time_zone-error" message=err("time_zone")/>
                 <Field label="Invoices due after (days)" name="default_due_days" value=f.default_due_days kind="number" maxlength=4 error=err("default_due_days")/>
                 <Field label="Pay links expire this many days after the due date" name="expiry_grace_days" value=f.expiry_grace_days kind="number" maxlength=4 error=err("expiry_grace_days")/>
+            </fieldset> }.into_any()}
+            {view! { <fieldset>
+                <legend>"Point of sale"</legend>
+                <DefaultPaymentField chosen=f.default_payment.clone() error=err("default_payment")/>
             </fieldset> }.into_any()}
             {view! { <fieldset>
                 <legend>"Invoice email"</legend>
@@ -149,6 +154,29 @@ fn CurrencyField(
             }.into_any()
         }}
         <FieldMessage id="f-currency-error" message=error/>
+    }
+}
+
+/// The method the POS starts with and returns to after every sale.
+#[component]
+fn DefaultPaymentField(chosen: String, error: Option<String>) -> impl IntoView {
+    let invalid = error.is_some();
+    let described_by = if invalid {
+        "f-default_payment-help f-default_payment-error"
+    } else {
+        "f-default_payment-help"
+    };
+    view! {
+        <label for="f-default_payment">"Default payment method"</label>
+        <select id="f-default_payment" name="default_payment" aria-invalid=invalid.then_some("true")
+            aria-describedby=described_by>
+            {PaymentChoice::ALL.into_iter().map(|c| {
+                let selected = c.code() == chosen;
+                view! { <option value=c.code() selected=selected>{c.label()}</option> }
+            }).collect_view()}
+        </select>
+        <span class="muted" id="f-default_payment-help">"What the till starts with, and returns to after every sale."</span>
+        <FieldMessage id="f-default_payment-error" message=error/>
     }
 }
 

@@ -579,6 +579,7 @@ async fn customers_are_created_edited_and_list_their_orders(backend: Backend) {
         due_date: String::new(),
         note: String::new(),
         expected_total_minor: None,
+        tendered_minor: None,
     };
     let a = app::orders::service::create_order(&app.db, &staff, "http://x", order(Some(lin.id)))
         .await

@@ -6,6 +6,7 @@ mod common;
 
 mod admin;
 mod auth;
+mod cash;
 mod catalog;
 mod cli;
 mod crash;

@@ -534,6 +534,7 @@ pub async fn create_in(
         status: status.as_str().to_owned(),
         total_minor: totals.total,
         currency: currency.code().to_owned(),
+        change_minor: None,
     };
     Ok((created, o))
 }

@@ -2,6 +2,7 @@
 use super::model;
 use crate::domain::Email;
 use crate::forms::{clean_text, FieldError};
+use crate::orders::create::PaymentChoice;
 use crate::settings::SettingsForm;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, DbErr, Set};
 
@@ -28,6 +29,7 @@ pub fn form_of(row: &model::Model) -> SettingsForm {
         currency: row.currency.clone(),
         time_zone: row.time_zone.clone(),
         prices_include_tax: row.prices_include_tax.then(|| "on".to_owned()),
+        default_payment: row.default_payment.code().to_owned(),
     }
 }
 
@@ -64,6 +66,22 @@ pub fn check_currency(
         ));
     }
     Ok(currency)
+}
+
+/// The till's default payment method from its code; an empty one keeps
+/// `stored` (a form posted before the field existed changes nothing).
+pub fn check_default_payment(typed: &str, stored: PaymentChoice) -> Result<PaymentChoice, String> {
+    if typed.trim().is_empty() {
+        return Ok(stored);
+    }
+    PaymentChoice::parse(typed).ok_or_else(|| {
+        let codes: Vec<&str> = PaymentChoice::ALL.iter().map(|c| c.code()).collect();
+        format!(
+            "\"{}\" is not a payment method: choose one of {}.",
+            typed.trim().chars().take(40).collect::<String>(),
+            codes.join(", ")
+        )
+    })
 }
 
 /// A logo on an https address only: an http image is blocked on the https
@@ -191,6 +209,11 @@ pub async fn save(
             crate::domain::Currency::parse("EUR").expect("EUR is a supported currency")
         })
     });
+    let default_payment = check_default_payment(&form.default_payment, row.default_payment)
+        .unwrap_or_else(|m| {
+            errors.push(FieldError::new("default_payment", m));
+            row.default_payment
+        });
     let time_zone = match crate::domain::StoreZone::parse(&form.time_zone) {
         Ok(z) => z.name().to_owned(),
         Err(e) => {
@@ -313,7 +336,35 @@ pub async fn save(
     active.currency_confirmed = Set(row_confirmed || currency_chosen);
     active.time_zone = Set(time_zone);
     active.prices_include_tax = Set(form.prices_include_tax.is_some());
+    active.default_payment = Set(default_payment);
     active.updated_at = Set(time::OffsetDateTime::now_utc());
     active.update(db).await?;
     Ok(Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_default_payment;
+    use crate::orders::create::PaymentChoice;
+
+    #[test]
+    fn the_default_payment_is_a_known_code_and_empty_keeps_the_stored_one() {
+        assert_eq!(
+            check_default_payment("cash", PaymentChoice::EmailInvoice),
+            Ok(PaymentChoice::Cash)
+        );
+        assert_eq!(
+            check_default_payment("  ", PaymentChoice::Other),
+            Ok(PaymentChoice::Other)
+        );
+        let refused = check_default_payment("bitcoin", PaymentChoice::Cash).unwrap_err();
+        assert!(
+            refused.contains("\"bitcoin\" is not a payment method"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("email_invoice, cash, card_terminal, other"),
+            "{refused}"
+        );
+    }
 }

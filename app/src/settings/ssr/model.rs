@@ -36,6 +36,8 @@ pub struct Model {
     pub setup_dismissed: String,
     /// When **Send test email** last passed.
     pub mail_tested_at: Option<TimeDateTimeWithTimeZone>,
+    /// The payment method the POS starts with and returns to after a sale.
+    pub default_payment: crate::orders::create::PaymentChoice,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 

@@ -348,6 +348,7 @@ pub fn invoice(lines: &[(i32, u32)], email: &str) -> app::orders::create::NewOrd
         due_date: String::new(),
         note: String::new(),
         expected_total_minor: None,
+        tendered_minor: None,
     }
 }
 
