@@ -165,12 +165,14 @@ pub fn send_invoice_body(product: i32, quantity: u32, email: &str) -> serde_json
         }],
         fees: vec![],
         discount_minor: 0,
+        discount_percent_bp: None,
         customer_id: None,
         invoice_email: email.into(),
         save_to_billing: false,
         payment: PaymentChoice::EmailInvoice,
         due_date: String::new(),
         note: String::new(),
+        expected_total_minor: None,
     };
     serde_json::json!({ "order": order })
 }
