@@ -204,3 +204,48 @@ test('Enter never sells: it picks a customer, adds a scanned product, and nothin
   await expect(page.getByRole('button', { name: /^Choose / })).toHaveCount(0);
   await expect(page.getByText('The cart is empty')).toBeVisible();
 });
+
+test('a scanned barcode adds the product, 10% off is shown, and a field in error leaves the total incomplete', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+  const created = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+
+  // The demo chocolate bar's EAN-13 as a scanner types it, with Enter: once adds it, again makes 2.
+  const search = page.getByLabel('Search products');
+  const quantity = page.getByLabel('Quantity for Dark chocolate bar');
+  await search.fill('5012345000060');
+  await search.press('Enter');
+  await expect(quantity).toHaveValue('1');
+  await expect(search).toHaveValue('');
+  await search.fill('5012345000060');
+  await search.press('Enter');
+  await expect(quantity).toHaveValue('2');
+
+  // 10% of 2 × £3.00 is £0.60; VAT 5% on the £5.40 left is £0.27.
+  await page.getByLabel('Discount', { exact: true }).fill('10%');
+  await expect(page.getByText('Discount (10%)')).toBeVisible();
+  await expect(page.getByTestId('pos-discount')).toHaveText('-£0.60');
+  await expect(page.getByTestId('pos-total')).toHaveText('£5.67');
+
+  // A fee amount that is not an amount: no total that quietly leaves it out, and Send sends nothing.
+  await page.getByLabel('Fee name').fill('Delivery');
+  await page.getByLabel('Fee amount').fill('abc');
+  await expect(page.getByTestId('pos-total-incomplete')).toContainText('Incomplete');
+  await expect(page.getByTestId('pos-total')).toHaveCount(0);
+  await expect(page.getByLabel('Fee amount')).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Invoice email').fill(`scan-${info.project.name}-${Date.now()}@example.com`);
+  await page.getByRole('radio', { name: 'Email invoice' }).check();
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  await page.waitForTimeout(500);
+  await expect(created).toHaveCount(0);
+
+  // Fixed: the total is back (the £1.50 fee is not discounted) and the invoice goes with the discount.
+  await page.getByLabel('Fee amount').fill('1.50');
+  await expect(page.getByTestId('pos-total-incomplete')).toHaveCount(0);
+  await expect(page.getByTestId('pos-total')).toHaveText('£7.17');
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  await expect(created).toBeVisible();
+  await created.click();
+  await expect(page.getByText('Discount (10%)')).toBeVisible();
+});

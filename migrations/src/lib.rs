@@ -7,6 +7,7 @@ mod m20261127_000002_stripe_intents;
 mod m20261130_000001_money_room;
 mod m20261201_000001_store_setup;
 mod m20261202_000002_session_staff;
+mod m20261203_000002_barcode;
 mod m20261203_000003_default_payment;
 
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_money_room::Migration),
             Box::new(m20261201_000001_store_setup::Migration),
             Box::new(m20261202_000002_session_staff::Migration),
+            Box::new(m20261203_000002_barcode::Migration),
             Box::new(m20261203_000003_default_payment::Migration),
         ]
     }

@@ -170,9 +170,26 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
             false,
         ),
     ];
+    // EAN-13s with the check digits a scanner expects (GS1 UK's 50 prefix);
+    // bread, gift wrapping and the course are sold without one, as in a shop.
+    let barcodes = [
+        ("BEAN-1KG", "5012345000015"),
+        ("MUG-01", "5012345000022"),
+        ("KETTLE-01", "5012345000039"),
+        ("FILTER-100", "5012345000046"),
+        ("OAT-1L", "5012345000053"),
+        ("CHOC-01", "5012345000060"),
+        ("TOTE-01", "5012345000077"),
+        ("GRIND-OLD", "5012345000084"),
+    ];
     for (sku, name, price, regular, rate, active) in products {
+        let barcode = barcodes
+            .iter()
+            .find(|(s, _)| *s == sku)
+            .map(|(_, code)| (*code).to_owned());
         product::ActiveModel {
             sku: Set(Some(sku.into())),
+            barcode: Set(barcode),
             name: Set(name.into()),
             price_minor: Set(price),
             regular_price_minor: Set(regular),

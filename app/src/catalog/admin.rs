@@ -43,7 +43,7 @@ fn catalog_view(q: &str, rows: Vec<ProductRow>) -> impl IntoView {
         <p><a href="/catalog/new">"New product"</a> " · " <a href="/catalog/import">"Import from WooCommerce"</a></p>
         <form method="get" action="/catalog" class="filters" role="search">
             <label for="catalog-q">"Search catalogue"</label>
-            <input id="catalog-q" name="q" type="search" value=q.to_owned() maxlength="100" placeholder="Name or SKU"/>
+            <input id="catalog-q" name="q" type="search" value=q.to_owned() maxlength="100" placeholder="Name, SKU or barcode"/>
             <button type="submit" class="secondary">"Search"</button>
         </form>
         {if rows.is_empty() {
@@ -51,12 +51,13 @@ fn catalog_view(q: &str, rows: Vec<ProductRow>) -> impl IntoView {
         } else {
             view! {
                 <table>
-                    <thead><tr><th scope="col">"Name"</th><th scope="col">"SKU"</th><th scope="col" class="num">"Price"</th><th scope="col">"Tax"</th><th scope="col">"On sale"</th></tr></thead>
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"SKU"</th><th scope="col">"Barcode"</th><th scope="col" class="num">"Price"</th><th scope="col">"Tax"</th><th scope="col">"On sale"</th></tr></thead>
                     <tbody>
                         {rows.into_iter().map(|p| view! {
                             <tr>
                                 <td><a href=format!("/catalog/{}", p.id)>{p.name}</a></td>
                                 <td>{p.sku}</td>
+                                <td>{p.barcode}</td>
                                 <td class="num">{p.price}</td>
                                 <td>{p.tax}</td>
                                 <td>{if p.active { "Yes" } else { "No (deactivated)" }}</td>
@@ -116,6 +117,7 @@ fn product_view(p: ProductEdit) -> impl IntoView {
         <form method="post" action=action class="stack">
             <Field label="Name" name="name" value=p.form.name required=true error=err("name")/>
             <Field label="SKU" name="sku" value=p.form.sku maxlength=64 error=err("sku")/>
+            <Field label="Barcode (EAN, UPC, GTIN or ISBN)" name="barcode" value=p.form.barcode maxlength=32 error=err("barcode")/>
             <Field label=format!("Price ({}, {})", p.currency, if p.prices_include_tax { "tax included" } else { "before tax" }) name="price" value=p.form.price required=true maxlength=20 error=err("price")/>
             <label for="f-tax_rate_id">"Tax rate"</label>
             <select id="f-tax_rate_id" name="tax_rate_id" aria-invalid=tax_invalid.then_some("true")

@@ -8,19 +8,41 @@ use serde::{Deserialize, Serialize};
 pub struct ProductHit {
     pub id: i32,
     pub sku: Option<String>,
+    /// So the till can tell an exact scan from a name that merely contains it.
+    #[serde(default)]
+    pub barcode: Option<String>,
     pub name: String,
     pub price_minor: i64,
     pub tax_label: String,
     pub tax_rate_ppm: u32,
 }
 
-/// Active products whose name or SKU contains `query` (any case), at most 20.
+/// The condition "name or SKU contains `pattern` (any case), or the barcode
+/// is the one `query` reads as" (any length of the same GTIN, see
+/// `Barcode::lookup_forms`). Exact on the barcode: digits typed so far are
+/// not a product.
+#[cfg(feature = "ssr")]
+fn matches_product(query: &str, pattern: &str) -> sea_orm::Condition {
+    use super::{model, Barcode};
+    use crate::search::lower_like;
+    use sea_orm::{ColumnTrait, Condition};
+    let mut any = Condition::any()
+        .add(lower_like(model::Column::Name, pattern))
+        .add(lower_like(model::Column::Sku, pattern));
+    if let Ok(code) = Barcode::parse(query) {
+        any = any.add(model::Column::Barcode.is_in(code.lookup_forms()));
+    }
+    any
+}
+
+/// Active products whose name or SKU contains `query` (any case), or whose
+/// barcode is `query`, at most 20.
 #[server]
 pub async fn search_products(query: String) -> Result<Vec<ProductHit>, AppError> {
     use super::model;
-    use crate::search::{contains_pattern, lower_like};
+    use crate::search::contains_pattern;
     use crate::settings::ssr::tax_rate;
-    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
     let Some(pattern) = contains_pattern(&query) else {
@@ -30,11 +52,7 @@ pub async fn search_products(query: String) -> Result<Vec<ProductHit>, AppError>
         async {
             let rows = model::Entity::find()
                 .filter(model::Column::Active.eq(true))
-                .filter(
-                    Condition::any()
-                        .add(lower_like(model::Column::Name, &pattern))
-                        .add(lower_like(model::Column::Sku, &pattern)),
-                )
+                .filter(matches_product(&query, &pattern))
                 .order_by_asc(model::Column::Name)
                 .limit(20)
                 .all(&state.db)
@@ -52,6 +70,7 @@ pub async fn search_products(query: String) -> Result<Vec<ProductHit>, AppError>
                     ProductHit {
                         id: p.id,
                         sku: p.sku,
+                        barcode: p.barcode,
                         name: p.name,
                         price_minor: p.price_minor,
                         tax_label: rate.map(|r| r.name.clone()).unwrap_or_default(),
@@ -65,14 +84,14 @@ pub async fn search_products(query: String) -> Result<Vec<ProductHit>, AppError>
 }
 
 /// The catalogue for admins: every product (active or not) whose name or SKU
-/// contains `query`, by name, at most `LIST_LIMIT`.
+/// contains `query`, or whose barcode is `query`, by name, at most `LIST_LIMIT`.
 #[server]
 pub async fn list_catalog(query: String) -> Result<Vec<super::ProductRow>, AppError> {
     use super::model;
     use crate::domain::Money;
-    use crate::search::{contains_pattern, lower_like};
+    use crate::search::contains_pattern;
     use crate::settings::ssr::tax_rate;
-    use sea_orm::{Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Admin).await?;
     let state = crate::state::AppState::from_context()?;
     crate::error::with_status(
@@ -80,11 +99,7 @@ pub async fn list_catalog(query: String) -> Result<Vec<super::ProductRow>, AppEr
             let currency = crate::settings::ssr::currency(&state.db).await?;
             let mut find = model::Entity::find();
             if let Some(pattern) = contains_pattern(&query) {
-                find = find.filter(
-                    Condition::any()
-                        .add(lower_like(model::Column::Name, &pattern))
-                        .add(lower_like(model::Column::Sku, &pattern)),
-                );
+                find = find.filter(matches_product(&query, &pattern));
             }
             let rows = find
                 .order_by_asc(model::Column::Name)
@@ -103,6 +118,7 @@ pub async fn list_catalog(query: String) -> Result<Vec<super::ProductRow>, AppEr
                 .map(|p| super::ProductRow {
                     id: p.id,
                     sku: p.sku.unwrap_or_default(),
+                    barcode: p.barcode.unwrap_or_default(),
                     name: p.name,
                     price: Money::from_minor(p.price_minor, currency).to_string(),
                     tax: p

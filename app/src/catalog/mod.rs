@@ -2,11 +2,13 @@
 //! from WooCommerce.
 pub mod admin;
 pub mod api;
+pub mod barcode;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod woocommerce;
 
+pub use barcode::{Barcode, BarcodeError};
 #[cfg(feature = "ssr")]
 pub use ssr::model;
 
@@ -21,6 +23,8 @@ pub struct ProductForm {
     pub price: String,
     /// A tax rate id, or empty for no tax.
     pub tax_rate_id: String,
+    /// GTIN/EAN/UPC or ISBN-10, or empty for none.
+    pub barcode: String,
 }
 
 /// A row of the catalogue list.
@@ -28,6 +32,7 @@ pub struct ProductForm {
 pub struct ProductRow {
     pub id: i32,
     pub sku: String,
+    pub barcode: String,
     pub name: String,
     pub price: String,
     pub tax: String,

@@ -5,10 +5,26 @@
 //! the sale price when one is set (WooCommerce charges it) with the regular
 //! price kept; variable parents, grouped and external products are skipped with
 //! the reason. Pure parsing: nothing here touches the database.
+use crate::catalog::Barcode;
 use crate::domain::{Currency, Money};
 
 /// The columns WooCommerce writes that Settle needs. Others are ignored.
 const REQUIRED: [&str; 4] = ["Type", "SKU", "Name", "Regular price"];
+
+/// WooCommerce 9.2+ exports the barcode as "GTIN, UPC, EAN, or ISBN"; older
+/// exports have no such column. Matched ignoring case, spaces and commas, so
+/// "GTIN, UPC, EAN or ISBN" is the same column.
+const BARCODE_COLUMN: &str = "GTIN, UPC, EAN, or ISBN";
+
+fn is_barcode_column(header: &str) -> bool {
+    let letters = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    letters(header) == letters(BARCODE_COLUMN)
+}
 
 /// A catalogue bigger than this is not a POS catalogue; refuse rather than stall.
 pub const MAX_ROWS: usize = 50_000;
@@ -23,6 +39,10 @@ pub struct ProductInput {
     /// WooCommerce tax class slug ("" = standard); `None` when not taxable.
     pub tax_class: Option<String>,
     pub active: bool,
+    /// `None` when the cell is empty (or the column missing): the product
+    /// keeps the barcode it has, since most stores leave the column empty and
+    /// a barcode typed in Settle must survive a re-import.
+    pub barcode: Option<Barcode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +113,7 @@ pub fn parse(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>, ImportF
         idx("Tax status"),
         idx("Tax class"),
     );
+    let c_barcode = headers.iter().position(is_barcode_column);
 
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -119,6 +140,7 @@ pub fn parse(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>, ImportF
             c_published.map(|_| get(c_published)),
             get(c_tax_status),
             get(c_tax_class),
+            get(c_barcode),
             record.len() < headers.len(),
             currency,
         );
@@ -142,6 +164,7 @@ fn parse_row(
     published: Option<&str>,
     tax_status: &str,
     tax_class: &str,
+    barcode: &str,
     short: bool,
     currency: Currency,
 ) -> RowParse {
@@ -198,6 +221,13 @@ fn parse_row(
         "none" | "shipping" => None,
         other => return RowParse::Error(format!("unknown tax status \"{}\"", clip(other))),
     };
+    let barcode = match barcode {
+        "" => None,
+        s => match Barcode::parse(s) {
+            Ok(b) => Some(b),
+            Err(e) => return RowParse::Error(format!("{BARCODE_COLUMN} \"{}\": {e}", clip(s))),
+        },
+    };
     // WooCommerce writes 1 (published), 0 (draft) or -1 (private).
     let active = published.is_none_or(|p| p == "1");
     RowParse::Product(ProductInput {
@@ -207,6 +237,7 @@ fn parse_row(
         regular_price_minor: regular_price,
         tax_class,
         active,
+        barcode,
     })
 }
 
@@ -335,6 +366,46 @@ mod tests {
         // A UTF-8 byte-order mark (Excel writes one) is fine.
         let bom = format!("\u{feff}{HEADER}1,simple,C,Café,1,taxable,,,3,\n");
         assert_eq!(parse(bom.as_bytes(), usd()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_gtin_column_is_the_barcode() {
+        let csv = "ID,Type,SKU,\"GTIN, UPC, EAN, or ISBN\",Name,\"Regular price\"\n\
+                   1,simple,A,4006381333931,A,5\n\
+                   2,simple,B,,B,5\n\
+                   3,simple,C,978-0-306-40615-7,C,5\n\
+                   4,simple,D,4006381333932,D,5\n\
+                   5,simple,E,5.01235E+12,E,5\n";
+        let rows = parse(csv.as_bytes(), usd()).unwrap();
+        let barcode = |i: usize| match &rows[i].parse {
+            RowParse::Product(p) => p.barcode.as_ref().map(|b| b.to_string()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(barcode(0).as_deref(), Some("4006381333931"));
+        assert_eq!(barcode(1), None, "an empty cell sets nothing");
+        assert_eq!(barcode(2).as_deref(), Some("9780306406157"));
+        // A bad barcode is the row's error, like a bad price.
+        assert!(
+            matches!(&rows[3].parse, RowParse::Error(r) if r.starts_with("GTIN, UPC, EAN, or ISBN \"4006381333932\"") && r.contains("check digit")),
+            "{:?}",
+            rows[3].parse
+        );
+        assert!(
+            matches!(&rows[4].parse, RowParse::Error(r) if r.contains("spreadsheet")),
+            "{:?}",
+            rows[4].parse
+        );
+    }
+
+    #[test]
+    fn the_gtin_header_is_matched_loosely_and_may_be_missing() {
+        let loose = "Type,SKU,Name,Regular price,gtin upc ean or isbn\nsimple,A,A,5,96385074\n";
+        assert!(
+            matches!(&parse(loose.as_bytes(), usd()).unwrap()[0].parse, RowParse::Product(p) if p.barcode.as_ref().map(Barcode::as_str) == Some("96385074"))
+        );
+        assert!(
+            matches!(one("1,simple,MUG,Mug,1,taxable,,8,10.50,"), RowParse::Product(p) if p.barcode.is_none())
+        );
     }
 
     proptest! {

@@ -1,5 +1,6 @@
 //! What the POS sends to create an order, and how a refusal is reported:
 //! per field, so the screen can show each message next to its field.
+use crate::orders::{Discount, DiscountError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +84,12 @@ impl std::fmt::Display for PaymentChoice {
 pub struct NewOrderRequest {
     pub lines: Vec<CartLine>,
     pub fees: Vec<CartFee>,
+    /// A fixed discount; 0 with `discount_percent_bp`.
     pub discount_minor: i64,
+    /// A percentage discount in basis points (10% = 1000). The server works
+    /// the amount out from its own prices: the till's figure is never trusted.
+    #[serde(default)]
+    pub discount_percent_bp: Option<u32>,
     pub customer_id: Option<i32>,
     /// The address the invoice goes to (the customer's billing email when empty).
     pub invoice_email: String,
@@ -101,6 +107,27 @@ pub struct NewOrderRequest {
     /// out and recorded). Refused with any other method; a quote ignores it.
     #[serde(default)]
     pub tendered_minor: Option<i64>,
+}
+
+impl NewOrderRequest {
+    /// The discount asked for, checked (a request may carry anything).
+    pub fn discount(&self) -> Result<Discount, DiscountError> {
+        match (self.discount_percent_bp, self.discount_minor) {
+            (Some(_), amount) if amount != 0 => Err(DiscountError::AmountAndPercent),
+            (Some(bp), _) => Discount::Percent(bp).check(),
+            (None, 0) => Ok(Discount::None),
+            (None, amount) => Discount::Amount(amount).check(),
+        }
+    }
+
+    /// The request's two discount fields for `discount`: (amount, percentage).
+    pub fn discount_fields(discount: Discount) -> (i64, Option<u32>) {
+        match discount {
+            Discount::None => (0, None),
+            Discount::Amount(minor) => (minor, None),
+            Discount::Percent(bp) => (0, Some(bp)),
+        }
+    }
 }
 
 /// Field names: `cart`, `line:{product_id}`, `fee:{index}`, `discount`,
@@ -144,5 +171,70 @@ mod tests {
             "invoice_email":"","save_to_billing":false,"payment":"Cash","due_date":"","note":""}"#;
         let req: super::NewOrderRequest = serde_json::from_str(json).unwrap();
         assert_eq!((req.tendered_minor, req.expected_total_minor), (None, None));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(discount_minor: i64, discount_percent_bp: Option<u32>) -> NewOrderRequest {
+        NewOrderRequest {
+            lines: Vec::new(),
+            fees: Vec::new(),
+            discount_minor,
+            discount_percent_bp,
+            customer_id: None,
+            invoice_email: String::new(),
+            save_to_billing: false,
+            payment: PaymentChoice::EmailInvoice,
+            due_date: String::new(),
+            note: String::new(),
+            expected_total_minor: None,
+        }
+    }
+
+    #[test]
+    fn the_discount_a_request_carries() {
+        assert_eq!(request(0, None).discount(), Ok(Discount::None));
+        assert_eq!(request(250, None).discount(), Ok(Discount::Amount(250)));
+        assert_eq!(
+            request(0, Some(1000)).discount(),
+            Ok(Discount::Percent(1000))
+        );
+        assert_eq!(request(-1, None).discount(), Err(DiscountError::Negative));
+        assert_eq!(
+            request(250, Some(1000)).discount(),
+            Err(DiscountError::AmountAndPercent)
+        );
+        assert_eq!(
+            request(0, Some(0)).discount(),
+            Err(DiscountError::PercentOutOfRange)
+        );
+        assert_eq!(
+            request(0, Some(10_001)).discount(),
+            Err(DiscountError::PercentOutOfRange)
+        );
+        for d in [
+            Discount::None,
+            Discount::Amount(250),
+            Discount::Percent(1250),
+        ] {
+            let (minor, bp) = NewOrderRequest::discount_fields(d);
+            assert_eq!(request(minor, bp).discount(), Ok(d));
+        }
+    }
+
+    // serde_json comes with the server build.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_old_request_without_a_percentage_still_reads() {
+        let json = serde_json::json!({
+            "lines": [], "fees": [], "discount_minor": 100, "customer_id": null,
+            "invoice_email": "", "save_to_billing": false, "payment": "Cash",
+            "due_date": "", "note": ""
+        });
+        let req: NewOrderRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(req.discount(), Ok(Discount::Amount(100)));
     }
 }

@@ -20,5 +20,6 @@ pub use number::{OrderNumber, OrderNumberError};
 pub use refusal::Refusal;
 pub use status::{Actor, IllegalTransition, Lateness, OrderAction, OrderStatus};
 pub use totals::{
-    compute_totals, tax_line_label, FeeInput, LineInput, TaxMode, TaxRate, Totals, TotalsError,
+    compute_totals, tax_line_label, Discount, DiscountError, FeeInput, LineInput, TaxMode, TaxRate,
+    Totals, TotalsError,
 };

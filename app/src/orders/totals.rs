@@ -4,10 +4,13 @@
 //! Rounding, documented because money depends on it:
 //! 1. Prices are in minor units, and either exclusive of tax (tax is added)
 //!    or inclusive of it (the shelf price; tax is contained), per `TaxMode`.
-//! 2. A fixed discount is spread over the item lines in proportion to their
-//!    subtotals (largest-remainder method, ties to the earlier line), so the
-//!    shares add up to the discount exactly and each line's tax is charged on
-//!    what the customer actually pays for it. Fees are not discounted.
+//! 2. A discount is a fixed amount, or a percentage of the items' subtotal
+//!    (the sum of the lines, before fees and tax) rounded half away from zero
+//!    to the minor unit. From there both are the same: the amount is spread
+//!    over the item lines in proportion to their subtotals (largest-remainder
+//!    method, ties to the earlier line), so the shares add up to the discount
+//!    exactly and each line's tax is charged on what the customer actually
+//!    pays for it. Fees are not discounted.
 //! 3. Tax is computed per line (items and fees) on its discounted amount and
 //!    rounded half away from zero to the minor unit; the tax for a rate is the
 //!    sum of those rounded line taxes. So the taxes printed per rate always add
@@ -90,6 +93,153 @@ impl TaxMode {
     }
 }
 
+/// The order's discount as the cashier gave it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Discount {
+    #[default]
+    None,
+    /// A fixed amount in minor units.
+    Amount(i64),
+    /// A percentage of the items' subtotal, in basis points (hundredths of a
+    /// percent): 10% = 1000, 12.5% = 1250. Valid from 1 to `MAX_BP`.
+    Percent(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiscountError {
+    #[error("enter an amount such as {example} or a percentage such as 10%")]
+    Malformed { example: String },
+    #[error("the discount cannot be negative")]
+    Negative,
+    #[error("a percentage discount must be more than 0% and at most 100%")]
+    PercentOutOfRange,
+    #[error("a percentage has at most 2 digits after the decimal point")]
+    PercentTooPrecise,
+    #[error("give the discount as an amount or a percentage, not both")]
+    AmountAndPercent,
+    #[error(transparent)]
+    Amount(MoneyError),
+}
+
+impl Discount {
+    /// 100%.
+    pub const MAX_BP: u32 = 10_000;
+
+    /// Reads the Discount field: empty for none, `10%` (also `10 %`, `7.5%`,
+    /// `12,5%`: more than 0, at most 100, at most 2 decimals) for a
+    /// percentage, anything else as an amount (`Money::parse`, so `2,50`
+    /// and `1 234` too). Zero is no discount.
+    pub fn parse(input: &str, currency: Currency) -> Result<Discount, DiscountError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Ok(Discount::None);
+        }
+        if let Some(number) = s.strip_suffix('%') {
+            return parse_percent(number, currency).map(Discount::Percent);
+        }
+        if s.contains('%') {
+            return Err(malformed(currency));
+        }
+        match Money::parse(s, currency) {
+            Ok(m) if m.minor() == 0 => Ok(Discount::None),
+            Ok(m) => Ok(Discount::Amount(m.minor())),
+            Err(MoneyError::Malformed { example }) => Err(DiscountError::Malformed { example }),
+            Err(MoneyError::Negative) => Err(DiscountError::Negative),
+            Err(e) => Err(DiscountError::Amount(e)),
+        }
+    }
+
+    /// Refuses what `parse` never makes (a request may carry anything).
+    pub fn check(self) -> Result<Discount, DiscountError> {
+        match self {
+            Discount::Amount(a) if a < 0 => Err(DiscountError::Negative),
+            Discount::Percent(bp) if bp == 0 || bp > Discount::MAX_BP => {
+                Err(DiscountError::PercentOutOfRange)
+            }
+            d => Ok(d),
+        }
+    }
+
+    /// How the discount is labelled on the till, the order and its
+    /// documents: "Discount (10%)", or "Discount" for an amount.
+    pub fn label(self) -> String {
+        match self {
+            Discount::Percent(bp) => format!("Discount ({})", percent_text(bp)),
+            _ => "Discount".to_owned(),
+        }
+    }
+
+    /// The amount off an items' subtotal of `subtotal` (≥ 0) minor units.
+    fn amount_off(self, subtotal: i64) -> Result<i64, TotalsError> {
+        match self {
+            Discount::None => Ok(0),
+            Discount::Amount(a) => Ok(a),
+            Discount::Percent(bp) => narrow(div_round_half_away(
+                i128::from(subtotal) * i128::from(bp),
+                i128::from(Discount::MAX_BP),
+            )),
+        }
+    }
+}
+
+/// "10%", "12.5%", "0.01%" for basis points.
+fn percent_text(bp: u32) -> String {
+    let (whole, frac) = (bp / 100, bp % 100);
+    if frac == 0 {
+        format!("{whole}%")
+    } else {
+        format!("{whole}.{}%", format!("{frac:02}").trim_end_matches('0'))
+    }
+}
+
+fn malformed(currency: Currency) -> DiscountError {
+    let scale = 10i64.pow(u32::from(currency.exponent()));
+    DiscountError::Malformed {
+        example: Money::from_minor(1250 * scale / 100, currency).format_plain(),
+    }
+}
+
+/// The number before the `%`, in basis points.
+fn parse_percent(number: &str, currency: Currency) -> Result<u32, DiscountError> {
+    let n = number.trim();
+    if n.starts_with('-') {
+        return Err(DiscountError::Negative);
+    }
+    if n.contains('.') && n.contains(',') {
+        return Err(malformed(currency));
+    }
+    let pointed = n.replace(',', ".");
+    let (whole, frac) = pointed.split_once('.').unwrap_or((pointed.as_str(), ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty())
+        || !digits(whole)
+        || !digits(frac)
+        || pointed.ends_with('.')
+    {
+        return Err(malformed(currency));
+    }
+    if frac.len() > 2 {
+        return Err(DiscountError::PercentTooPrecise);
+    }
+    let whole = whole.trim_start_matches('0');
+    if whole.len() > 3 {
+        return Err(DiscountError::PercentOutOfRange);
+    }
+    let whole: u32 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| malformed(currency))?
+    };
+    let frac: u32 = format!("{frac:0<2}")
+        .parse()
+        .map_err(|_| malformed(currency))?;
+    let bp = whole * 100 + frac;
+    if bp == 0 || bp > Discount::MAX_BP {
+        return Err(DiscountError::PercentOutOfRange);
+    }
+    Ok(bp)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineInput {
     pub unit_price_minor: i64,
@@ -130,7 +280,10 @@ pub struct Totals {
     /// Per fee: (amount, tax).
     pub fees: Vec<(i64, i64)>,
     pub subtotal: i64,
+    /// The amount taken off (for a percentage, worked out from `subtotal`).
     pub discount: i64,
+    /// The percentage the discount was given as, in basis points.
+    pub discount_percent_bp: Option<u32>,
     pub fee_total: i64,
     /// One entry per distinct (rate, label) with a non-zero rate, in first-seen order.
     pub taxes: Vec<TaxTotal>,
@@ -142,6 +295,13 @@ impl Totals {
     pub fn money(&self, minor: i64) -> Money {
         Money::from_minor(minor, self.currency)
     }
+
+    /// "Discount (10%)", or "Discount".
+    pub fn discount_label(&self) -> String {
+        self.discount_percent_bp
+            .map_or(Discount::None, Discount::Percent)
+            .label()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -150,6 +310,8 @@ pub enum TotalsError {
     NegativeAmount,
     #[error("the discount cannot be negative")]
     NegativeDiscount,
+    #[error("a percentage discount must be more than 0% and at most 100%")]
+    DiscountPercentOutOfRange,
     #[error("the discount ({discount}) is more than the items' subtotal ({subtotal})")]
     DiscountExceedsSubtotal { discount: Money, subtotal: Money },
     #[error("a tax rate cannot be more than 100%")]
@@ -215,15 +377,23 @@ fn spread(discount: i64, weights: &[i64], total_weight: i64) -> Vec<i64> {
     shares.into_iter().map(|s| s as i64).collect()
 }
 
+/// The order's totals (see the module's rules). A percentage `discount` is
+/// of the items' subtotal (the sum of the lines, before fees and tax),
+/// rounded half away from zero to the minor unit; the amount that gives is
+/// then treated exactly as a fixed discount of that amount would be.
 pub fn compute_totals(
     currency: Currency,
     mode: TaxMode,
     lines: &[LineInput],
     fees: &[FeeInput],
-    discount_minor: i64,
+    discount: Discount,
 ) -> Result<Totals, TotalsError> {
-    if discount_minor < 0 {
-        return Err(TotalsError::NegativeDiscount);
+    match discount.check() {
+        Err(DiscountError::PercentOutOfRange) => {
+            return Err(TotalsError::DiscountPercentOutOfRange)
+        }
+        Err(_) => return Err(TotalsError::NegativeDiscount),
+        Ok(_) => {}
     }
     let rates = lines
         .iter()
@@ -241,6 +411,7 @@ pub fn compute_totals(
         .map(|l| narrow(i128::from(l.unit_price_minor) * i128::from(l.quantity.get())))
         .collect::<Result<Vec<i64>, _>>()?;
     let subtotal = narrow(line_subtotals.iter().map(|s| i128::from(*s)).sum())?;
+    let discount_minor = discount.amount_off(subtotal)?;
     if discount_minor > subtotal {
         return Err(TotalsError::DiscountExceedsSubtotal {
             discount: Money::from_minor(discount_minor, currency),
@@ -313,6 +484,10 @@ pub fn compute_totals(
         fees: fee_totals,
         subtotal,
         discount: discount_minor,
+        discount_percent_bp: match discount {
+            Discount::Percent(bp) => Some(bp),
+            _ => None,
+        },
         fee_total,
         taxes,
         tax_total,
@@ -353,7 +528,7 @@ mod tests {
                 amount_minor: 250,
                 tax: TaxRate::none(),
             }],
-            100,
+            Discount::Amount(100),
         )
         .unwrap();
         assert_eq!(t.subtotal, 3497);
@@ -372,15 +547,27 @@ mod tests {
     fn rounds_half_away_from_zero() {
         // 250 × 10% = 25.0; 5 × 10% = 0.5 → 1; 4 × 10% = 0.4 → 0.
         assert_eq!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(5, 1, 100_000)], &[], 0)
-                .unwrap()
-                .tax_total,
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(5, 1, 100_000)],
+                &[],
+                Discount::None
+            )
+            .unwrap()
+            .tax_total,
             1
         );
         assert_eq!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(4, 1, 100_000)], &[], 0)
-                .unwrap()
-                .tax_total,
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(4, 1, 100_000)],
+                &[],
+                Discount::None
+            )
+            .unwrap()
+            .tax_total,
             0
         );
     }
@@ -388,23 +575,53 @@ mod tests {
     #[test]
     fn refuses_bad_input() {
         assert_eq!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(-1, 1, 0)], &[], 0),
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(-1, 1, 0)],
+                &[],
+                Discount::None
+            ),
             Err(TotalsError::NegativeAmount)
         );
         assert_eq!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(1, 1, 0)], &[], -1),
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(1, 1, 0)],
+                &[],
+                Discount::Amount(-1)
+            ),
             Err(TotalsError::NegativeDiscount)
         );
         assert!(matches!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(100, 1, 0)], &[], 101),
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(100, 1, 0)],
+                &[],
+                Discount::Amount(101)
+            ),
             Err(TotalsError::DiscountExceedsSubtotal { .. })
         ));
         assert_eq!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(1, 1, 1_000_001)], &[], 0),
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(1, 1, 1_000_001)],
+                &[],
+                Discount::None
+            ),
             Err(TotalsError::TaxRateTooHigh)
         );
         assert_eq!(
-            compute_totals(eur(), TaxMode::Exclusive, &[line(i64::MAX, 2, 0)], &[], 0),
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(i64::MAX, 2, 0)],
+                &[],
+                Discount::None
+            ),
             Err(TotalsError::Overflow)
         );
         assert_eq!(
@@ -417,7 +634,7 @@ mod tests {
                     line(10, 1, 0)
                 ],
                 &[],
-                0
+                Discount::None
             ),
             Err(TotalsError::Overflow)
         );
@@ -441,8 +658,14 @@ mod tests {
     fn inclusive_prices_contain_their_tax() {
         // The kettle: a £48.50 shelf price at 20% is £48.50, of which
         // 48.50 × 20/120 = 8.0833… → £8.08 is VAT (not £58.20).
-        let t =
-            compute_totals(eur(), TaxMode::Inclusive, &[line(4850, 1, 200_000)], &[], 0).unwrap();
+        let t = compute_totals(
+            eur(),
+            TaxMode::Inclusive,
+            &[line(4850, 1, 200_000)],
+            &[],
+            Discount::None,
+        )
+        .unwrap();
         assert_eq!(t.total, 4850);
         assert_eq!(t.lines[0].total, 4850);
         assert_eq!(t.tax_total, 808);
@@ -456,7 +679,7 @@ mod tests {
                 amount_minor: 450,
                 tax: vat(200_000),
             }],
-            295,
+            Discount::Amount(295),
         )
         .unwrap();
         assert_eq!(t.total, 2400 + 550 - 295 + 450);
@@ -469,6 +692,199 @@ mod tests {
         assert_eq!(t.lines[1].tax, 26);
         assert_eq!(t.fees[0], (450, 75));
         assert_eq!(t.tax_total, 461);
+    }
+
+    #[test]
+    fn discounts_are_read_as_typed() {
+        let eur = eur();
+        let parse = |s: &str| Discount::parse(s, eur);
+        assert_eq!(parse(""), Ok(Discount::None));
+        assert_eq!(parse("  "), Ok(Discount::None));
+        assert_eq!(parse("0"), Ok(Discount::None));
+        assert_eq!(parse("10%"), Ok(Discount::Percent(1000)));
+        assert_eq!(parse(" 10 % "), Ok(Discount::Percent(1000)));
+        assert_eq!(parse("10\u{a0}%"), Ok(Discount::Percent(1000)));
+        assert_eq!(parse("12,5%"), Ok(Discount::Percent(1250)));
+        assert_eq!(parse("7.5%"), Ok(Discount::Percent(750)));
+        assert_eq!(parse("0.01%"), Ok(Discount::Percent(1)));
+        assert_eq!(parse(",5%"), Ok(Discount::Percent(50)));
+        assert_eq!(parse("100%"), Ok(Discount::Percent(10_000)));
+        assert_eq!(parse("100.00%"), Ok(Discount::Percent(10_000)));
+        assert_eq!(parse("2.50"), Ok(Discount::Amount(250)));
+        assert_eq!(parse("2,50"), Ok(Discount::Amount(250)));
+        assert_eq!(parse("€1 234,50"), Ok(Discount::Amount(123_450)));
+        assert_eq!(
+            Discount::parse("500", Currency::parse("JPY").unwrap()),
+            Ok(Discount::Amount(500))
+        );
+    }
+
+    #[test]
+    fn discounts_refused() {
+        let parse = |s: &str| Discount::parse(s, eur());
+        for bad in ["0%", "0.00%", "101%", "100.01%", "1000%"] {
+            assert_eq!(parse(bad), Err(DiscountError::PercentOutOfRange), "{bad}");
+        }
+        assert_eq!(parse("-5%"), Err(DiscountError::Negative));
+        assert_eq!(parse("-5"), Err(DiscountError::Negative));
+        assert_eq!(parse("1.234%"), Err(DiscountError::PercentTooPrecise));
+        for bad in [
+            "10%%", "%", " % ", "%10", "10%5", "1.2.3%", "1,2.3%", "10.%", "abc", "ten%", "+5%",
+            "1e2%",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(DiscountError::Malformed { .. })),
+                "{bad}: {:?}",
+                parse(bad)
+            );
+        }
+        assert_eq!(
+            parse("abc").unwrap_err().to_string(),
+            "enter an amount such as 12.50 or a percentage such as 10%"
+        );
+        assert!(matches!(
+            parse("1.234"),
+            Err(DiscountError::Amount(MoneyError::TooPrecise { .. }))
+        ));
+        // What a request may carry but `parse` never makes.
+        assert_eq!(
+            Discount::Percent(0).check(),
+            Err(DiscountError::PercentOutOfRange)
+        );
+        assert_eq!(
+            Discount::Percent(10_001).check(),
+            Err(DiscountError::PercentOutOfRange)
+        );
+        assert_eq!(Discount::Amount(-1).check(), Err(DiscountError::Negative));
+        assert_eq!(
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(100, 1, 0)],
+                &[],
+                Discount::Percent(10_001)
+            ),
+            Err(TotalsError::DiscountPercentOutOfRange)
+        );
+        assert_eq!(
+            compute_totals(
+                eur(),
+                TaxMode::Exclusive,
+                &[line(100, 1, 0)],
+                &[],
+                Discount::Percent(0)
+            ),
+            Err(TotalsError::DiscountPercentOutOfRange)
+        );
+    }
+
+    #[test]
+    fn discount_labels() {
+        assert_eq!(Discount::Percent(1000).label(), "Discount (10%)");
+        assert_eq!(Discount::Percent(1250).label(), "Discount (12.5%)");
+        assert_eq!(Discount::Percent(705).label(), "Discount (7.05%)");
+        assert_eq!(Discount::Percent(1).label(), "Discount (0.01%)");
+        assert_eq!(Discount::Amount(100).label(), "Discount");
+        assert_eq!(Discount::None.label(), "Discount");
+        let t = compute_totals(
+            eur(),
+            TaxMode::Exclusive,
+            &[line(1000, 1, 0)],
+            &[],
+            Discount::Percent(1000),
+        )
+        .unwrap();
+        assert_eq!((t.discount, t.discount_percent_bp), (100, Some(1000)));
+        assert_eq!(t.discount_label(), "Discount (10%)");
+        let t = compute_totals(
+            eur(),
+            TaxMode::Exclusive,
+            &[line(1000, 1, 0)],
+            &[],
+            Discount::Amount(100),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.discount_percent_bp, t.discount_label().as_str()),
+            (None, "Discount")
+        );
+    }
+
+    #[test]
+    fn a_percentage_rounds_half_away_from_zero_to_the_minor_unit() {
+        let off = |price: i64, qty: u32, bp: u32, currency: Currency| {
+            compute_totals(
+                currency,
+                TaxMode::Exclusive,
+                &[line(price, qty, 0)],
+                &[],
+                Discount::Percent(bp),
+            )
+            .unwrap()
+            .discount
+        };
+        // 10% of €0.05 = 0.5 cent → 1; of €0.04 = 0.4 → 0; of €0.15 = 1.5 → 2.
+        assert_eq!(off(5, 1, 1000, eur()), 1);
+        assert_eq!(off(4, 1, 1000, eur()), 0);
+        assert_eq!(off(15, 1, 1000, eur()), 2);
+        // 12.5% of €19.99 = 249.875 cents → €2.50; 7.5% of 3 × €3.00 = 67.5 → 68.
+        assert_eq!(off(1999, 1, 1250, eur()), 250);
+        assert_eq!(off(300, 3, 750, eur()), 68);
+        // In yen the minor unit is the yen: 10% of ¥1,005 = 100.5 → ¥101.
+        assert_eq!(off(1005, 1, 1000, Currency::parse("JPY").unwrap()), 101);
+        // In dinars it is the fils: 10% of 1.005 KWD = 100.5 fils → 101.
+        assert_eq!(off(1005, 1, 1000, Currency::parse("KWD").unwrap()), 101);
+    }
+
+    #[test]
+    fn a_percentage_is_of_the_items_not_the_fees() {
+        // 10% of 2 × €12.00 at 20% with a €4.50 fee: €2.40 off the items only.
+        let t = compute_totals(
+            eur(),
+            TaxMode::Exclusive,
+            &[line(1200, 2, 200_000)],
+            &[FeeInput {
+                amount_minor: 450,
+                tax: TaxRate::none(),
+            }],
+            Discount::Percent(1000),
+        )
+        .unwrap();
+        assert_eq!(t.discount, 240);
+        assert_eq!(t.tax_total, 432);
+        assert_eq!(t.total, 2400 - 240 + 450 + 432);
+    }
+
+    #[test]
+    fn a_hundred_percent_leaves_only_the_fees() {
+        for mode in [TaxMode::Exclusive, TaxMode::Inclusive] {
+            let t = compute_totals(
+                eur(),
+                mode,
+                &[line(999, 3, 200_000), line(350, 1, 50_000)],
+                &[FeeInput {
+                    amount_minor: 450,
+                    tax: vat(200_000),
+                }],
+                Discount::Percent(10_000),
+            )
+            .unwrap();
+            assert_eq!(t.discount, t.subtotal);
+            assert!(t.lines.iter().all(|l| l.total == 0 && l.tax == 0), "{t:?}");
+            let fee_tax = t.fees[0].1;
+            let added = if mode.is_inclusive() { 0 } else { fee_tax };
+            assert_eq!(t.total, 450 + added);
+            assert_eq!(t.tax_total, fee_tax);
+        }
+        let t = compute_totals(
+            eur(),
+            TaxMode::Exclusive,
+            &[line(1200, 1, 200_000)],
+            &[],
+            Discount::Percent(10_000),
+        )
+        .unwrap();
+        assert_eq!((t.total, t.tax_total), (0, 0));
     }
 
     fn currencies() -> impl Strategy<Value = Currency> {
@@ -496,7 +912,7 @@ mod tests {
             let fees: Vec<FeeInput> = fees.into_iter().map(|(a, r)| FeeInput { amount_minor: a, tax: vat(r) }).collect();
             let subtotal: i64 = lines.iter().map(|l| l.unit_price_minor * i64::from(l.quantity.get())).sum();
             let discount = subtotal / 1000 * discount_permille;
-            let t = compute_totals(eur(), TaxMode::Exclusive, &lines, &fees, discount).unwrap();
+            let t = compute_totals(eur(), TaxMode::Exclusive, &lines, &fees, Discount::Amount(discount)).unwrap();
 
             // Never negative without a refund.
             prop_assert!(t.total >= 0);
@@ -526,7 +942,7 @@ mod tests {
             let fees: Vec<FeeInput> = fees.into_iter().map(|(a, r)| FeeInput { amount_minor: a, tax: vat(r) }).collect();
             let subtotal: i64 = lines.iter().map(|l| l.unit_price_minor * i64::from(l.quantity.get())).sum();
             let discount = subtotal / 1000 * discount_permille;
-            let t = compute_totals(currency, TaxMode::Inclusive, &lines, &fees, discount).unwrap();
+            let t = compute_totals(currency, TaxMode::Inclusive, &lines, &fees, Discount::Amount(discount)).unwrap();
 
             prop_assert_eq!(t.mode, TaxMode::Inclusive);
             // The shelf prices are what is paid: tax is never added on top.
@@ -555,6 +971,42 @@ mod tests {
         }
 
         #[test]
+        fn a_percentage_is_an_amount_worked_out_from_the_subtotal(
+            currency in currencies(),
+            inclusive in any::<bool>(),
+            lines in prop::collection::vec(arb_line(), 0..12),
+            fees in prop::collection::vec((0i64..1_000_000, prop::sample::select(vec![0u32, 200_000])), 0..3),
+            bp in 1u32..=10_000,
+        ) {
+            let mode = TaxMode::from_inclusive(inclusive);
+            let fees: Vec<FeeInput> = fees.into_iter().map(|(a, r)| FeeInput { amount_minor: a, tax: vat(r) }).collect();
+            let t = compute_totals(currency, mode, &lines, &fees, Discount::Percent(bp)).unwrap();
+            // subtotal × bp / 10,000, rounded half up (all of it is ≥ 0), in
+            // plain integer arithmetic: (2·s·bp + 10,000) / 20,000.
+            let expected = (2 * i128::from(t.subtotal) * i128::from(bp) + 10_000) / 20_000;
+            prop_assert_eq!(i128::from(t.discount), expected);
+            prop_assert!(t.discount >= 0 && t.discount <= t.subtotal);
+            prop_assert_eq!(t.discount_percent_bp, Some(bp));
+            // From there it is exactly the fixed discount of that amount.
+            let fixed = compute_totals(currency, mode, &lines, &fees, Discount::Amount(t.discount)).unwrap();
+            prop_assert_eq!(Totals { discount_percent_bp: None, ..t }, fixed);
+        }
+
+        #[test]
+        fn typed_percentages_are_read_exactly(bp in 1u32..=10_000, comma in any::<bool>(), space in any::<bool>()) {
+            let text = percent_text(bp);
+            let text = if comma { text.replace('.', ",") } else { text };
+            let text = if space { text.replace('%', " %") } else { text };
+            prop_assert_eq!(Discount::parse(&text, eur()), Ok(Discount::Percent(bp)));
+        }
+
+        #[test]
+        fn discount_parsing_never_panics(s in "\\PC{0,30}") {
+            let _ = Discount::parse(&s, eur());
+            let _ = Discount::parse(&format!("{s}%"), eur());
+        }
+
+        #[test]
         fn exclusive_totals_hold_in_every_exponent(
             currency in currencies(),
             lines in prop::collection::vec(arb_line(), 0..12),
@@ -562,7 +1014,7 @@ mod tests {
         ) {
             let subtotal: i64 = lines.iter().map(|l| l.unit_price_minor * i64::from(l.quantity.get())).sum();
             let discount = subtotal / 1000 * discount_permille;
-            let t = compute_totals(currency, TaxMode::Exclusive, &lines, &[], discount).unwrap();
+            let t = compute_totals(currency, TaxMode::Exclusive, &lines, &[], Discount::Amount(discount)).unwrap();
             prop_assert_eq!(t.lines.iter().map(|l| l.total).sum::<i64>(), t.total);
             prop_assert_eq!(t.total, t.subtotal - t.discount + t.tax_total);
         }

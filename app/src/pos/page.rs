@@ -3,10 +3,11 @@
 //! `compute_totals` the server stores, so the screen and the invoice agree.
 use super::api::{find_orders, pos_context, save_quote, send_order, PosSetup, SendOutcome};
 use crate::catalog::api::{search_products, ProductHit};
+use crate::catalog::Barcode;
 use crate::customers::api::{search_customers, CustomerHit};
 use crate::domain::{Currency, Money, Quantity};
 use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
-use crate::orders::{compute_totals, FeeInput, LineInput, TaxMode, TaxRate, Totals};
+use crate::orders::{compute_totals, Discount, FeeInput, LineInput, TaxMode, TaxRate, Totals};
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
 
@@ -41,7 +42,7 @@ struct Line {
 struct Parsed {
     lines: Vec<LineInput>,
     fees: Vec<FeeInput>,
-    discount: i64,
+    discount: Discount,
     errors: Vec<FieldError>,
 }
 
@@ -87,19 +88,15 @@ fn parse_cart(
             }),
         }
     }
-    let discount = match discount.trim() {
-        "" => 0,
-        s => match Money::parse(s, currency) {
-            Ok(m) => m.minor(),
-            Err(e) => {
-                errors.push(FieldError {
-                    field: "discount".into(),
-                    message: e.to_string(),
-                });
-                0
-            }
-        },
-    };
+    // An amount or a percentage; the server works a percentage out again
+    // from its own prices.
+    let discount = Discount::parse(discount, currency).unwrap_or_else(|e| {
+        errors.push(FieldError {
+            field: "discount".into(),
+            message: e.to_string(),
+        });
+        Discount::None
+    });
     Parsed {
         lines: inputs,
         fees,
@@ -306,7 +303,8 @@ fn PosScreen(
                     amount_minor: f.amount_minor,
                 })
                 .collect(),
-            discount_minor: p.discount,
+            discount_minor: NewOrderRequest::discount_fields(p.discount).0,
+            discount_percent_bp: NewOrderRequest::discount_fields(p.discount).1,
             customer_id: customer.get_untracked().map(|c| c.id),
             invoice_email: email.get_untracked(),
             save_to_billing: save_to_billing.get_untracked(),
@@ -377,18 +375,40 @@ fn PosScreen(
         }
     };
     // A scan (or Enter) in the search box: one lookup for exactly what was
-    // typed, then the product whose SKU is exactly it, or the only result.
+    // typed, then the product whose SKU is exactly it, else the one whose
+    // barcode is, else the only result. A barcode two products share adds
+    // neither: the cashier picks from the results.
     let scan = Action::new_local(|q: &String| {
         let q = q.clone();
         async move { (q.clone(), search_products(q).await) }
     });
+    let scan_note = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some((q, Ok(hits))) = scan.value().get() {
             let wanted = q.trim().to_lowercase();
             let exact = hits
                 .iter()
                 .find(|h| h.sku.as_deref().is_some_and(|s| s.to_lowercase() == wanted));
-            let pick = exact.or(if hits.len() == 1 { hits.first() } else { None });
+            let code = Barcode::parse(&q).ok();
+            let scanned: Vec<&ProductHit> = hits
+                .iter()
+                .filter(|h| {
+                    let theirs = h.barcode.as_deref().and_then(|b| Barcode::parse(b).ok());
+                    matches!((&code, theirs), (Some(c), Some(t)) if c.same_item(&t))
+                })
+                .collect();
+            if exact.is_none() && scanned.len() > 1 {
+                scan_note.set(Some(format!(
+                    "{} products have the barcode {}: choose one below.",
+                    scanned.len(),
+                    q.trim()
+                )));
+                search.dispatch(q);
+                return;
+            }
+            scan_note.set(None);
+            let only = if hits.len() == 1 { hits.first() } else { None };
+            let pick = exact.or(scanned.first().copied()).or(only);
             if let Some(hit) = pick.cloned() {
                 add(hit);
                 query.set(String::new());
@@ -460,6 +480,7 @@ fn PosScreen(
                     on:input=move |ev| {
                         let q = event_target_value(&ev);
                         query.set(q.clone());
+                        scan_note.set(None);
                         order_search.dispatch(q.clone());
                         search.dispatch(q);
                     }
@@ -485,11 +506,15 @@ fn PosScreen(
                                 }
                                 scan.dispatch(q);
                             }
-                            "Escape" => query.set(String::new()),
+                            "Escape" => {
+                                query.set(String::new());
+                                scan_note.set(None);
+                            }
                             _ => {}
                         }
                     }
                 />
+                {move || scan_note.get().map(|m| view! { <p class="notice" role="status" data-testid="pos-scan-note">{m}</p> })}
                 <ul class="hits order-hits" aria-label="Orders found">
                     {move || order_search.value().get().and_then(Result::ok).unwrap_or_default().into_iter().map(|o| {
                         let label = format!("Order #{}", o.number);
@@ -584,16 +609,32 @@ fn PosScreen(
                     <label for="pos-fee-label">"Fee name"</label>
                     <input id="pos-fee-label" type="text" on:keydown=no_enter maxlength="100" placeholder="e.g. Delivery" prop:value=move || fee_label.get() on:input=move |ev| fee_label.set(event_target_value(&ev))/>
                     <label for="pos-fee-amount">"Fee amount"</label>
-                    <input id="pos-fee-amount" type="text" on:keydown=no_enter inputmode="decimal" prop:value=move || fee_amount.get() on:input=move |ev| fee_amount.set(event_target_value(&ev))/>
-                    {move || error_for("fee:0".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                    <input id="pos-fee-amount" type="text" on:keydown=no_enter inputmode="decimal"
+                        aria-invalid=move || error_for("fee:0".into())().map(|_| "true")
+                        aria-describedby=move || error_for("fee:0".into())().map(|_| "pos-fee-error")
+                        prop:value=move || fee_amount.get() on:input=move |ev| fee_amount.set(event_target_value(&ev))/>
+                    {move || error_for("fee:0".into())().map(|m| view! { <span class="error field-error" id="pos-fee-error" role="alert">{m}</span> })}
                     <label for="pos-discount">"Discount"</label>
-                    <input id="pos-discount" type="text" on:keydown=no_enter inputmode="decimal" prop:value=move || discount.get() on:input=move |ev| discount.set(event_target_value(&ev))/>
-                    {move || error_for("discount".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                    // Free text, not a number input: "10%" and "2,50" are both discounts.
+                    <input id="pos-discount" type="text" on:keydown=no_enter placeholder="e.g. 2.50 or 10%"
+                        aria-invalid=move || error_for("discount".into())().map(|_| "true")
+                        aria-describedby=move || error_for("discount".into())().map(|_| "pos-discount-error")
+                        prop:value=move || discount.get() on:input=move |ev| discount.set(event_target_value(&ev))/>
+                    {move || error_for("discount".into())().map(|m| view! { <span class="error field-error" id="pos-discount-error" role="alert">{m}</span> })}
                 </div>
 
                 <dl class="totals" aria-label="Totals">
-                    {move || match parsed.get().1 {
-                        Ok(t) => {
+                    {move || match parsed.get() {
+                        // A field in error is never left out of a total that
+                        // looks complete: no amount until it is fixed.
+                        (errors, _) if !errors.is_empty() => view! {
+                            <dt class="grand">"Total"</dt>
+                            <dd class="grand">
+                                <span class="incomplete" role="status" data-testid="pos-total-incomplete">"Incomplete: fix the marked field"</span>
+                            </dd>
+                        }.into_any(),
+                        (_, Ok(t)) => {
+                            let discount_label = t.discount_label();
                             let inclusive = t.mode.is_inclusive();
                             let taxes = t.taxes.iter().map(|x| {
                                 let label = crate::orders::tax_line_label(&x.label, x.rate_ppm);
@@ -603,14 +644,14 @@ fn PosScreen(
                             let (before, after) = if inclusive { (None, Some(taxes)) } else { (Some(taxes), None) };
                             view! {
                                 <dt>"Subtotal"</dt><dd class="num">{money(t.subtotal)}</dd>
-                                {(t.discount > 0).then(|| view! { <dt>"Discount"</dt><dd class="num">"-" {money(t.discount)}</dd> })}
+                                {(t.discount > 0).then(|| view! { <dt>{discount_label}</dt><dd class="num" data-testid="pos-discount">"-" {money(t.discount)}</dd> })}
                                 {(t.fee_total > 0).then(|| view! { <dt>"Fees"</dt><dd class="num">{money(t.fee_total)}</dd> })}
                                 {before}
                                 <dt class="grand">"Total"</dt><dd class="num grand" data-testid="pos-total">{money(t.total)}</dd>
                                 {after}
                             }.into_any()
                         }
-                        Err(e) => view! { <dt>"Total"</dt><dd class="error" role="alert">{e}</dd> }.into_any(),
+                        (_, Err(e)) => view! { <dt>"Total"</dt><dd class="error" role="alert">{e}</dd> }.into_any(),
                     }}
                 </dl>
             </section> }.into_any()}

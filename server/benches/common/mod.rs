@@ -165,6 +165,7 @@ pub fn send_invoice_body(product: i32, quantity: u32, email: &str) -> serde_json
         }],
         fees: vec![],
         discount_minor: 0,
+        discount_percent_bp: None,
         customer_id: None,
         invoice_email: email.into(),
         save_to_billing: false,

@@ -568,6 +568,7 @@ async fn customers_are_created_edited_and_list_their_orders(backend: Backend) {
         }],
         fees: vec![],
         discount_minor: 0,
+        discount_percent_bp: None,
         customer_id,
         invoice_email: if customer_id.is_some() {
             String::new()
@@ -781,4 +782,120 @@ both_backends!(
     customers_are_created_edited_and_list_their_orders,
     the_orders_list_filters_searches_and_pages_by_key,
     a_quote_is_kept_then_converted_and_previewed,
+    products_carry_a_barcode_the_till_finds,
 );
+
+/// The product form takes a barcode as people type it (spaces, hyphens) and
+/// refuses a wrong one next to the field; the catalogue and the POS search
+/// find a product by its exact barcode (any GTIN length), never by a part of
+/// it; two products may share one, and a search for it shows both.
+async fn products_carry_a_barcode_the_till_finds(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let (admin, cashier) = shop(&app).await;
+    let form = |barcode: &'static str| {
+        [
+            ("name", "Cold brew bottle"),
+            ("sku", "BREW-01"),
+            ("price", "4.20"),
+            ("tax_rate_id", ""),
+            ("barcode", barcode),
+        ]
+    };
+    for (value, message) in [
+        (
+            "5012345000108",
+            "Barcode: the last digit (the check digit) does not match the others: check for a typo.",
+        ),
+        (
+            "ABC-123",
+            "Barcode: a barcode has only digits (spaces and hyphens are fine); an ISBN-10 may end in X.",
+        ),
+        ("1234", "Barcode: a barcode has 8 to 14 digits"),
+    ] {
+        let res = post(&admin, &app, "/catalog/new", &form(value)).await;
+        assert_eq!(location(&res), "/catalog/new?error=invalid", "{value}");
+        let (_, html) = page(&admin, &app.url("/catalog/new")).await;
+        assert!(html.contains(message), "{value}: {html}");
+        assert!(
+            html.contains(&format!("value=\"{value}\"")),
+            "what was typed is kept"
+        );
+        assert!(product_by_sku(&app, "BREW-01").await.is_none());
+    }
+    let res = post(&admin, &app, "/catalog/new", &form(" 5 012345-000107 ")).await;
+    let brew = product_by_sku(&app, "BREW-01").await.expect("saved");
+    assert_eq!(location(&res), format!("/catalog/{}?done=saved", brew.id));
+    assert_eq!(brew.barcode.as_deref(), Some("5012345000107"));
+    let (_, html) = page(&admin, &app.url(&format!("/catalog/{}", brew.id))).await;
+    assert!(html.contains("value=\"5012345000107\""), "{html}");
+    let (_, html) = page(&admin, &app.url("/catalog?q=5012345000107")).await;
+    assert!(html.contains("Cold brew bottle"), "{html}");
+    assert!(!html.contains("Ceramic mug"));
+
+    let search = async |query: &str| {
+        let res = cashier
+            .post(app.url(common::server_fn_path::<app::catalog::api::SearchProducts>()))
+            .form(&[("query", query)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let hits: Vec<serde_json::Value> = res.json().await.unwrap();
+        hits.into_iter()
+            .map(|h| {
+                (
+                    h["name"].as_str().unwrap_or_default().to_owned(),
+                    h["barcode"].as_str().map(str::to_owned),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let brew_hit = vec![(
+        "Cold brew bottle".to_owned(),
+        Some("5012345000107".to_owned()),
+    )];
+    assert_eq!(search("5012345000107").await, brew_hit);
+    // A scanner sending the GTIN-14 form (a leading 0) finds it too.
+    assert_eq!(search("05012345000107").await, brew_hit);
+    // Digits typed so far are not a barcode.
+    assert!(search("501234500010").await.is_empty());
+
+    // The demo store's barcodes are real EAN-13s.
+    for p in product::Entity::find().all(&app.db).await.unwrap() {
+        if let Some(code) = &p.barcode {
+            assert_eq!(
+                app::catalog::Barcode::parse(code).map(|b| b.to_string()),
+                Ok(code.clone()),
+                "{}",
+                p.name
+            );
+        }
+    }
+    // A second product with the mug's barcode (a messy catalogue): saved, and
+    // a search for that barcode shows both, for the cashier to choose.
+    let res = post(
+        &admin,
+        &app,
+        "/catalog/new",
+        &[
+            ("name", "Ceramic mug (seconds)"),
+            ("sku", "MUG-02"),
+            ("price", "8"),
+            ("tax_rate_id", ""),
+            ("barcode", "5012345000022"),
+        ],
+    )
+    .await;
+    assert!(
+        location(&res).ends_with("?done=saved"),
+        "{}",
+        location(&res)
+    );
+    let names: Vec<String> = search("5012345000022")
+        .await
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(names, ["Ceramic mug", "Ceramic mug (seconds)"]);
+    app.stop().await;
+}

@@ -266,7 +266,75 @@ async fn classes_without_a_rate_stop_the_import_until_mapped(backend: Backend) {
     assert_eq!(by_sku(&db, "lux-1").await.tax_rate_id, Some(standard));
 }
 
+/// WooCommerce's "GTIN, UPC, EAN, or ISBN" column is the barcode. A bad one
+/// is its row's error, like a bad price (that row is not imported, the others
+/// are); an empty cell leaves a barcode typed in Settle alone.
+async fn imports_the_gtin_column_as_the_barcode(backend: Backend) {
+    let test_db = TestDb::new(backend).await;
+    let db = test_db.connect().await;
+    with_tax_rates(&db).await;
+    let csv = "Type,SKU,\"GTIN, UPC, EAN, or ISBN\",Name,Regular price\n\
+               simple,pen,4006381333931,Pen,2.00\n\
+               simple,book,978-0-306-40615-7,Book,12.00\n\
+               simple,typo,4006381333932,Typo,3.00\n\
+               simple,plain,,Plain,1.00\n";
+    let report = import_products(&db, csv.as_bytes(), usd(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.summary(),
+        "3 imported, 0 updated, 0 unchanged, 0 skipped, 1 with errors"
+    );
+    let typo = report.rows.iter().find(|r| r.line == 4).unwrap();
+    assert!(
+        matches!(&typo.outcome, RowOutcome::Error(r) if r.starts_with("GTIN, UPC, EAN, or ISBN \"4006381333932\"") && r.contains("check digit")),
+        "{:?}",
+        typo.outcome
+    );
+    assert_eq!(
+        by_sku(&db, "pen").await.barcode.as_deref(),
+        Some("4006381333931")
+    );
+    assert_eq!(
+        by_sku(&db, "book").await.barcode.as_deref(),
+        Some("9780306406157"),
+        "stored as digits only"
+    );
+    assert_eq!(by_sku(&db, "plain").await.barcode, None);
+    assert_eq!(
+        product::Entity::find()
+            .filter(product::Column::Sku.eq("typo"))
+            .count(&db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // A barcode given in Settle survives a re-import whose cell is empty; a
+    // changed cell updates the product.
+    let mut plain: product::ActiveModel = by_sku(&db, "plain").await.into();
+    plain.barcode = Set(Some("96385074".into()));
+    plain.update(&db).await.unwrap();
+    let changed = csv.replace("4006381333931", "036000291452");
+    let report = import_products(&db, changed.as_bytes(), usd(), &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        report.summary(),
+        "0 imported, 1 updated, 2 unchanged, 0 skipped, 1 with errors"
+    );
+    assert_eq!(
+        by_sku(&db, "pen").await.barcode.as_deref(),
+        Some("036000291452")
+    );
+    assert_eq!(
+        by_sku(&db, "plain").await.barcode.as_deref(),
+        Some("96385074")
+    );
+}
+
 both_backends!(
+    imports_the_gtin_column_as_the_barcode,
     classes_without_a_rate_stop_the_import_until_mapped,
     imports_sellable_rows_and_reimporting_changes_nothing,
     bad_rows_are_reported_and_good_rows_kept,

@@ -8,7 +8,7 @@ use app::email::ssr::model as outbox;
 use app::orders::create::{CartFee, NewOrderRequest, PaymentChoice};
 use app::orders::model::{event, item, order, tax};
 use app::orders::service::{create_order, CreateOrderError};
-use app::orders::{compute_totals, FeeInput, LineInput, TaxMode, TaxRate};
+use app::orders::{compute_totals, Discount, FeeInput, LineInput, TaxMode, TaxRate};
 use app::staff::{Role, StaffView};
 use common::doubles::SmtpSink;
 use common::{invoice, Backend, TestDb};
@@ -143,7 +143,7 @@ async fn an_email_invoice_is_one_transaction(backend: Backend) {
             amount_minor: 450,
             tax: TaxRate::none(),
         }],
-        500,
+        Discount::Amount(500),
     )
     .unwrap();
     assert_eq!(
@@ -531,7 +531,188 @@ both_backends!(
     the_invoice_reaches_a_real_smtp_server,
     resend_and_cancel_from_the_order_page,
     dates_and_times_are_the_stores_own,
+    a_percentage_discount_is_worked_out_by_the_server,
 );
+
+/// The POS sends `10%` as a percentage, never as its own amount: the server
+/// works the discount out from its own prices, stores it with the label
+/// "Discount (10%)", and the order page, invoice and receipt print that label.
+/// A request that also names an amount, or a percentage out of range, is
+/// refused next to the Discount field and saves nothing.
+async fn a_percentage_discount_is_worked_out_by_the_server(backend: Backend) {
+    use app::orders::model::adjustment;
+    use app::pos::api::SendOrder;
+    let app = common::spawn_app(backend).await;
+    server::seed::seed_demo(&app.db).await.unwrap();
+    app.add_staff("till@example.com", "blue river stones 42", Role::Cashier)
+        .await;
+    let client = app
+        .signed_in_client("till@example.com", "blue river stones 42")
+        .await;
+    let (mug, oat) = (
+        common::product_id(&app.db, "MUG-01").await,
+        common::product_id(&app.db, "OAT-1L").await,
+    );
+    let send_path = common::server_fn_path::<SendOrder>();
+    let send = async |order: serde_json::Value| {
+        let res = client
+            .post(app.url(send_path))
+            .json(&serde_json::json!({ "order": order }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json::<serde_json::Value>().await.unwrap()
+    };
+    let order = |payment: &str, email: &str, amount: i64, percent: serde_json::Value| {
+        serde_json::json!({
+            "lines": [{ "product_id": mug, "quantity": 2 }, { "product_id": oat, "quantity": 1 }],
+            "fees": [], "discount_minor": amount, "discount_percent_bp": percent,
+            "customer_id": null, "invoice_email": email, "save_to_billing": false,
+            "payment": payment, "due_date": "", "note": ""
+        })
+    };
+
+    // Refused, nothing saved: an amount as well as a percentage (the till
+    // naming its own figure), 0%, and more than 100%.
+    for (amount, percent, message) in [
+        (
+            2750,
+            serde_json::json!(1000),
+            "Give the discount as an amount or a percentage, not both.",
+        ),
+        (
+            0,
+            serde_json::json!(0),
+            "A percentage discount must be more than 0% and at most 100%.",
+        ),
+        (
+            0,
+            serde_json::json!(10_001),
+            "A percentage discount must be more than 0% and at most 100%.",
+        ),
+    ] {
+        let answer = send(order("EmailInvoice", "guest@example.com", amount, percent)).await;
+        assert_eq!(answer["Rejected"][0]["field"], "discount", "{answer}");
+        assert_eq!(answer["Rejected"][0]["message"], message, "{answer}");
+    }
+    assert_eq!(order::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    // 2 × £12.00 at 20% + £3.50 at 5% = £27.50; 10% = £2.75, spread £2.40 and
+    // £0.35; tax (£21.60 × 20%) £4.32 + (£3.15 × 5% = 15.75p) £0.16.
+    let answer = send(order(
+        "EmailInvoice",
+        "guest@example.com",
+        0,
+        serde_json::json!(1000),
+    ))
+    .await;
+    let number = answer["Created"]["number"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let o = order::Entity::find()
+        .filter(order::Column::Number.eq(number))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            o.subtotal_minor,
+            o.discount_total_minor,
+            o.tax_total_minor,
+            o.total_minor
+        ),
+        (2750, 275, 448, 2923)
+    );
+    let shared = compute_totals(
+        Currency::parse("GBP").unwrap(),
+        TaxMode::Exclusive,
+        &[
+            LineInput {
+                unit_price_minor: 1200,
+                quantity: Quantity::new(2).unwrap(),
+                tax: TaxRate {
+                    label: "VAT 20%".into(),
+                    rate_ppm: 200_000,
+                },
+            },
+            LineInput {
+                unit_price_minor: 350,
+                quantity: Quantity::new(1).unwrap(),
+                tax: TaxRate {
+                    label: "VAT 5%".into(),
+                    rate_ppm: 50_000,
+                },
+            },
+        ],
+        &[],
+        Discount::Percent(1000),
+    )
+    .unwrap();
+    assert_eq!(
+        (shared.discount, shared.total),
+        (275, 2923),
+        "what the till shows"
+    );
+    let label = adjustment::Entity::find()
+        .filter(adjustment::Column::OrderId.eq(o.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (label.kind, label.label.as_str(), label.amount_minor),
+        (adjustment::AdjustmentKind::Discount, "Discount (10%)", 275)
+    );
+    let (_, html) = common::page(&client, &app.url(&format!("/orders/{number}"))).await;
+    assert!(html.contains("Discount (10%)"), "{html}");
+    let invoice = outbox::Entity::find()
+        .filter(outbox::Column::OrderId.eq(o.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for part in [&invoice.html_body, &invoice.text_body] {
+        assert!(
+            part.contains("Discount (10%)") && part.contains("£2.75") && part.contains("£29.23"),
+            "{part}"
+        );
+    }
+
+    // Paid in cash: the receipt says it too.
+    let answer = send(order(
+        "Cash",
+        "cash@example.com",
+        0,
+        serde_json::json!(1250),
+    ))
+    .await;
+    let number = answer["Created"]["number"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let o = order::Entity::find()
+        .filter(order::Column::Number.eq(number))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // 12.5% of £27.50 = 343.75p → £3.44.
+    assert_eq!((o.status.as_str(), o.discount_total_minor), ("paid", 344));
+    let receipt = outbox::Entity::find()
+        .filter(outbox::Column::OrderId.eq(o.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("a receipt");
+    assert_eq!(receipt.kind, "receipt");
+    assert!(
+        receipt.html_body.contains("Discount (12.5%)"),
+        "{}",
+        receipt.html_body
+    );
+    app.stop().await;
+}
 
 /// The POS's server fn, then the order page's Resend and Cancel forms, over HTTP.
 async fn resend_and_cancel_from_the_order_page(backend: Backend) {

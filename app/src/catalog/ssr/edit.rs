@@ -1,6 +1,6 @@
 //! Creating and editing one product from the admin form.
 use super::model;
-use crate::catalog::ProductForm;
+use crate::catalog::{Barcode, ProductForm};
 use crate::domain::{Currency, Money};
 use crate::forms::{clean_text, FieldError};
 use crate::settings::ssr::tax_rate;
@@ -12,6 +12,7 @@ pub fn form_of(p: &model::Model, currency: Currency) -> ProductForm {
         name: p.name.clone(),
         price: Money::from_minor(p.price_minor, currency).format_plain(),
         tax_rate_id: p.tax_rate_id.map(|id| id.to_string()).unwrap_or_default(),
+        barcode: p.barcode.clone().unwrap_or_default(),
     }
 }
 
@@ -61,6 +62,16 @@ pub async fn save(
             0
         }
     };
+    let barcode = match form.barcode.trim() {
+        "" => None,
+        s => match Barcode::parse(s) {
+            Ok(b) => Some(b.into_string()),
+            Err(e) => {
+                errors.push(FieldError::new("barcode", format!("Barcode: {e}.")));
+                None
+            }
+        },
+    };
     let tax_rate_id = match form.tax_rate_id.trim() {
         "" => None,
         s => match s.parse::<i32>() {
@@ -101,6 +112,7 @@ pub async fn save(
         None => {
             model::ActiveModel {
                 sku: Set(sku),
+                barcode: Set(barcode),
                 name: Set(name),
                 price_minor: Set(price),
                 regular_price_minor: Set(price),
@@ -120,6 +132,7 @@ pub async fn save(
             let regular = p.regular_price_minor.max(price);
             let mut active: model::ActiveModel = p.into();
             active.sku = Set(sku);
+            active.barcode = Set(barcode);
             active.name = Set(name);
             active.price_minor = Set(price);
             active.regular_price_minor = Set(regular);

@@ -192,7 +192,11 @@ async fn apply(
                 && existing.price_minor == input.price_minor
                 && existing.regular_price_minor == input.regular_price_minor
                 && existing.tax_rate_id == tax_rate_id
-                && existing.active == input.active =>
+                && existing.active == input.active
+                && input
+                    .barcode
+                    .as_ref()
+                    .is_none_or(|b| existing.barcode.as_deref() == Some(b.as_str())) =>
         {
             Ok(RowOutcome::Unchanged)
         }
@@ -203,6 +207,10 @@ async fn apply(
             row.regular_price_minor = Set(input.regular_price_minor);
             row.tax_rate_id = Set(tax_rate_id);
             row.active = Set(input.active);
+            // An empty cell keeps the barcode the product has (see `ProductInput`).
+            if let Some(barcode) = input.barcode {
+                row.barcode = Set(Some(barcode.into_string()));
+            }
             row.updated_at = Set(now);
             let saved = row.update(txn).await?;
             by_sku.insert(input.sku, saved);
@@ -211,6 +219,7 @@ async fn apply(
         None => {
             let saved = model::ActiveModel {
                 sku: Set(Some(input.sku.clone())),
+                barcode: Set(input.barcode.map(|b| b.into_string())),
                 name: Set(input.name),
                 price_minor: Set(input.price_minor),
                 regular_price_minor: Set(input.regular_price_minor),

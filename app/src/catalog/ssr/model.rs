@@ -7,6 +7,9 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub sku: Option<String>,
+    /// Digits only (see `catalog::Barcode`). Not unique: a messy import may
+    /// give two products one code, and a scan of it then adds neither.
+    pub barcode: Option<String>,
     pub name: String,
     /// What the customer is charged (the sale price when one is set).
     pub price_minor: i64,

@@ -10,7 +10,10 @@ use crate::domain::{Currency, Email, Money, Quantity, StoreZone};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
-use crate::orders::{compute_totals, FeeInput, LineInput, OrderKey, OrderStatus, TaxMode, TaxRate};
+use crate::orders::{
+    compute_totals, Discount, FeeInput, LineInput, OrderKey, OrderStatus, TaxMode, TaxRate,
+    TotalsError,
+};
 use crate::settings::ssr::tax_rate;
 use crate::staff::StaffView;
 use sea_orm::{
@@ -159,12 +162,13 @@ pub async fn create_in(
             });
         }
     }
-    if req.discount_minor < 0 {
+    let discount = req.discount().unwrap_or_else(|e| {
         errors.push(FieldError {
             field: "discount".into(),
-            message: "The discount cannot be negative.".into(),
+            message: capitalise(&e.to_string()),
         });
-    }
+        Discount::None
+    });
     let note = req.note.trim();
     if note.chars().count() > MAX_NOTE_CHARS {
         errors.push(FieldError {
@@ -307,26 +311,17 @@ pub async fn create_in(
         .collect();
     let line_inputs: Vec<LineInput> = lines.iter().map(|(_, l)| l.clone()).collect();
     let mode = TaxMode::from_inclusive(store.prices_include_tax);
-    let totals = compute_totals(
-        currency,
-        mode,
-        &line_inputs,
-        &fee_inputs,
-        req.discount_minor,
-    )
-    .map_err(|e| {
-        invalid(
-            if matches!(
-                e,
-                crate::orders::TotalsError::DiscountExceedsSubtotal { .. }
-            ) {
-                "discount"
-            } else {
-                "cart"
-            },
-            capitalise(&e.to_string()),
-        )
-    })?;
+    // A percentage is worked out here, from the server's own prices.
+    let totals =
+        compute_totals(currency, mode, &line_inputs, &fee_inputs, discount).map_err(|e| {
+            let field = match e {
+                TotalsError::DiscountExceedsSubtotal { .. }
+                | TotalsError::NegativeDiscount
+                | TotalsError::DiscountPercentOutOfRange => "discount",
+                _ => "cart",
+            };
+            invalid(field, capitalise(&e.to_string()))
+        })?;
     if let Some(shown) = req.expected_total_minor.filter(|t| *t != totals.total) {
         return Err(invalid(
             "cart",
@@ -446,7 +441,9 @@ pub async fn create_in(
             order_id: Set(o.id),
             position: Set(position),
             kind: Set(adjustment::AdjustmentKind::Discount),
-            label: Set("Discount".into()),
+            // "Discount (10%)": the order page, invoice, email and receipt
+            // all print this label.
+            label: Set(totals.discount_label()),
             amount_minor: Set(totals.discount),
             ..Default::default()
         }

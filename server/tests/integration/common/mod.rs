@@ -341,6 +341,7 @@ pub fn invoice(lines: &[(i32, u32)], email: &str) -> app::orders::create::NewOrd
             .collect(),
         fees: vec![],
         discount_minor: 0,
+        discount_percent_bp: None,
         customer_id: None,
         invoice_email: email.into(),
         save_to_billing: false,
