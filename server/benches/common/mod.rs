@@ -171,6 +171,7 @@ pub fn send_invoice_body(product: i32, quantity: u32, email: &str) -> serde_json
         payment: PaymentChoice::EmailInvoice,
         due_date: String::new(),
         note: String::new(),
+        expected_total_minor: None,
     };
     serde_json::json!({ "order": order })
 }

@@ -13,6 +13,7 @@ mod fuzz;
 mod hostile;
 mod mail;
 mod money;
+mod names;
 mod orders;
 mod outage;
 mod outbox;
