@@ -248,4 +248,29 @@ test('a scanned barcode adds the product, 10% off is shown, and a field in error
   await expect(created).toBeVisible();
   await created.click();
   await expect(page.getByText('Discount (10%)')).toBeVisible();
+test('a customer is found as people say their name, and so is their order', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+  await page.getByLabel('Search products').fill('mug');
+  await page.getByRole('button', { name: 'Add Ceramic mug' }).click();
+
+  // Surname first, lowercase: the demo store's Ada Lovelace is suggested.
+  const customerField = page.getByLabel('Customer', { exact: true });
+  await customerField.fill('lovelace ada');
+  await page.getByRole('button', { name: 'Choose Ada Lovelace' }).click();
+  await expect(page.locator('.chosen')).toContainText('Ada Lovelace');
+  await page.getByRole('radio', { name: 'Email invoice' }).check();
+  await page.getByRole('button', { name: 'Send invoice' }).click();
+  const link = page.getByRole('status').getByRole('link', { name: /^Order #\d+$/ });
+  await expect(link).toBeVisible();
+  const number = (await link.textContent())!.replace('Order #', '');
+
+  // Orders finds her order by her full name, and lists nobody else's.
+  await page.goto('/orders');
+  await page.getByLabel('Search orders').fill('Ada Lovelace');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/[?&]q=Ada(\+|%20)Lovelace/);
+  await expect(page.getByRole('link', { name: `#${number}`, exact: true })).toBeVisible();
+  await expect(page.locator('tbody tr').filter({ hasNotText: 'Ada Lovelace' })).toHaveCount(0);
 });

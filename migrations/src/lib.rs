@@ -7,6 +7,8 @@ mod m20261127_000002_stripe_intents;
 mod m20261130_000001_money_room;
 mod m20261201_000001_store_setup;
 mod m20261202_000002_session_staff;
+/// Public for its frozen `fold`, which a test compares with the app's.
+pub mod m20261203_000001_name_search;
 mod m20261203_000002_barcode;
 mod m20261203_000003_default_payment;
 
@@ -22,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_money_room::Migration),
             Box::new(m20261201_000001_store_setup::Migration),
             Box::new(m20261202_000002_session_staff::Migration),
+            Box::new(m20261203_000001_name_search::Migration),
             Box::new(m20261203_000002_barcode::Migration),
             Box::new(m20261203_000003_default_payment::Migration),
         ]

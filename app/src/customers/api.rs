@@ -12,29 +12,40 @@ pub struct CustomerHit {
     pub company: String,
 }
 
-/// Customers whose name, email, phone or company contains `query`, at most 10.
+/// Customers whose name (first and last, either order, any case or accent)
+/// or email starts with what was typed, or whose phone contains the digits
+/// typed; `None` when nothing was typed.
+#[cfg(feature = "ssr")]
+fn matching(query: &str) -> Option<sea_orm::Condition> {
+    use super::model::Column;
+    use crate::search::{contains_pattern, lower_like, name_or_email};
+    let by_name = name_or_email(Column::NameKey, Column::NameKeyRev, Column::EmailKey, query)?;
+    // A phone number is typed as digits, spaces and + - ( ): only then is the
+    // phone searched, and that part is a scan (customers, not orders).
+    let phone_like = query.chars().filter(char::is_ascii_digit).count() >= 3
+        && query
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    Some(match contains_pattern(query).filter(|_| phone_like) {
+        Some(pattern) => by_name.add(lower_like(Column::Phone, &pattern)),
+        None => by_name,
+    })
+}
+
+/// Customers found by name, email or phone (see [`matching`]), at most 10.
 #[server]
 pub async fn search_customers(query: String) -> Result<Vec<CustomerHit>, AppError> {
     use super::model;
-    use crate::search::{contains_pattern, lower_like};
-    use sea_orm::{Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
-    let Some(pattern) = contains_pattern(&query) else {
+    let Some(found) = matching(&query) else {
         return Ok(Vec::new());
     };
-    let like = |col: model::Column| lower_like(col, &pattern);
     crate::error::with_status(
         async {
             let rows = model::Entity::find()
-                .filter(
-                    Condition::any()
-                        .add(like(model::Column::FirstName))
-                        .add(like(model::Column::LastName))
-                        .add(like(model::Column::Email))
-                        .add(like(model::Column::Phone))
-                        .add(like(model::Column::Company)),
-                )
+                .filter(found)
                 .order_by_asc(model::Column::LastName)
                 .limit(10)
                 .all(&state.db)
@@ -56,25 +67,17 @@ pub async fn search_customers(query: String) -> Result<Vec<CustomerHit>, AppErro
     )
 }
 
-/// The customers page: up to `LIST_LIMIT` matching `query` (all when empty).
+/// The customers page: up to `LIST_LIMIT` found by `query` (see
+/// [`matching`]; all when empty).
 #[server]
 pub async fn list_customers(query: String) -> Result<Vec<CustomerHit>, AppError> {
     use super::model;
-    use crate::search::{contains_pattern, lower_like};
-    use sea_orm::{Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
     let mut find = model::Entity::find();
-    if let Some(pattern) = contains_pattern(&query) {
-        let like = |col: model::Column| lower_like(col, &pattern);
-        find = find.filter(
-            Condition::any()
-                .add(like(model::Column::FirstName))
-                .add(like(model::Column::LastName))
-                .add(like(model::Column::Email))
-                .add(like(model::Column::Phone))
-                .add(like(model::Column::Company)),
-        );
+    if let Some(found) = matching(&query) {
+        find = find.filter(found);
     }
     let rows = crate::error::with_status(
         find.order_by_asc(model::Column::LastName)

@@ -35,7 +35,7 @@ fn customers_view(q: &str, rows: Vec<CustomerHit>) -> impl IntoView {
         <p><a href="/customers/new">"New customer"</a></p>
         <form method="get" action="/customers" class="filters" role="search">
             <label for="customers-q">"Search customers"</label>
-            <input id="customers-q" name="q" type="search" value=q.to_owned() maxlength="100" placeholder="Name, email, phone or company"/>
+            <input id="customers-q" name="q" type="search" value=q.to_owned() maxlength="100" placeholder="Name, start of email, or phone"/>
             <button type="submit" class="secondary">"Search"</button>
         </form>
         <p class="muted">"Guest orders have no customer: find them by email on " <a href=format!("/orders?q={}", crate::staff::encode_query_value(q))>"Orders"</a> "."</p>

@@ -115,29 +115,23 @@ pub fn order_number_in(query: &str) -> Option<i64> {
 }
 
 /// Orders for the POS search: by number (typed, scanned from the QR code,
-/// or inside a pasted pay link), else by customer name or email; at most 5.
+/// or inside a pasted pay link), else by the billing name (first and last,
+/// either order) or the start of the email; newest first, at most 5.
 #[server]
 pub async fn find_orders(query: String) -> Result<Vec<OrderHit>, AppError> {
     use crate::domain::Money;
     use crate::orders::model::order;
-    use crate::search::{contains_pattern, lower_like};
-    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     crate::staff::ssr::require(crate::staff::Role::Cashier).await?;
     let state = crate::state::AppState::from_context()?;
     let mut find = order::Entity::find();
     if let Some(n) = order_number_in(&query) {
         find = find.filter(order::Column::Number.eq(n));
     } else if query.trim().chars().count() >= 3 {
-        let Some(pattern) = contains_pattern(&query) else {
+        let Some(found) = crate::orders::list::by_name_or_email(&query) else {
             return Ok(Vec::new());
         };
-        let like = |c: order::Column| lower_like(c, &pattern);
-        find = find.filter(
-            Condition::any()
-                .add(like(order::Column::BillingEmail))
-                .add(like(order::Column::BillingFirstName))
-                .add(like(order::Column::BillingLastName)),
-        );
+        find = find.filter(found);
     } else {
         return Ok(Vec::new());
     }

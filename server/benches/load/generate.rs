@@ -2,6 +2,11 @@
 //! adjustments and taxes too), numbered on from the order counter, each with
 //! a key derived from its number: a million orders by `INSERT … SELECT`
 //! inside the database, in chunks, instead of a million round trips.
+//!
+//! Each copy is billed to a person picked by its number from [`FIRST`] ×
+//! [`LAST`] (1,200 names, so a full name is about 830 of a million orders),
+//! with an email made of the two, and the search keys the entity would write:
+//! folded in Rust once per name, joined in SQL (see [`check_names`]).
 use app::orders::model::{adjustment, item, order, tax};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbBackend, EntityName, IdenStatic, Iterable, Statement,
@@ -9,6 +14,63 @@ use sea_orm::{
 };
 
 const CHUNK: i64 = 100_000;
+
+pub const FIRST: [&str; 30] = [
+    "Ada", "Léa", "Grace", "Jamal", "Zoë", "Søren", "Mei", "Olu", "Ingrid", "José", "Amara",
+    "Björn", "Chloé", "Dmitri", "Élodie", "Farah", "Giulia", "Hana", "Ibrahim", "Jürgen",
+    "Kwame", "Lucía", "Malik", "Nadia", "Óscar", "Priya", "Rafael", "Saoirse", "Tomás", "Yara",
+];
+pub const LAST: [&str; 40] = [
+    "Lovelace", "Dupont", "Hopper", "Okafor", "Ångström", "Kierkegaard", "Zhang", "Adeyemi",
+    "Bergman", "García", "Łukasiewicz", "Müller", "Nakamura", "O'Brien", "Petrov", "Quispe",
+    "Rossi", "Schröder", "Tanaka", "Usman", "Varga", "Weiß", "Xu", "Yilmaz", "Zielińska",
+    "Abbott", "Brontë", "Castillo", "Dvořák", "Eriksen", "Fontaine", "Gómez", "Haddad", "Ivanova",
+    "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novák", "Ødegaard",
+];
+
+/// The person copy number `n` is billed to (the SQL below picks the same).
+pub fn name_of(n: i64) -> (&'static str, &'static str) {
+    let first = n.rem_euclid(FIRST.len() as i64) as usize;
+    let last = (n / FIRST.len() as i64).rem_euclid(LAST.len() as i64) as usize;
+    (FIRST[first], LAST[last])
+}
+
+/// The keys of every pair are the folded names joined by a space, and every
+/// email is lowercase already: what SQL builds is what `before_save` would.
+pub fn check_names() -> anyhow::Result<()> {
+    use app::search::{email_key, fold, name_keys};
+    for f in FIRST {
+        for l in LAST {
+            let joined = (
+                format!("{} {}", fold(f), fold(l)),
+                format!("{} {}", fold(l), fold(f)),
+            );
+            anyhow::ensure!(name_keys(f, l) == joined, "{f} {l} does not fold piecewise");
+            let email = email_of(f, l);
+            anyhow::ensure!(email_key(&email) == email, "{email} is not a key");
+        }
+    }
+    Ok(())
+}
+
+fn email_of(first: &str, last: &str) -> String {
+    let part = |s: &str| app::search::fold(s).replace(' ', "");
+    format!("{}.{}@example.com", part(first), part(last))
+}
+
+fn quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// `CASE index WHEN 0 THEN 'values[0]' … END`.
+fn pick(index: &str, values: impl IntoIterator<Item = String>) -> String {
+    let arms: String = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| format!(" WHEN {i} THEN {}", quoted(&v)))
+        .collect();
+    format!("(CASE {index}{arms} END)")
+}
 
 fn names<C: Iterable + IdenStatic>() -> Vec<&'static str> {
     C::iter().map(|c| c.as_str()).collect()
@@ -20,6 +82,7 @@ pub async fn copies(
     template: i32,
     count: i64,
 ) -> anyhow::Result<(i64, i64)> {
+    check_names()?;
     let backend = db.get_database_backend();
     let mut first = None;
     let mut done = 0;
@@ -55,6 +118,19 @@ pub async fn copies(
                 format!("'AAAAAAAAAA' || lpad(({base} + seq.n)::text, 11, '0') || 'A'"),
             ),
         };
+        // The same person as `name_of` (integer division and remainder on both).
+        let first_i = format!("(({base} + seq.n) % {})", FIRST.len());
+        let last_i = format!("((({base} + seq.n) / {}) % {})", FIRST.len(), LAST.len());
+        let given = |f: fn(&str) -> String| {
+            (
+                pick(&first_i, FIRST.map(f)),
+                pick(&last_i, LAST.map(f)),
+            )
+        };
+        let (first_name, last_name) = given(str::to_owned);
+        let (first_key, last_key) = given(app::search::fold);
+        let (first_part, last_part) = given(|s| app::search::fold(s).replace(' ', ""));
+        let email = format!("{first_part} || '.' || {last_part} || '@example.com'");
         let mut cols = Vec::new();
         let mut exprs = Vec::new();
         for c in names::<order::Column>() {
@@ -62,6 +138,11 @@ pub async fn copies(
                 "id" => continue,
                 "number" => exprs.push(format!("{base} + seq.n")),
                 "order_key" => exprs.push(key.clone()),
+                "billing_first_name" => exprs.push(first_name.clone()),
+                "billing_last_name" => exprs.push(last_name.clone()),
+                "billing_email" | "email_key" => exprs.push(email.clone()),
+                "name_key" => exprs.push(format!("{first_key} || ' ' || {last_key}")),
+                "name_key_rev" => exprs.push(format!("{last_key} || ' ' || {first_key}")),
                 other => exprs.push(format!("t.\"{other}\"")),
             }
             cols.push(format!("\"{c}\""));

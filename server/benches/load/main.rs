@@ -8,6 +8,10 @@
 //!   memory;
 //! - the pay page at 1,000 orders and again after a generator has filled the
 //!   database to `BENCH_ORDERS` (1,000,000), with the latency ratio;
+//! - finding orders by name at that size: 200 searches one after another
+//!   for a full name, the name reversed, a name and the start of a surname,
+//!   and a first name alone, through the POS order search, and a full name
+//!   on the Orders page; the Orders search's query plan is printed;
 //! - on SQLite and on PostgreSQL (`BENCH_BACKENDS`, default both).
 //!
 //! Prints a table. Exits non-zero when a correctness check fails: an error
@@ -23,9 +27,10 @@ use app::orders::model::order;
 use app::payments::model as payment;
 use common::Settle;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
+use leptos::server_fn::ServerFn;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -210,6 +215,112 @@ async fn pay_page_figure(
     finish_wrk(spawn_wrk(&settle.base, 16, 10, &script)?)
 }
 
+/// One kind of name search, timed over `SAMPLE` searches one at a time.
+struct Search {
+    label: &'static str,
+    p50: Duration,
+    p99: Duration,
+    /// Searches that found nothing (every name searched exists).
+    empty: usize,
+}
+
+/// What a search for the `i`th name looks like, by kind; every name exists.
+fn search_text(kind: usize, i: i64) -> String {
+    let (first, last) = generate::name_of(i * 7);
+    match kind {
+        0 => format!("{first} {last}"),
+        1 => format!("{last} {first}"),
+        2 => format!("{first} {}", last.chars().take(2).collect::<String>()),
+        _ => first.to_owned(),
+    }
+}
+
+const SEARCH_KINDS: [&str; 4] = [
+    "POS order search: full name",
+    "  … reversed (\"lovelace ada\")",
+    "  … name, start of surname (\"ada lo\")",
+    "  … first name alone (1/30 of orders)",
+];
+
+async fn time_searches(
+    label: &'static str,
+    mut search: impl FnMut(i64) -> reqwest::RequestBuilder,
+    found: fn(&str) -> usize,
+) -> anyhow::Result<Search> {
+    let mut times = Vec::new();
+    let mut empty = 0;
+    for i in 0..SAMPLE {
+        let started = Instant::now();
+        let res = search(i).send().await?;
+        anyhow::ensure!(res.status() == 200, "{label}: {}", res.status());
+        let body = res.text().await?;
+        times.push(started.elapsed());
+        if found(&body) == 0 {
+            empty += 1;
+        }
+    }
+    times.sort();
+    Ok(Search {
+        label,
+        p50: common::percentile(&times, 0.5),
+        p99: common::percentile(&times, 0.99),
+        empty,
+    })
+}
+
+/// The name searches at the big database, and the Orders search's plan.
+async fn name_searches(
+    settle: &Settle,
+    db: &DatabaseConnection,
+) -> anyhow::Result<(Vec<Search>, String)> {
+    let pos = format!("{}{}", settle.base, app::pos::api::FindOrders::PATH);
+    let hits = |body: &str| {
+        serde_json::from_str::<Vec<serde_json::Value>>(body).map_or(0, |h| h.len())
+    };
+    let mut searches = Vec::new();
+    for (kind, label) in SEARCH_KINDS.into_iter().enumerate() {
+        let search = |i| {
+            settle
+                .client
+                .post(&pos)
+                .form(&[("query", search_text(kind, i))])
+        };
+        searches.push(time_searches(label, search, hits).await?);
+    }
+    let orders = format!("{}/orders", settle.base);
+    let rows = |body: &str| body.matches("<a href=\"/orders/").count();
+    let page = |i| settle.client.get(&orders).query(&[("q", search_text(0, i))]);
+    searches.push(time_searches("Orders page search: full name (50 a page)", page, rows).await?);
+
+    let backend = db.get_database_backend();
+    let select = order::Entity::find()
+        .filter(
+            app::orders::list::by_name_or_email(&search_text(0, 1))
+                .ok_or_else(|| anyhow::anyhow!("no search"))?,
+        )
+        .order_by_desc(order::Column::Id)
+        .limit(app::orders::list::PAGE_SIZE + 1)
+        .build(backend);
+    let explain = match backend {
+        DbBackend::Postgres => "EXPLAIN",
+        _ => "EXPLAIN QUERY PLAN",
+    };
+    let plan = db
+        .query_all_raw(Statement {
+            sql: format!("{explain} {}", select.sql),
+            ..select
+        })
+        .await?
+        .iter()
+        .map(|r| match backend {
+            DbBackend::Postgres => r.try_get_by_index::<String>(0),
+            _ => r.try_get::<String>("", "detail"),
+        })
+        .collect::<Result<Vec<_>, _>>()?
+        .join("\n");
+    Ok((searches, plan))
+}
+
 struct Figures {
     backend: &'static str,
     pay_1k: Wrk,
@@ -222,6 +333,9 @@ struct Figures {
     peak_mib: f64,
     paid_by_webhook: u64,
     emails_sent: u64,
+    searches: Vec<Search>,
+    /// The Orders search's plan names the name index.
+    search_indexed: bool,
     failures: Vec<String>,
 }
 
@@ -478,6 +592,17 @@ async fn measure(
     if pay_1k.errors() + pay_big.errors() > 0 {
         failures.push(format!("{backend}: errors on the pay page alone"));
     }
+    let (searches, plan) = name_searches(settle, &db).await?;
+    eprintln!("load: {backend}: the Orders search for a full name at {orders_big} orders:\n{plan}");
+    for s in &searches {
+        if s.empty > 0 {
+            failures.push(format!(
+                "{backend}: {}: {} of {SAMPLE} searches found nobody",
+                s.label.trim_start_matches([' ', '…']),
+                s.empty
+            ));
+        }
+    }
     if settle.log().contains("panicked") {
         failures.push(format!("{backend}: the server panicked (see its log)"));
     }
@@ -494,6 +619,8 @@ async fn measure(
         peak_mib,
         paid_by_webhook: paid,
         emails_sent,
+        searches,
+        search_indexed: plan.contains("ix_orders_name_key"),
         failures,
     })
 }
@@ -613,6 +740,25 @@ fn print_table(all: &[Figures], seconds: u64) {
         "  generator: time to fill",
         all.iter()
             .map(|f| format!("{:.1} s", f.generate_seconds))
+            .collect(),
+    );
+    let kinds = all.first().map_or(0, |f| f.searches.len());
+    for k in 0..kinds {
+        row(
+            all[0].searches[k].label,
+            all.iter()
+                .map(|f| {
+                    f.searches.get(k).map_or_else(String::new, |s| {
+                        format!("p50 {} p99 {}", common::ms(s.p50), common::ms(s.p99))
+                    })
+                })
+                .collect(),
+        );
+    }
+    row(
+        "  name index in the plan (EXPLAIN)",
+        all.iter()
+            .map(|f| if f.search_indexed { "yes" } else { "NO" }.to_owned())
             .collect(),
     );
     println!();

@@ -14,6 +14,7 @@ mod fuzz;
 mod hostile;
 mod mail;
 mod money;
+mod names;
 mod orders;
 mod outage;
 mod outbox;

@@ -1,4 +1,5 @@
 use sea_orm::entity::prelude::*;
+use sea_orm::Set;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "orders")]
@@ -41,6 +42,10 @@ pub struct Model {
     /// The order's prices included tax (a snapshot of the store setting when
     /// it was made): its lines' totals are the shelf prices, tax contained.
     pub prices_include_tax: bool,
+    /// Search keys (`crate::search`), written by `before_save` only.
+    pub name_key: String,
+    pub name_key_rev: String,
+    pub email_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -55,4 +60,28 @@ impl Related<super::item::Entity> for Entity {
     }
 }
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// Every save recomputes the search keys from the billing name and email
+    /// it writes, so no write path can leave them stale.
+    async fn before_save<C>(mut self, _db: &C, insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        use crate::search::{email_key, name_keys, saved_text};
+        if insert || self.billing_first_name.is_set() || self.billing_last_name.is_set() {
+            let (key, rev) = name_keys(
+                saved_text(&self.billing_first_name, "billing_first_name", insert)?,
+                saved_text(&self.billing_last_name, "billing_last_name", insert)?,
+            );
+            self.name_key = Set(key);
+            self.name_key_rev = Set(rev);
+        }
+        if insert || self.billing_email.is_set() {
+            // Unset on insert is the column's default: no email.
+            let email = self.billing_email.try_as_ref().cloned().flatten();
+            self.email_key = Set(email_key(email.as_deref().unwrap_or("")));
+        }
+        Ok(self)
+    }
+}
