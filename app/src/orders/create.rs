@@ -175,7 +175,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod tests {
+mod discount_tests {
     use super::*;
 
     fn request(discount_minor: i64, discount_percent_bp: Option<u32>) -> NewOrderRequest {
@@ -191,6 +191,7 @@ mod tests {
             due_date: String::new(),
             note: String::new(),
             expected_total_minor: None,
+            tendered_minor: None,
         }
     }
 

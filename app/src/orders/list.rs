@@ -122,6 +122,7 @@ pub async fn list_orders(
 }
 
 /// The Orders filter's values beyond the statuses.
+#[cfg(feature = "ssr")]
 fn late_filter(value: &str) -> Option<super::Lateness> {
     match value {
         "overdue" => Some(super::Lateness::Overdue),

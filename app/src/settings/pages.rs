@@ -38,6 +38,7 @@ pub fn SettingsPage() -> impl IntoView {
 
 fn settings_view(d: SettingsPageData) -> impl IntoView {
     let f = d.form;
+    let store_name = f.name.clone();
     let test_to = f.email.clone();
     let err = |field: &str| message_for(&d.errors, field);
     let key_help = if d.dkim_key_stored {
@@ -76,7 +77,7 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
             {view! { <fieldset>
                 <legend>"Invoice email"</legend>
                 <Field label="Logo address (https://…)" name="logo_url" value=f.logo_url kind="url" maxlength=500 error=err("logo_url")/>
-                <ColourFields store=f.name.clone() brand=f.brand_color.clone() accent=f.accent_color.clone()
+                <ColourFields store=store_name brand=f.brand_color.clone() accent=f.accent_color.clone()
                     brand_error=err("brand_color") accent_error=err("accent_color")/>
                 <Field label="Subject" name="invoice_subject" value=f.invoice_subject required=true error=err("invoice_subject")/>
                 <p class="muted">"{order_number} and {store_name} are replaced in the subject."</p>

@@ -220,7 +220,14 @@ async fn rows_from_before_the_migration_are_keyed(backend: Backend) {
     use migrations::{Migrator, MigratorTrait};
     let test_db = TestDb::new(backend).await;
     let db = test_db.connect().await;
-    Migrator::down(&db, Some(1)).await.unwrap();
+    // Back to just before the name keys (and the migrations after them).
+    let steps = Migrator::migrations()
+        .iter()
+        .rev()
+        .position(|m| m.name() == "m20261203_000001_name_search")
+        .expect("the name-search migration")
+        + 1;
+    Migrator::down(&db, Some(steps as u32)).await.unwrap();
     let exec = |sql: String| {
         let db = db.clone();
         async move { db.execute_unprepared(&sql).await.unwrap() }
@@ -229,13 +236,14 @@ async fn rows_from_before_the_migration_are_keyed(backend: Backend) {
           VALUES ('lea@example.fr', 'Léa', 'Dupont', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         .into())
     .await;
+    // Valid keys (canonical base64url), so the rows load as models.
     let columns = "number, order_key, billing_email, billing_first_name, billing_last_name, \
                    currency, subtotal_minor, tax_total_minor, fee_total_minor, \
                    discount_total_minor, total_minor, status, created_at, updated_at";
     let values = "'GBP', 0, 0, 0, 0, 0, 'pending', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP";
     exec(format!(
         "INSERT INTO orders ({columns}) VALUES \
-         (1001, 'k0', 'Lea@Example.FR', 'Léa', 'Dupont', {values})"
+         (1001, '000000000000000000000A', 'Lea@Example.FR', 'Léa', 'Dupont', {values})"
     ))
     .await;
     let many = 1_234;
@@ -243,11 +251,11 @@ async fn rows_from_before_the_migration_are_keyed(backend: Backend) {
         Backend::Sqlite => format!(
             "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {many}) \
              INSERT INTO orders ({columns}) \
-             SELECT 2000 + n, 'k' || n, NULL, 'Zoë', 'Ångström-Øst', {values} FROM seq"
+             SELECT 2000 + n, printf('%021dA', n), NULL, 'Zoë', 'Ångström-Øst', {values} FROM seq"
         ),
         Backend::Postgres => format!(
             "INSERT INTO orders ({columns}) \
-             SELECT 2000 + n, 'k' || n, NULL, 'Zoë', 'Ångström-Øst', {values} \
+             SELECT 2000 + n, lpad(n::text, 21, '0') || 'A', NULL, 'Zoë', 'Ångström-Øst', {values} \
              FROM generate_series(1, {many}) AS seq(n)"
         ),
     })
