@@ -248,6 +248,8 @@ test('a scanned barcode adds the product, 10% off is shown, and a field in error
   await expect(created).toBeVisible();
   await created.click();
   await expect(page.getByText('Discount (10%)')).toBeVisible();
+});
+
 test('a customer is found as people say their name, and so is their order', async ({ page }, info) => {
   test.skip(info.project.name === 'no-js', 'the POS cart is interactive');
   await signInAsCashier(page, '/pos');
