@@ -111,7 +111,15 @@ test('cash: the change as it is typed, a confirmation of the amount, then a clea
   await page.getByRole('button', { name: 'Take payment' }).click();
   await expect(confirm).toContainText('Take £11.33 in cash? Tendered £20.00, change £8.67.');
   const confirmButton = confirm.getByRole('button', { name: 'Confirm payment of £11.33' });
-  await expect(confirmButton).toBeFocused();
+  // Focus is on the question, not its button: a scanner's digits and Enter
+  // (or a held-down Enter) never take the payment.
+  await expect(confirm).toBeFocused();
+  await page.keyboard.type('5012345000060');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(500);
+  await expect(created).toHaveCount(0);
+  await expect(confirm).toBeVisible();
   await tendered.press('Enter');
   await page.waitForTimeout(500);
   await expect(created).toHaveCount(0);
@@ -192,6 +200,8 @@ test('Enter never sells: it picks a customer, adds a scanned product, and nothin
   }
   await page.waitForTimeout(500);
   await expect(created).toHaveCount(0);
+  // Nor does it open the payment question.
+  await expect(page.getByRole('alertdialog')).toHaveCount(0);
 
   // Only the buttons sell (Take payment, then Confirm); then the next customer starts clean.
   await page.getByRole('button', { name: 'Take payment' }).click();

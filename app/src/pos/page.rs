@@ -143,7 +143,7 @@ fn PosScreen(
     let tendered = RwSignal::new(String::new());
     let confirmation = RwSignal::new(None::<Confirmation>);
     let tendered_input = NodeRef::<leptos::html::Input>::new();
-    let confirm_button = NodeRef::<leptos::html::Button>::new();
+    let confirm_panel = NodeRef::<leptos::html::Div>::new();
     let due_date = RwSignal::new(String::new());
     // (cart, save as a quote instead)
     let send = Action::new_local(|(req, quote): &(NewOrderRequest, bool)| {
@@ -355,11 +355,14 @@ fn PosScreen(
             confirmation.set(None);
         }
     });
-    // Keyboard users land on the confirmation's button.
+    // Focus goes to the confirmation itself, not to its button: a scanner's
+    // Enter (the customer's "and this one") or a held-down Enter must never
+    // take the payment; Tab reaches the button, and screen readers read the
+    // question first.
     Effect::new(move |_| {
         #[cfg(feature = "hydrate")]
-        if let Some(button) = confirm_button.get() {
-            let _ = button.focus();
+        if let Some(panel) = confirm_panel.get() {
+            let _ = panel.focus();
         }
     });
     // Enter in a text field submits a form implicitly; here it must never
@@ -406,12 +409,23 @@ fn PosScreen(
                 search.dispatch(q);
                 return;
             }
+            // A code that reads as a barcode adds only an exact match: the
+            // "only result" of a contains-search could be any product whose
+            // SKU happens to contain those digits.
+            if code.is_some() && exact.is_none() && scanned.is_empty() {
+                scan_note.set(Some(format!("No product has the barcode or SKU {}.", q.trim())));
+                return;
+            }
             scan_note.set(None);
             let only = if hits.len() == 1 { hits.first() } else { None };
             let pick = exact.or(scanned.first().copied()).or(only);
             if let Some(hit) = pick.cloned() {
                 add(hit);
-                query.set(String::new());
+                // Only when the box still holds this scan: a scanner already
+                // typing the next code keeps its digits.
+                if query.get_untracked() == q {
+                    query.set(String::new());
+                }
             }
         }
     });
@@ -751,13 +765,14 @@ fn PosScreen(
                         inputmode="decimal"
                         autocomplete="off"
                         maxlength="24"
-                        aria-describedby="pos-change"
+                        aria-describedby="pos-change pos-tendered-error"
+                        aria-invalid=move || tendered_error().is_some().then_some("true")
                         node_ref=tendered_input
                         on:keydown=no_enter
                         prop:value=move || tendered.get()
                         on:input=move |ev| tendered.set(event_target_value(&ev))
                     />
-                    {move || tendered_error().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                    {move || tendered_error().map(|m| view! { <span class="error field-error" id="pos-tendered-error" role="alert">{m}</span> })}
                     <p id="pos-change" class="pos-change" aria-live="polite">{change_line}</p>
                 </Show>
 
@@ -782,6 +797,8 @@ fn PosScreen(
                     view! {
                         <div
                             class="pos-confirm"
+                            node_ref=confirm_panel
+                            tabindex="-1"
                             role="alertdialog"
                             aria-labelledby="pos-confirm-h"
                             aria-describedby="pos-confirm-text"
@@ -793,7 +810,7 @@ fn PosScreen(
                         >
                             <h3 id="pos-confirm-h">"Confirm payment"</h3>
                             <p id="pos-confirm-text">{question}</p>
-                            <button type="button" class="primary" node_ref=confirm_button disabled=move || send.pending().get() on:click=move |_| confirm()>
+                            <button type="button" class="primary" disabled=move || send.pending().get() on:click=move |_| confirm()>
                                 {format!("Confirm payment of {amount}")}
                             </button>
                             <button type="button" class="secondary" on:click=move |_| confirmation.set(None)>"Back"</button>

@@ -606,6 +606,10 @@ async fn measure(
     if settle.log().contains("panicked") {
         failures.push(format!("{backend}: the server panicked (see its log)"));
     }
+    let search_indexed = plan.contains("ix_orders_name_key");
+    if !search_indexed {
+        failures.push(format!("{backend}: the name search's plan does not use its index"));
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Figures {
         backend,
@@ -620,7 +624,7 @@ async fn measure(
         paid_by_webhook: paid,
         emails_sent,
         searches,
-        search_indexed: plan.contains("ix_orders_name_key"),
+        search_indexed,
         failures,
     })
 }
