@@ -94,7 +94,7 @@ fn checklist_view(list: Checklist, stripe_check: Option<(bool, String)>) -> impl
                     // Checking Stripe only means something once its keys are set.
                     let check = (step == Step::OnlinePayment && s.done).then(|| stripe_check.clone());
                     view! {
-                        <li class=class id=if step == Step::OnlinePayment { "online-payment" } else { "" } data-step=step.code()>
+                        <li class=class id=(step == Step::OnlinePayment).then_some("online-payment") data-step=step.code()>
                             <h3><a href=step.link()>{step.title()}</a> " " <span class="badge">{state}</span></h3>
                             <p>{s.detail}</p>
                             {check.map(|c| view! {
