@@ -286,3 +286,43 @@ test('a customer is found as people say their name, and so is their order', asyn
   await expect(page.getByRole('link', { name: `#${number}`, exact: true })).toBeVisible();
   await expect(page.locator('tbody tr').filter({ hasNotText: 'Ada Lovelace' })).toHaveCount(0);
 });
+
+// A POS whose script cannot load says so (issue 13: a server built without
+// cargo-leptos asked for a wasm file that did not exist, and the till showed
+// "Loading the POS…" for ever).
+const startFailure = 'The POS could not start: its script did not load.';
+
+test('the POS says plainly when its wasm cannot load', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'without JavaScript nothing is loaded');
+  await page.route('**/*.wasm', (route) => route.abort());
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText(startFailure)).toBeVisible();
+  await expect(page.getByText(/the server's files do not match its build \(run the build again\)/)).toBeVisible();
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+});
+
+test('the POS says so too when its wasm is missing from the server', async ({ page }, info) => {
+  test.skip(info.project.name === 'no-js', 'without JavaScript nothing is loaded');
+  // What a server built without cargo-leptos's settings met: a 404 for the wasm it named.
+  await page.route('**/*.wasm', (route) => route.fulfill({ status: 404, contentType: 'text/html', body: 'Not found' }));
+  await signInAsCashier(page, '/pos');
+  await expect(page.getByText(startFailure)).toBeVisible();
+  await expect(page.getByText('Loading the POS')).toBeHidden();
+});
+
+test('a POS that starts shows no start failure', async ({ page }, info) => {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  await signInAsCashier(page, '/pos');
+  if (info.project.name === 'js') {
+    await expect(page.getByText('Loading the POS')).toBeHidden();
+    // Usable, not just quiet: a product goes into the cart.
+    await page.getByLabel('Search products').fill('mug');
+    await page.getByRole('button', { name: 'Add Ceramic mug' }).click();
+    await expect(page.getByLabel('Quantity for Ceramic mug')).toBeVisible();
+  } else {
+    await expect(page.getByText('It needs JavaScript')).toBeVisible();
+  }
+  await expect(page.getByText(startFailure)).toBeHidden();
+  expect(errors).toEqual([]);
+});

@@ -43,6 +43,10 @@ pub enum Command {
         #[command(subcommand)]
         command: TaxRateCommand,
     },
+    /// Copy the SQLite database to FILE, consistently, while Settle serves,
+    /// and print how to restore it. FILE must not exist. For PostgreSQL it
+    /// prints the pg_dump command to use instead.
+    Backup { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -149,6 +153,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             command: SettingsCommand::Show,
         } => settings_show(&store_db(&config).await?).await,
         Command::TaxRate { command } => tax_rate(&store_db(&config).await?, command).await,
+        // Not `store_db`: a backup neither migrates nor changes the database.
+        Command::Backup { file } => backup(&config, &file).await,
         Command::Staff {
             command: StaffCommand::Add { email, name, admin },
         } => {
@@ -170,6 +176,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    use crate::backup::shell_word;
+    let b = crate::backup::sqlite(&config.database_url, file).await?;
+    let db = shell_word(&b.database);
+    println!(
+        "Backed up {} orders ({} bytes) to {}.",
+        b.orders,
+        b.bytes,
+        b.file.display()
+    );
+    println!("It holds everything committed before the backup started.");
+    println!("To restore it: stop Settle, then");
+    println!("  cp {} {db}", shell_word(&b.file));
+    // A -wal file belongs to the database it sits beside: left next to
+    // the restored copy, SQLite would replay it into the copy.
+    println!("  rm -f {db}-wal {db}-shm");
+    println!("and start Settle again.");
+    Ok(())
 }
 
 async fn import_products(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {

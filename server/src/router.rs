@@ -29,9 +29,22 @@ pub const PAY_LINK_FAILURES_PER_IP: usize = 20;
 /// Staff sessions end after this long without a request.
 const SESSION_IDLE: time::Duration = time::Duration::hours(12);
 
+/// The site's file names (`pkg/{OUTPUT_NAME}.js`, `.wasm`, `.css`), from the
+/// variable cargo-leptos sets and `.cargo/config.toml` sets for every other
+/// build. Leptos decides from that same variable, at compile time, whether
+/// pages ask for `{name}.wasm` (what cargo-leptos writes) or `{name}_bg.wasm`;
+/// reading it here too means a build without it (cargo run from outside the
+/// checkout with `--manifest-path`, which does not read `.cargo/config.toml`)
+/// stops at compile time with this message instead of serving a POS that
+/// never starts.
+const OUTPUT_NAME: &str = env!(
+    "LEPTOS_OUTPUT_NAME",
+    "run cargo (or cargo leptos) from the Settle checkout, where .cargo/config.toml sets LEPTOS_OUTPUT_NAME, or set LEPTOS_OUTPUT_NAME=settle: without it, pages would ask for settle_bg.wasm, which the build does not write"
+);
+
 pub fn leptos_options(config: &Config) -> LeptosOptions {
     LeptosOptions::builder()
-        .output_name("settle")
+        .output_name(OUTPUT_NAME)
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)

@@ -20,7 +20,10 @@ pub fn PosPage() -> impl IntoView {
             render=|ctx: PosSetup| view! {
                 <h1>"Point of sale"</h1>
                 {if ctx.ready {
-                    view! { <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax default_payment=ctx.default_payment/> }.into_any()
+                    view! {
+                        <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax default_payment=ctx.default_payment/>
+                        <PosStartFailure/>
+                    }.into_any()
                 } else if ctx.is_admin {
                     view! { <p role="alert">"The store is not set up yet: finish the steps on " <a href="/">"Home"</a> " before selling."</p> }.into_any()
                 } else {
@@ -28,6 +31,26 @@ pub fn PosPage() -> impl IntoView {
                 }}
             }
         />
+    }
+}
+
+/// Says so when the till's script cannot start, instead of "Loading the
+/// POS…" forever: a script or wasm file that fails to load (a server whose
+/// site files do not match its build answers 404), a start-up error, or no
+/// start after a while. Plain inline JavaScript, because the failure it
+/// reports is precisely that our wasm did not run; it carries the page's
+/// nonce (the CSP allows no other inline script). Rendered on the server
+/// only, outside the island, so hydration never sees it.
+#[component]
+fn PosStartFailure() -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    view! {
+        <p id="pos-failed" class="error" role="alert" hidden=true>
+            "The POS could not start: its script did not load. Reload the page; if this keeps \
+             happening, the server's files do not match its build (run the build again). \
+             Orders and settings still work."
+        </p>
+        <script nonce=nonce>{include_str!("start_watch.js")}</script>
     }
 }
 
@@ -158,6 +181,7 @@ fn PosScreen(
     });
     // Rendered by the server, hidden once the island runs: without JavaScript
     // (or until the wasm loads) the cashier reads why nothing responds.
+    // `PosStartFailure` watches this notice's `hidden` to know the till started.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
@@ -478,7 +502,7 @@ fn PosScreen(
     // the whole till on the server overflowed a 2 MB thread stack in debug
     // builds (the test runtime's workers).
     view! {
-        <p class="notice" role="status" hidden=move || hydrated.get()>
+        <p id="pos-loading" class="notice" role="status" hidden=move || hydrated.get()>
             "Loading the POS… It needs JavaScript; orders and settings work without it."
         </p>
         <form class="pos" on:submit=submit novalidate>

@@ -6,6 +6,7 @@ mod common;
 
 mod admin;
 mod auth;
+mod backup;
 mod cash;
 mod catalog;
 mod cli;
@@ -21,6 +22,7 @@ mod outbox;
 mod pay;
 mod scale;
 mod setup;
+mod site;
 mod staff;
 mod storage;
 mod stripe;
