@@ -3,6 +3,8 @@
 #![recursion_limit = "256"]
 
 pub mod catalog;
+#[cfg(feature = "ssr")]
+pub mod counters;
 pub mod customers;
 pub mod domain;
 pub mod email;

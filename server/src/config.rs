@@ -39,6 +39,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where cargo-leptos put the built site (CSS, wasm, JS).
     pub site_root: String,
+    /// Where Prometheus scrapes `/metrics`; `None` (the default) serves no
+    /// metrics and installs no recorder.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Config {
@@ -52,6 +55,7 @@ impl std::fmt::Debug for Config {
             .field("stripe", &self.stripe)
             .field("stripe_api_base", &self.stripe_api_base)
             .field("log_format", &self.log_format)
+            .field("metrics_addr", &self.metrics_addr)
             .finish()
     }
 }
@@ -234,6 +238,27 @@ impl Config {
 
         let site_root = var("LEPTOS_SITE_ROOT")?.unwrap_or_else(|| "target/site".to_owned());
 
+        // Its own address, never the public one: the metrics name no customer,
+        // but they tell anyone who can read them how much the shop sells.
+        let metrics_addr = match var("SETTLE_METRICS_ADDR")? {
+            None => None,
+            Some(raw) => {
+                let addr: SocketAddr = raw.parse().map_err(|_| {
+                    err(
+                        "SETTLE_METRICS_ADDR",
+                        format!("\"{raw}\" is not an address such as 127.0.0.1:9100"),
+                    )
+                })?;
+                if addr == site_addr {
+                    return Err(err(
+                        "SETTLE_METRICS_ADDR",
+                        format!("{addr} is LEPTOS_SITE_ADDR: metrics need an address of their own"),
+                    ));
+                }
+                Some(addr)
+            }
+        };
+
         Ok(Config {
             database_url,
             site_addr,
@@ -245,6 +270,7 @@ impl Config {
             stripe_js_url,
             log_format,
             site_root,
+            metrics_addr,
         })
     }
 

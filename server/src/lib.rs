@@ -8,6 +8,7 @@ pub mod db;
 pub mod mail {
     pub use app::email::ssr::transport::*;
 }
+pub mod metrics;
 pub mod outbox_worker;
 pub mod router;
 pub mod security;

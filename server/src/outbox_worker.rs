@@ -2,6 +2,7 @@
 //! records the answer. Runs beside the web server; with PostgreSQL several
 //! processes may each run one (claims never overlap).
 use crate::mail::{Delivery, MailError, Mailer};
+use app::counters::{self, EmailResult};
 use app::domain::Email;
 use app::email::ssr::{model, outbox};
 use lettre::message::dkim::DkimConfig;
@@ -61,16 +62,22 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
             match result {
                 Ok(answer) => {
                     outbox::mark_sent(db, &row, &answer).await?;
+                    counters::email(&row.kind, EmailResult::Sent);
                     pass.sent += 1;
                 }
                 Err(MailError::Temporary(e)) => {
                     tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %e, "email not sent, will retry");
-                    outbox::mark_retry(db, &row, &e).await?;
+                    let counted = match outbox::mark_retry(db, &row, &e).await? {
+                        outbox::Retry::Later => EmailResult::Retry,
+                        outbox::Retry::GaveUp => EmailResult::Failed,
+                    };
+                    counters::email(&row.kind, counted);
                     pass.retried += 1;
                 }
                 Err(e) => {
                     tracing::warn!(outbox_id = row.id, error = %e, "email refused");
                     outbox::mark_failed(db, &row, &e.to_string()).await?;
+                    counters::email(&row.kind, EmailResult::Failed);
                     pass.failed += 1;
                 }
             }

@@ -73,7 +73,20 @@ pub async fn serve(
         )
     });
     let readers = db::connect_readers(&config.database_url, &db).await?;
+    // Off by default; when on, on its own listener (stopped when this
+    // function returns, with the rest).
+    let metrics = match config.metrics_addr {
+        Some(addr) => Some(crate::metrics::start(addr, readers.clone()).await?),
+        None => None,
+    };
     let app = router::build(config, db, readers, wake, payments_wake, mailer, stripe);
+    // Outermost, so the time includes every layer; absent with metrics off,
+    // so a Settle without them pays nothing per request.
+    let app = if metrics.is_some() {
+        app.layer(axum::middleware::from_fn(crate::metrics::track))
+    } else {
+        app
+    };
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -82,6 +95,7 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     cleanup.abort();
+    drop(metrics);
     if let Some(job) = payments_job {
         job.abort();
     }

@@ -6,6 +6,7 @@
 use super::amount::from_stripe;
 use super::intent::{self, IntentStatus};
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
+use crate::counters::{self, PaymentOutcome};
 use crate::domain::{Currency, Email, Money};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
@@ -236,6 +237,16 @@ pub async fn record_success(
         }
     };
     txn.commit().await?;
+    // Counted once committed: a replay or a lost race returned above.
+    let outcome = match recorded {
+        Recorded::Paid { .. } => Some(PaymentOutcome::Succeeded),
+        Recorded::NeedsRefund { .. } => Some(PaymentOutcome::PaidTwice),
+        Recorded::Mismatch { .. } => Some(PaymentOutcome::Flagged),
+        Recorded::Duplicate | Recorded::Foreign => None,
+    };
+    if let Some(outcome) = outcome {
+        counters::payment(PaymentMethod::Stripe, outcome);
+    }
     Ok(recorded)
 }
 
@@ -272,6 +283,7 @@ pub async fn record_failure(
     let status = o.status;
     let Ok(next) = status.apply(OrderAction::PaymentFailed, Actor::Stripe) else {
         txn.commit().await?;
+        counters::payment(PaymentMethod::Stripe, PaymentOutcome::Failed);
         return Ok(FailureRecorded::Unchanged);
     };
     let mut active: order::ActiveModel = o.clone().into();
@@ -291,5 +303,6 @@ pub async fn record_failure(
     )
     .await?;
     txn.commit().await?;
+    counters::payment(PaymentMethod::Stripe, PaymentOutcome::Failed);
     Ok(FailureRecorded::Failed)
 }

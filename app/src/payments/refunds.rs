@@ -7,6 +7,7 @@
 use super::amount::to_stripe;
 use super::gateway::Gateway;
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
+use crate::counters::{self, AutoRefund};
 use crate::domain::{Currency, Money};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
@@ -493,6 +494,7 @@ pub async fn refund_second_payment(
             None,
         )
         .await?;
+        counters::automatic_refund(AutoRefund::RefundedElsewhere);
         return Ok(true);
     }
     // A retry goes under a fresh key (Stripe replays a saved error for a
@@ -522,6 +524,7 @@ pub async fn refund_second_payment(
                 None,
             )
             .await?;
+            counters::automatic_refund(AutoRefund::Refunded);
             Ok(true)
         }
         Err(e) => {
@@ -534,6 +537,7 @@ pub async fn refund_second_payment(
             active.note = Set(Some(format!("Automatic refund failed: {e}")));
             active.updated_at = Set(OffsetDateTime::now_utc());
             active.update(db).await?;
+            counters::automatic_refund(AutoRefund::Failed);
             Ok(false)
         }
     }

@@ -3,6 +3,7 @@
 //! marks the order paid and queues the receipt; an invoice's open
 //! PaymentIntents are cancelled after.
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
+use crate::counters::{self, PaymentOutcome};
 use crate::domain::{Email, Money};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::model::event::EventKind;
@@ -39,6 +40,7 @@ pub async fn settle_in_store(
     let (o, _) = order_and_status(&txn, number).await?;
     let (o, change) = record_in_store(&txn, staff, public_url, o, &pay).await?;
     txn.commit().await?;
+    counters::payment(pay.method, PaymentOutcome::Succeeded);
     Ok((o.id, change))
 }
 
@@ -95,6 +97,10 @@ pub async fn sell(
         created.change_minor = change;
     }
     txn.commit().await?;
+    // Counted once committed: a refused sale rolled back above.
+    if let Some(method) = method {
+        counters::payment(method, PaymentOutcome::Succeeded);
+    }
     Ok(created)
 }
 

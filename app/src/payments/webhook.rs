@@ -6,6 +6,7 @@ use super::record::{
 };
 use super::refunds::refund_second_payment;
 use super::stripe_event;
+use crate::counters::{self, WebhookResult};
 use crate::state::AppState;
 use axum::{
     body::Bytes,
@@ -42,7 +43,35 @@ fn api_version(payload: &str) -> String {
         .collect()
 }
 
+/// What one delivery turned out to be, for the webhook counter.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The event's type, once its signature has been checked.
+    kind: Option<String>,
+    /// Acknowledged without changing anything.
+    ignored: bool,
+}
+
 async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut seen = Seen::default();
+    let response = handle(&state, &headers, &body, &mut seen).await;
+    // Read off the answer Stripe gets, so every early return is counted.
+    let result = match response.status() {
+        s if s.is_success() && seen.ignored => WebhookResult::Ignored,
+        s if s.is_success() => WebhookResult::Accepted,
+        s if s.is_server_error() => WebhookResult::Error,
+        _ => WebhookResult::Refused,
+    };
+    counters::webhook(seen.kind.as_deref(), result);
+    response
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    seen: &mut Seen,
+) -> Response {
     let Some(gw) = state.stripe.clone() else {
         return refuse(StatusCode::NOT_FOUND, "Stripe is not configured.");
     };
@@ -52,7 +81,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     else {
         return refuse(StatusCode::BAD_REQUEST, "Missing Stripe-Signature header.");
     };
-    let Ok(payload) = std::str::from_utf8(&body) else {
+    let Ok(payload) = std::str::from_utf8(body) else {
         return refuse(StatusCode::BAD_REQUEST, "The body is not UTF-8.");
     };
     let event = match gw.verify_event(payload, signature) {
@@ -71,6 +100,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     };
     let id = event.id.to_string();
     let kind = event.type_.as_str().to_owned();
+    seen.kind = Some(kind.clone());
     // PostgreSQL cannot store NUL in text, raw or decoded from `\u0000` into
     // an id, a type or a failure message. Stripe never sends one, so such an
     // event is refused as unreadable rather than failing a write (a 5xx that
@@ -118,7 +148,8 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             {
                 // Processed before: acknowledge, do nothing.
                 Ok(Some(row)) if row.processed_at.is_some() => {
-                    return StatusCode::OK.into_response()
+                    seen.ignored = true;
+                    return StatusCode::OK.into_response();
                 }
                 // Stored but not processed (a crash in between): process it now;
                 // processing is idempotent.
@@ -149,19 +180,30 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                     state.outbox_wake.notify_one();
                     Ok(())
                 }
-                Ok(Recorded::Foreign) => foreign(&state.db, &id, &kind, &facts.id).await,
-                Ok(_) => Ok(()),
+                Ok(Recorded::Foreign) => {
+                    seen.ignored = true;
+                    foreign(&state.db, &id, &kind, &facts.id).await
+                }
+                Ok(Recorded::Duplicate) => {
+                    seen.ignored = true;
+                    Ok(())
+                }
+                Ok(Recorded::Mismatch { .. }) => Ok(()),
                 Err(e) => Err(e),
             }
         }
         (EventObject::PaymentIntentPaymentFailed(_), Some(facts)) => {
             match record_failure(&state.db, &facts).await {
-                Ok(FailureRecorded::Foreign) => foreign(&state.db, &id, &kind, &facts.id).await,
+                Ok(FailureRecorded::Foreign) => {
+                    seen.ignored = true;
+                    foreign(&state.db, &id, &kind, &facts.id).await
+                }
                 Ok(_) => Ok(()),
                 Err(e) => Err(e),
             }
         }
         _ => {
+            seen.ignored = true;
             tracing::info!(event = %id, kind = %kind, "Stripe event not used by Settle: acknowledged");
             Ok(())
         }

@@ -163,6 +163,8 @@ fn invalid_configuration_names_the_variable_and_changes_nothing() {
         ("MAIL_FROM", "not an address"),
         ("STRIPE_SECRET_KEY", "sk_test_123"),
         ("STRIPE_API_BASE", "not a url"),
+        ("SETTLE_METRICS_ADDR", "localhost:9100"),
+        ("SETTLE_METRICS_ADDR", "127.0.0.1:3000"),
     ] {
         let out = settle(&s, &["migrate"], &[(var, value)], "");
         assert_eq!(out.status.code(), Some(1), "{var}");

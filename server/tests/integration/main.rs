@@ -20,6 +20,7 @@ mod orders;
 mod outage;
 mod outbox;
 mod pay;
+mod prometheus;
 mod scale;
 mod setup;
 mod site;

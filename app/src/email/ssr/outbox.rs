@@ -79,6 +79,44 @@ pub async fn claim_next(db: &DatabaseConnection) -> Result<Option<model::Model>,
     model::Model::find_by_statement(stmt).one(db).await
 }
 
+/// The queue as monitoring sees it: messages still to be delivered (`queued`,
+/// whether due now, leased to a worker or waiting out a backoff) and when the
+/// oldest of them was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    pub queued: u64,
+    pub oldest_queued_at: Option<OffsetDateTime>,
+}
+
+impl QueueStats {
+    /// How long the oldest queued message has waited at `now`, in seconds
+    /// (0 with an empty queue).
+    pub fn oldest_age_seconds(&self, now: OffsetDateTime) -> f64 {
+        self.oldest_queued_at
+            .map_or(0.0, |at| (now - at).as_seconds_f64().max(0.0))
+    }
+}
+
+/// Two small reads on the `(status, next_attempt_at)` index; pass the
+/// read-only pool, this never writes.
+pub async fn queue_stats<C: ConnectionTrait>(conn: &C) -> Result<QueueStats, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    let queued = || model::Entity::find().filter(model::Column::Status.eq(QUEUED));
+    let count = queued().count(conn).await?;
+    let oldest_queued_at = queued()
+        .select_only()
+        .column(model::Column::CreatedAt)
+        .order_by_asc(model::Column::CreatedAt)
+        .limit(1)
+        .into_tuple::<OffsetDateTime>()
+        .one(conn)
+        .await?;
+    Ok(QueueStats {
+        queued: count,
+        oldest_queued_at,
+    })
+}
+
 /// Backoff before attempt `attempts + 1`: 30 s, 1 min, 2 min, … capped at 1 hour.
 pub fn backoff(attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 8) - 1;
@@ -99,15 +137,24 @@ pub async fn mark_sent(
     active.update(db).await.map(|_| ())
 }
 
+/// What [`mark_retry`] did with a message that could not be sent now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Tried again after the backoff.
+    Later,
+    /// That was the last attempt: the message is marked failed.
+    GaveUp,
+}
+
 /// A temporary failure: try again after the backoff, or give up after
 /// `MAX_ATTEMPTS` and say why.
 pub async fn mark_retry(
     db: &DatabaseConnection,
     row: &model::Model,
     error: &str,
-) -> Result<(), DbErr> {
+) -> Result<Retry, DbErr> {
     if row.attempts >= MAX_ATTEMPTS {
-        return mark_failed(
+        mark_failed(
             db,
             row,
             &format!(
@@ -115,13 +162,15 @@ pub async fn mark_retry(
                 row.attempts
             ),
         )
-        .await;
+        .await?;
+        return Ok(Retry::GaveUp);
     }
     let mut active: model::ActiveModel = row.clone().into();
     active.next_attempt_at = Set(OffsetDateTime::now_utc() + backoff(row.attempts));
     active.claimed_until = Set(None);
     active.last_error = Set(Some(error.to_owned()));
-    active.update(db).await.map(|_| ())
+    active.update(db).await?;
+    Ok(Retry::Later)
 }
 
 /// A permanent failure (the server refused the message): no more attempts.
@@ -140,6 +189,27 @@ pub async fn mark_failed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_oldest_age_is_zero_for_an_empty_queue_and_never_negative() {
+        let now = OffsetDateTime::now_utc();
+        let empty = QueueStats {
+            queued: 0,
+            oldest_queued_at: None,
+        };
+        assert_eq!(empty.oldest_age_seconds(now), 0.0);
+        let waiting = QueueStats {
+            queued: 1,
+            oldest_queued_at: Some(now - Duration::minutes(16)),
+        };
+        assert_eq!(waiting.oldest_age_seconds(now), 960.0);
+        // Another process's clock a little ahead: 0, not a negative age.
+        let ahead = QueueStats {
+            queued: 1,
+            oldest_queued_at: Some(now + Duration::seconds(2)),
+        };
+        assert_eq!(ahead.oldest_age_seconds(now), 0.0);
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

@@ -1,5 +1,6 @@
 //! The settings form and **Send test email**, as plain form posts.
 use super::{edit, taxes};
+use crate::counters::{self, EmailResult};
 use crate::domain::Email;
 use crate::email::ssr::transport::Delivery;
 use crate::forms::{
@@ -260,7 +261,18 @@ async fn test_email(
             sender.as_ref(),
         )
         .await;
-    if matches!(result, Ok(Delivery::Sent { .. })) {
+    let sent = matches!(result, Ok(Delivery::Sent { .. }));
+    // Never retried (staff read the answer and try again), so anything but
+    // sent is failed.
+    counters::email(
+        "test",
+        if sent {
+            EmailResult::Sent
+        } else {
+            EmailResult::Failed
+        },
+    );
+    if sent {
         if let Err(e) = edit::mark_mail_tested(&state.db).await {
             tracing::error!(error = %e, "recording the passed test email");
         }

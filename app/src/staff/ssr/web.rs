@@ -87,7 +87,10 @@ async fn sign_in(
             tracing::info!(staff_id = staff.id, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
         }
-        Err(err) => back_to_login(err.code(), &form.next),
+        Err(err) => {
+            crate::counters::login_failed(&err);
+            back_to_login(err.code(), &form.next)
+        }
     }
 }
 

@@ -132,6 +132,7 @@ pub fn test_config(database_url: &str) -> Config {
         stripe_js_url: "https://js.stripe.com/v3/".into(),
         log_format: LogFormat::Text,
         site_root: "target/site".into(),
+        metrics_addr: None,
     }
 }
 
