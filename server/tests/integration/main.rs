@@ -19,6 +19,7 @@ mod orders;
 mod outage;
 mod outbox;
 mod pay;
+mod proxy;
 mod scale;
 mod setup;
 mod staff;
