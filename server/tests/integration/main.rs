@@ -21,6 +21,7 @@ mod outage;
 mod outbox;
 mod pay;
 mod prometheus;
+mod proxy;
 mod scale;
 mod setup;
 mod site;
