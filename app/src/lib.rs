@@ -12,6 +12,8 @@ pub mod orders;
 pub mod payments;
 pub mod pos;
 #[cfg(feature = "ssr")]
+pub mod proxy;
+#[cfg(feature = "ssr")]
 pub mod search;
 pub mod settings;
 pub mod setup;
@@ -19,5 +21,7 @@ pub mod shell;
 pub mod staff;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 pub use shell::{shell, App};

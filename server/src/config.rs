@@ -1,5 +1,6 @@
 //! Configuration from the environment (and a `.env` file), validated once at
 //! start-up. Every error names the variable, so the operator knows what to fix.
+use app::proxy::TrustedProxies;
 use std::net::SocketAddr;
 use url::Url;
 
@@ -39,6 +40,9 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Where cargo-leptos put the built site (CSS, wasm, JS).
     pub site_root: String,
+    /// `SETTLE_TRUSTED_PROXIES`: only from these is `X-Forwarded-For` (or
+    /// `Forwarded`) believed. Empty by default: every client is its connection.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -52,6 +56,7 @@ impl std::fmt::Debug for Config {
             .field("stripe", &self.stripe)
             .field("stripe_api_base", &self.stripe_api_base)
             .field("log_format", &self.log_format)
+            .field("trusted_proxies", &self.trusted_proxies.to_string())
             .finish()
     }
 }
@@ -234,6 +239,12 @@ impl Config {
 
         let site_root = var("LEPTOS_SITE_ROOT")?.unwrap_or_else(|| "target/site".to_owned());
 
+        let trusted_proxies = match var("SETTLE_TRUSTED_PROXIES")? {
+            Some(list) => TrustedProxies::parse(&list)
+                .map_err(|e| err("SETTLE_TRUSTED_PROXIES", e.to_string()))?,
+            None => TrustedProxies::default(),
+        };
+
         Ok(Config {
             database_url,
             site_addr,
@@ -245,6 +256,7 @@ impl Config {
             stripe_js_url,
             log_format,
             site_root,
+            trusted_proxies,
         })
     }
 

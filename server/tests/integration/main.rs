@@ -25,3 +25,4 @@ mod staff;
 mod storage;
 mod stripe;
 mod sweep;
+mod throttle;
