@@ -35,7 +35,7 @@ fn default_permits() -> usize {
 }
 
 /// The process's permits, shared by every gate made with `PasswordGate::new`
-/// and by the free functions `hash` and `verify`.
+/// and by the free function `hash`.
 fn shared_permits() -> Arc<Semaphore> {
     static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
     PERMITS
