@@ -14,6 +14,8 @@ pub mod orders;
 pub mod payments;
 pub mod pos;
 #[cfg(feature = "ssr")]
+pub mod proxy;
+#[cfg(feature = "ssr")]
 pub mod search;
 pub mod settings;
 pub mod setup;
@@ -21,5 +23,7 @@ pub mod shell;
 pub mod staff;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 pub use shell::{shell, App};

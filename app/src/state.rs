@@ -1,5 +1,5 @@
 //! The state every handler and server fn shares (server only).
-use crate::staff::ssr::throttle::LoginThrottle;
+use crate::staff::ssr::{password::PasswordGate, throttle::SignInThrottle};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -13,10 +13,11 @@ pub struct AppState {
     /// the same pool as `db` on PostgreSQL.
     #[from_ref(skip)]
     pub readers: DatabaseConnection,
-    pub throttle: Arc<LoginThrottle>,
-    /// Wrong pay-link keys, per client address.
+    /// Sign-in limits (the counts themselves are in the database).
+    pub throttle: Arc<SignInThrottle>,
+    /// Where sign-in and password changes hash: a bounded number at once.
     #[from_ref(skip)]
-    pub pay_throttle: Arc<LoginThrottle>,
+    pub passwords: Arc<PasswordGate>,
     /// `SETTLE_PUBLIC_URL` without a trailing slash: the base of links in emails.
     #[from_ref(skip)]
     pub public_url: Arc<str>,

@@ -11,6 +11,7 @@ mod m20261202_000002_session_staff;
 pub mod m20261203_000001_name_search;
 mod m20261203_000002_barcode;
 mod m20261203_000003_default_payment;
+mod m20261204_000001_throttles;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_name_search::Migration),
             Box::new(m20261203_000002_barcode::Migration),
             Box::new(m20261203_000003_default_payment::Migration),
+            Box::new(m20261204_000001_throttles::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Configuration from the environment (and a `.env` file), validated once at
 //! start-up. Every error names the variable, so the operator knows what to fix.
+use app::proxy::TrustedProxies;
 use std::net::SocketAddr;
 use url::Url;
 
@@ -42,6 +43,9 @@ pub struct Config {
     /// Where Prometheus scrapes `/metrics`; `None` (the default) serves no
     /// metrics and installs no recorder.
     pub metrics_addr: Option<SocketAddr>,
+    /// `SETTLE_TRUSTED_PROXIES`: only from these is `X-Forwarded-For` (or
+    /// `Forwarded`) believed. Empty by default: every client is its connection.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for Config {
             .field("stripe_api_base", &self.stripe_api_base)
             .field("log_format", &self.log_format)
             .field("metrics_addr", &self.metrics_addr)
+            .field("trusted_proxies", &self.trusted_proxies.to_string())
             .finish()
     }
 }
@@ -258,6 +263,11 @@ impl Config {
                 Some(addr)
             }
         };
+        let trusted_proxies = match var("SETTLE_TRUSTED_PROXIES")? {
+            Some(list) => TrustedProxies::parse(&list)
+                .map_err(|e| err("SETTLE_TRUSTED_PROXIES", e.to_string()))?,
+            None => TrustedProxies::default(),
+        };
 
         Ok(Config {
             database_url,
@@ -271,6 +281,7 @@ impl Config {
             log_format,
             site_root,
             metrics_addr,
+            trusted_proxies,
         })
     }
 

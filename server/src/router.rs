@@ -2,7 +2,7 @@
 //! health, static files, and the layers every request passes through.
 use crate::{config::Config, security};
 use app::forms::ssr::{StaffRoute, StaffRoutes};
-use app::staff::ssr::throttle::{LoginThrottle, ThrottleLimits};
+use app::staff::ssr::password::PasswordGate;
 use app::{shell, staff::ssr::session_store::DbSessionStore, state::AppState, App};
 use axum::{
     body::Body,
@@ -22,9 +22,6 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 
 /// Request bodies larger than this are refused with 413 before any handler runs.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Wrong pay-link keys one address may try in ten minutes.
-pub const PAY_LINK_FAILURES_PER_IP: usize = 20;
 
 /// Staff sessions end after this long without a request.
 const SESSION_IDLE: time::Duration = time::Duration::hours(12);
@@ -51,6 +48,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     config: &Config,
     db: DatabaseConnection,
@@ -59,6 +57,7 @@ pub fn build(
     payments_wake: Arc<tokio::sync::Notify>,
     mailer: app::email::ssr::transport::Mailer,
     stripe: Option<Arc<app::payments::gateway::Gateway>>,
+    passwords: Arc<PasswordGate>,
 ) -> Router {
     let leptos_options = leptos_options(config);
     let state = AppState {
@@ -66,11 +65,7 @@ pub fn build(
         db: db.clone(),
         readers,
         throttle: Arc::default(),
-        pay_throttle: Arc::new(LoginThrottle::new(ThrottleLimits {
-            window: std::time::Duration::from_secs(10 * 60),
-            per_account: 0,
-            per_ip: PAY_LINK_FAILURES_PER_IP,
-        })),
+        passwords,
         public_url: config.public_url.as_str().into(),
         csp_template: security::page_csp_template(config).into(),
         outbox_wake,
@@ -134,6 +129,12 @@ pub fn build(
         .layer(middleware::from_fn_with_state(
             security::SecurityHeaders::new(config),
             security::add_security_headers,
+        ))
+        // Outside everything that asks who the client is (the cross-site
+        // check, sign-in, the pay page): see `app::proxy`.
+        .layer(middleware::from_fn_with_state(
+            Arc::new(config.trusted_proxies.clone()),
+            app::proxy::resolve_client,
         ))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -79,8 +79,16 @@ pub async fn add_security_headers(
 /// (old browsers, same-site subdomains) for every form and server fn at once.
 /// Requests without browser headers (Stripe's webhook, curl) pass: they carry
 /// no cookies a forger could borrow.
+///
+/// Behind a proxy that rewrites `Host`, the host the browser asked for is the
+/// one a trusted proxy reports (`app::proxy::ForwardedHost`); from anyone
+/// else only `Host` counts.
 pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
-    if is_cross_site_write(req.method(), req.headers()) {
+    let forwarded_host = req
+        .extensions()
+        .get::<app::proxy::ForwardedHost>()
+        .map(|h| h.0.as_str());
+    if is_cross_site_write(req.method(), req.headers(), forwarded_host) {
         tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
         return (
             StatusCode::FORBIDDEN,
@@ -91,7 +99,7 @@ pub async fn refuse_cross_site(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-fn is_cross_site_write(method: &Method, headers: &HeaderMap) -> bool {
+fn is_cross_site_write(method: &Method, headers: &HeaderMap, forwarded_host: Option<&str>) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return false;
     }
@@ -99,7 +107,7 @@ fn is_cross_site_write(method: &Method, headers: &HeaderMap) -> bool {
         return site == "cross-site" || site == "same-site";
     }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let host = forwarded_host.or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()));
     match (origin, host) {
         // "null" is what sandboxed frames and some redirects send.
         (Some("null"), _) => true,
@@ -131,31 +139,55 @@ mod tests {
         let post = Method::POST;
         assert!(!is_cross_site_write(
             &Method::GET,
-            &headers(&[("sec-fetch-site", "cross-site")])
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
         ));
         assert!(is_cross_site_write(
             &post,
-            &headers(&[("sec-fetch-site", "cross-site")])
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            None
         ));
         assert!(!is_cross_site_write(
             &post,
-            &headers(&[("sec-fetch-site", "same-origin")])
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            None
         ));
         assert!(is_cross_site_write(
             &post,
-            &headers(&[("origin", "https://evil.example"), ("host", "shop.example")])
+            &headers(&[("origin", "https://evil.example"), ("host", "shop.example")]),
+            None
         ));
         assert!(!is_cross_site_write(
             &post,
-            &headers(&[("origin", "https://shop.example"), ("host", "shop.example")])
+            &headers(&[("origin", "https://shop.example"), ("host", "shop.example")]),
+            None
         ));
         assert!(is_cross_site_write(
             &post,
-            &headers(&[("origin", "null"), ("host", "shop.example")])
+            &headers(&[("origin", "null"), ("host", "shop.example")]),
+            None
         ));
         assert!(!is_cross_site_write(
             &post,
-            &headers(&[("host", "shop.example")])
+            &headers(&[("host", "shop.example")]),
+            None
         ));
+    }
+
+    #[test]
+    fn a_trusted_proxys_host_stands_for_host() {
+        let post = Method::POST;
+        // The proxy rewrote Host to its upstream; the browser asked for shop.example.
+        let proxied = headers(&[
+            ("origin", "https://shop.example"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(is_cross_site_write(&post, &proxied, None));
+        assert!(!is_cross_site_write(&post, &proxied, Some("shop.example")));
+        let forged = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(is_cross_site_write(&post, &forged, Some("shop.example")));
     }
 }

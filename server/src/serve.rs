@@ -3,6 +3,8 @@ use crate::{config::Config, db, router, seed};
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_sessions::session_store::ExpiredDeletion;
 
@@ -21,9 +23,10 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (LEPTOS_SITE_ADDR)", config.site_addr))?;
     tracing::info!(
-        "Settle is listening on http://{} (public URL {})",
+        "Settle is listening on http://{} (public URL {}, trusted proxies: {})",
         config.site_addr,
-        config.public_url
+        config.public_url,
+        config.trusted_proxies
     );
     serve(listener, &config, db, shutdown_signal()).await
 }
@@ -35,16 +38,20 @@ pub async fn serve(
     db: DatabaseConnection,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = app::staff::ssr::session_store::DbSessionStore::new(db.clone());
-    let cleanup = tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
-        loop {
-            every_hour.tick().await;
-            if let Err(e) = store.delete_expired().await {
-                tracing::warn!(error = %e, "deleting expired sessions");
-            }
-        }
-    });
+    let passwords = Arc::new(app::staff::ssr::password::PasswordGate::new());
+    serve_with_passwords(listener, config, db, passwords, shutdown).await
+}
+
+/// `serve`, hashing passwords through `passwords` (tests hold on to it to
+/// count the argon2 runs a sign-in makes).
+pub async fn serve_with_passwords(
+    listener: TcpListener,
+    config: &Config,
+    db: DatabaseConnection,
+    passwords: Arc<app::staff::ssr::password::PasswordGate>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let cleanup = tokio::spawn(housekeeping(db.clone()));
     // Without SMTP_URL messages stay queued in the outbox (staff can still read
     // them); they go out once SMTP is configured and the server restarted.
     let wake = std::sync::Arc::new(tokio::sync::Notify::new());
@@ -79,7 +86,16 @@ pub async fn serve(
         Some(addr) => Some(crate::metrics::start(addr, readers.clone()).await?),
         None => None,
     };
-    let app = router::build(config, db, readers, wake, payments_wake, mailer, stripe);
+    let app = router::build(
+        config,
+        db,
+        readers,
+        wake,
+        payments_wake,
+        mailer,
+        stripe,
+        passwords,
+    );
     // Outermost, so the time includes every layer; absent with metrics off,
     // so a Settle without them pays nothing per request.
     let app = if metrics.is_some() {
@@ -105,6 +121,30 @@ pub async fn serve(
     }
     tracing::info!("Settle stopped");
     result
+}
+
+/// Throttle rows that are over, every five minutes (a spray of addresses
+/// leaves one row each); expired sessions, every hour. Each process runs
+/// it; the deletes are idempotent, so several at once do no harm.
+async fn housekeeping(db: DatabaseConnection) {
+    const SESSIONS_EVERY: u32 = 12;
+    let store = app::staff::ssr::session_store::DbSessionStore::new(db.clone());
+    let mut every_five_minutes = tokio::time::interval(Duration::from_secs(5 * 60));
+    let mut ticks: u32 = 0;
+    loop {
+        every_five_minutes.tick().await;
+        match app::throttle::prune(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "pruned throttle rows"),
+            Err(e) => tracing::warn!(error = %e, "pruning throttle rows"),
+        }
+        if ticks % SESSIONS_EVERY == 0 {
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired sessions");
+            }
+        }
+        ticks = ticks.wrapping_add(1);
+    }
 }
 
 async fn shutdown_signal() {

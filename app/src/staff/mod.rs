@@ -59,11 +59,20 @@ pub enum SignInError {
     Invalid,
     #[error("The password is too long (at most 1024 characters).")]
     PasswordTooLong,
-    #[error("Too many failed attempts. Please wait 15 minutes and try again.")]
-    Throttled,
+    /// Too many failures for this account from this address (or from this
+    /// address altogether); the next attempt may come after `wait_secs`.
+    #[error("Too many failed attempts. Please wait {} and try again.", wait_text(.wait_secs))]
+    Throttled { wait_secs: u64 },
+    /// Every password check was taken for too long (a flood of sign-ins).
+    #[error("Sign-in is very busy right now. Please try again in a few seconds.")]
+    Busy,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
 }
+
+/// The longest wait a sign-in page link may claim (the throttles never ask
+/// for more than the 15-minute address window).
+const MAX_SHOWN_WAIT_SECS: u64 = 3600;
 
 impl SignInError {
     /// The short code carried in the sign-in page's URL after a failed post.
@@ -71,20 +80,52 @@ impl SignInError {
         match self {
             SignInError::Invalid => "invalid",
             SignInError::PasswordTooLong => "too_long",
-            SignInError::Throttled => "throttled",
+            SignInError::Throttled { .. } => "throttled",
+            SignInError::Busy => "busy",
             SignInError::Internal => "internal",
         }
     }
 
-    pub fn from_code(code: &str) -> Option<SignInError> {
-        [
-            SignInError::Invalid,
-            SignInError::PasswordTooLong,
-            SignInError::Throttled,
-            SignInError::Internal,
-        ]
-        .into_iter()
-        .find(|e| e.code() == code)
+    /// The sign-in page's query after a failed post: `error=<code>`, and for
+    /// a throttled attempt `&wait=<seconds>` so the page can say how long.
+    pub fn query(&self) -> String {
+        match self {
+            SignInError::Throttled { wait_secs } => format!("error=throttled&wait={wait_secs}"),
+            other => format!("error={}", other.code()),
+        }
+    }
+
+    /// Back from the query (`error`, `wait`); an unreadable wait is shown as
+    /// "a moment", never refused.
+    pub fn from_query(code: &str, wait: Option<&str>) -> Option<SignInError> {
+        Some(match code {
+            "invalid" => SignInError::Invalid,
+            "too_long" => SignInError::PasswordTooLong,
+            "throttled" => SignInError::Throttled {
+                wait_secs: wait
+                    .filter(|w| w.len() <= 6)
+                    .and_then(|w| w.parse::<u64>().ok())
+                    .unwrap_or(0)
+                    .min(MAX_SHOWN_WAIT_SECS),
+            },
+            "busy" => SignInError::Busy,
+            "internal" => SignInError::Internal,
+            _ => return None,
+        })
+    }
+}
+
+/// How long to wait, as a person reads it: "1 second", "45 seconds",
+/// "3 minutes" (rounded up); 0 is "a moment".
+pub fn wait_text(secs: &u64) -> String {
+    match *secs {
+        0 => "a moment".to_owned(),
+        1 => "1 second".to_owned(),
+        s @ 2..=59 => format!("{s} seconds"),
+        s => match s.div_ceil(60) {
+            1 => "1 minute".to_owned(),
+            m => format!("{m} minutes"),
+        },
     }
 }
 
@@ -144,8 +185,12 @@ pub enum PasswordChangeRefusal {
     CurrentMissing,
     #[error("The current password is incorrect.")]
     WrongCurrent,
-    #[error("Too many failed attempts. Please wait 15 minutes and try again.")]
-    Throttled,
+    #[error("Too many failed attempts. Please wait {} and try again.", wait_text(.wait_secs))]
+    Throttled { wait_secs: u64 },
+    #[error(
+        "Passwords are being checked for many people right now. Please try again in a few seconds."
+    )]
+    Busy,
     #[error("Choose another password: {0}.")]
     Policy(PasswordPolicyError),
     #[error("The new password must differ from the current one.")]
@@ -160,7 +205,8 @@ impl PasswordChangeRefusal {
         match self {
             PasswordChangeRefusal::CurrentMissing
             | PasswordChangeRefusal::WrongCurrent
-            | PasswordChangeRefusal::Throttled => "current_password",
+            | PasswordChangeRefusal::Throttled { .. }
+            | PasswordChangeRefusal::Busy => "current_password",
             PasswordChangeRefusal::Policy(_) | PasswordChangeRefusal::Unchanged => "new_password",
             PasswordChangeRefusal::Mismatch => "repeat_password",
         }
@@ -326,6 +372,51 @@ mod tests {
             assert_eq!(AccountRefusal::from_code(r.code()), Some(r));
         }
         assert_eq!(AccountRefusal::from_code("nope"), None);
+    }
+
+    #[test]
+    fn sign_in_errors_round_trip_through_the_query() {
+        for e in [
+            SignInError::Invalid,
+            SignInError::PasswordTooLong,
+            SignInError::Throttled { wait_secs: 4 },
+            SignInError::Busy,
+            SignInError::Internal,
+        ] {
+            let query = e.query();
+            let code = query
+                .strip_prefix("error=")
+                .and_then(|q| q.split('&').next())
+                .unwrap();
+            let wait = query.split("&wait=").nth(1);
+            assert_eq!(SignInError::from_query(code, wait), Some(e), "{query}");
+        }
+        assert_eq!(SignInError::from_query("nope", None), None);
+        assert_eq!(
+            SignInError::from_query("throttled", Some("99999999999")),
+            Some(SignInError::Throttled { wait_secs: 0 })
+        );
+        assert_eq!(
+            SignInError::from_query("throttled", Some("86400")),
+            Some(SignInError::Throttled { wait_secs: 3600 })
+        );
+        assert_eq!(
+            SignInError::Throttled { wait_secs: 4 }.to_string(),
+            "Too many failed attempts. Please wait 4 seconds and try again."
+        );
+        assert_eq!(
+            SignInError::Throttled { wait_secs: 0 }.to_string(),
+            "Too many failed attempts. Please wait a moment and try again."
+        );
+    }
+
+    #[test]
+    fn waits_read_as_people_say_them() {
+        assert_eq!(wait_text(&1), "1 second");
+        assert_eq!(wait_text(&59), "59 seconds");
+        assert_eq!(wait_text(&60), "1 minute");
+        assert_eq!(wait_text(&61), "2 minutes");
+        assert_eq!(wait_text(&300), "5 minutes");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || {
         query.with(|q| {
             q.get("error")
-                .and_then(|c| SignInError::from_code(&c))
+                .and_then(|c| SignInError::from_query(&c, q.get("wait").as_deref()))
                 .map(|e| e.to_string())
         })
     };

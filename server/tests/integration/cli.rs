@@ -165,6 +165,7 @@ fn invalid_configuration_names_the_variable_and_changes_nothing() {
         ("STRIPE_API_BASE", "not a url"),
         ("SETTLE_METRICS_ADDR", "localhost:9100"),
         ("SETTLE_METRICS_ADDR", "127.0.0.1:3000"),
+        ("SETTLE_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/33"),
     ] {
         let out = settle(&s, &["migrate"], &[(var, value)], "");
         assert_eq!(out.status.code(), Some(1), "{var}");
@@ -181,6 +182,20 @@ fn invalid_configuration_names_the_variable_and_changes_nothing() {
         );
     }
     assert!(!s.0.join("settle.db").exists(), "nothing was created");
+
+    // The bad entry of a list is named, not just the variable.
+    let out = settle(
+        &s,
+        &["migrate"],
+        &[("SETTLE_TRUSTED_PROXIES", "127.0.0.1, proxy.internal, ::1")],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("settle: invalid SETTLE_TRUSTED_PROXIES: \"proxy.internal\" is not an address or CIDR range"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -278,11 +293,18 @@ fn seed_prints_the_admin_login_once() {
     rt.block_on(async {
         use sea_orm::{EntityTrait, PaginatorTrait};
         let db = server::db::connect(&s.db_url()).await.unwrap();
-        let throttle = app::staff::ssr::throttle::LoginThrottle::default();
-        let who =
-            app::staff::ssr::authenticate(&db, &throttle, "admin@example.com", &password, None)
-                .await
-                .unwrap();
+        let throttle = app::staff::ssr::throttle::SignInThrottle::default();
+        let passwords = app::staff::ssr::password::PasswordGate::new();
+        let who = app::staff::ssr::authenticate(
+            &db,
+            &throttle,
+            &passwords,
+            "admin@example.com",
+            &password,
+            std::net::IpAddr::from([127, 0, 0, 1]).into(),
+        )
+        .await
+        .unwrap();
         assert_eq!(who.role, app::staff::Role::Admin);
         assert!(
             app::catalog::model::Entity::find()

@@ -29,3 +29,4 @@ mod staff;
 mod storage;
 mod stripe;
 mod sweep;
+mod throttle;

@@ -9,7 +9,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryF
 const CASHIER: (&str, &str) = ("till@example.com", "blue river stones 42");
 
 /// A seeded shop with one invoice (#1001, 2 mugs, to a guest); its pay URL path.
-async fn shop_with_invoice(app: &TestApp) -> String {
+pub(crate) async fn shop_with_invoice(app: &TestApp) -> String {
     server::seed::seed_demo(&app.db).await.unwrap();
     app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
     let staff = app::staff::ssr::model::Entity::find()
@@ -162,16 +162,27 @@ async fn wrong_keys_are_throttled_per_address(backend: Backend) {
     let app = common::spawn_app(backend).await;
     let path = shop_with_invoice(&app).await;
     let browser = app.client();
-    for _ in 0..server::router::PAY_LINK_FAILURES_PER_IP {
+    let allowance = app::payments::pay::ssr::WRONG_KEYS_PER_ADDRESS;
+    for _ in 0..allowance {
         let (status, _) = page(&browser, &app.url("/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA")).await;
         assert_eq!(status, 404);
     }
+    let res = browser
+        .get(app.url("/pay/1002?key=AAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429, "one wrong key too many");
+    let retry_after: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry_after), "{retry_after}");
+    assert!(res.text().await.unwrap().contains("Too many attempts"));
     let (status, html) = page(&browser, &app.url(&path)).await;
-    assert_eq!(
-        status, 429,
-        "even the right key waits once the address is throttled"
-    );
-    assert!(html.contains("Too many attempts"));
+    assert_eq!(status, 200, "the right key is never throttled");
+    assert!(html.contains("Pay for order #1001"), "{html}");
     app.stop().await;
 }
 

@@ -1,16 +1,18 @@
 //! Serving the pay page: key check in constant time, the same 404 for a wrong
-//! key and a missing order, wrong keys throttled per address, the first view
-//! recorded in the timeline.
+//! key and a missing order, wrong keys throttled per client address (a valid
+//! key is never throttled), the first view recorded in the timeline.
 use super::{expires_after, pay_state, PayState};
 use crate::email::ssr::invoice::InvoiceData;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{event, order};
 use crate::orders::{OrderKey, OrderNumber};
+use crate::proxy::ClientAddr;
 use crate::settings::ssr::model as settings;
 use crate::state::AppState;
+use crate::throttle::{self, whole_seconds, Admission, Key, Policy};
 use askama::Template;
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
+    extract::{Path, Query, State},
     http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -19,7 +21,6 @@ use axum::{
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::{Date, OffsetDateTime};
@@ -149,17 +150,44 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html(NOT_FOUND)).into_response()
 }
 
+/// Wrong keys (or numbers) one client address may try in ten minutes.
+pub const WRONG_KEYS_PER_ADDRESS: u32 = 20;
+
+/// The window opens with the first wrong key; past the allowance every wrong
+/// key is answered 429 until it closes. Right keys are never counted.
+pub const WRONG_KEYS: Policy = Policy::Cap {
+    max: WRONG_KEYS_PER_ADDRESS,
+    window: Duration::from_secs(10 * 60),
+};
+
+/// A wrong key or no such order: counted against the client's address,
+/// answered 404 while it has wrong keys to spare and 429 once it has not.
+/// Only the address is keyed, never the key that was tried.
+async fn wrong_key(state: &AppState, client: ClientAddr) -> Response {
+    let key = Key::new("pay/wrong-key", &[&client.bucket()]);
+    match throttle::admit(&state.db, &key, WRONG_KEYS).await {
+        Ok(Admission::Admitted) => not_found(),
+        Ok(Admission::Refused { wait }) => {
+            tracing::warn!(%client, "pay page throttled after wrong keys");
+            let mut res = (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
+            res
+        }
+        Err(e) => {
+            // Not counted this once; the answer is the same 404 either way.
+            tracing::error!(error = %e, "counting a wrong pay key");
+            not_found()
+        }
+    }
+}
+
 async fn pay_page(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(number): Path<String>,
     Query(q): Query<PayQuery>,
 ) -> Response {
-    let ip = peer.ip();
-    if !state.pay_throttle.allow_ip(ip) {
-        tracing::warn!(%ip, "pay page throttled after wrong keys");
-        return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
-    }
     let found = match find(&state.readers, &number, &q.key).await {
         Ok(found) => found,
         Err(e) => {
@@ -172,8 +200,7 @@ async fn pay_page(
         }
     };
     let Some(o) = found else {
-        state.pay_throttle.record_ip_failure(ip);
-        return not_found();
+        return wrong_key(&state, client).await;
     };
     match render(&state, &o, notice_text(&q.notice)).await {
         Ok(Some(page)) => page,
@@ -423,21 +450,14 @@ async fn record_first_view(db: &DatabaseConnection, order_id: i32) -> Result<(),
 /// lands (a success is recorded here, once, exactly as the webhook would).
 async fn return_page(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     Path(number): Path<String>,
     Query(q): Query<ReturnQuery>,
 ) -> Response {
     use crate::payments::{intent, intents, record, refunds};
-    let ip = peer.ip();
-    if !state.pay_throttle.allow_ip(ip) {
-        return (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
-    }
     let o = match find(&state.readers, &number, &q.key).await {
         Ok(Some(o)) => o,
-        Ok(None) => {
-            state.pay_throttle.record_ip_failure(ip);
-            return not_found();
-        }
+        Ok(None) => return wrong_key(&state, client).await,
         Err(e) => {
             tracing::error!(error = %e, "loading an order for the return page");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();

@@ -9,6 +9,7 @@ use crate::forms::{
     ssr::{put_flash, see_other, staff_for_post, Access, StaffRoutes},
     FieldError, Refused,
 };
+use crate::proxy::ClientAddr;
 use crate::staff::{AccountRefusal, AddStaffForm, Role, ShownPassword, StaffView};
 use crate::state::AppState;
 use axum::{
@@ -203,6 +204,7 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
+    client: ClientAddr,
     session: Session,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -218,7 +220,9 @@ async fn change_password(
     let result = accounts::change_own_password(
         &state.db,
         &state.throttle,
+        &state.passwords,
         &me,
+        client,
         &form.current_password,
         &form.new_password,
         &form.repeat_password,

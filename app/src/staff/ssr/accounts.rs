@@ -2,10 +2,13 @@
 //! reactivate, change a role) and what anyone does to their own (change their
 //! password). A change that should lock someone out ends their sessions in the
 //! same transaction as the change, so neither happens without the other.
-use super::{model, password, session_store::end_staff_sessions, throttle::LoginThrottle};
+use super::password::{self, PasswordError, PasswordGate};
+use super::{model, session_store::end_staff_sessions, throttle::SignInThrottle};
+use crate::proxy::ClientAddr;
 use crate::staff::{
     check_new_password, AccountRefusal, PasswordChangeRefusal, Role, StaffView, MAX_PASSWORD_BYTES,
 };
+use crate::throttle::{whole_seconds, Admission};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
@@ -180,12 +183,16 @@ pub async fn set_role(
 /// Changes the signed-in staff member's own password after checking the
 /// current one, and ends all their sessions, this one included: the caller
 /// gives this browser a fresh session (see `web::change_password`).
-/// Wrong current passwords count against the sign-in throttle, so a session
-/// left open cannot be used to guess the password.
+/// Wrong current passwords count against the sign-in throttle (the same pair
+/// of account and client address), so a session left open cannot be used to
+/// guess the password.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_own_password(
     db: &DatabaseConnection,
-    throttle: &LoginThrottle,
+    throttle: &SignInThrottle,
+    passwords: &PasswordGate,
     me: &StaffView,
+    client: ClientAddr,
     current: &str,
     new: &str,
     repeat: &str,
@@ -193,20 +200,37 @@ pub async fn change_own_password(
     if current.is_empty() {
         return Err(PasswordChangeRefusal::CurrentMissing.into());
     }
-    if !throttle.allow(&me.email, None) {
-        return Err(PasswordChangeRefusal::Throttled.into());
+    if let Admission::Refused { wait } = throttle.admit(db, &me.email, client).await? {
+        return Err(PasswordChangeRefusal::Throttled {
+            wait_secs: whole_seconds(wait),
+        }
+        .into());
     }
     let row = model::Entity::find_by_id(me.id)
         .one(db)
         .await?
         .filter(|r| r.active)
         .ok_or(AccountError::NotFound(me.id))?;
-    let matches = current.len() <= MAX_PASSWORD_BYTES
-        && password::verify(current.to_owned(), Some(row.password_hash.clone())).await?;
+    let matches = if current.len() > MAX_PASSWORD_BYTES {
+        false
+    } else {
+        match passwords
+            .verify(current.to_owned(), Some(row.password_hash.clone()))
+            .await
+        {
+            Ok(matches) => matches,
+            Err(PasswordError::Busy) => {
+                throttle.not_checked(db, &me.email, client).await?;
+                return Err(PasswordChangeRefusal::Busy.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     if !matches {
-        throttle.record_failure(&me.email, None);
+        throttle.failed(db, &me.email, client).await?;
         return Err(PasswordChangeRefusal::WrongCurrent.into());
     }
+    throttle.succeeded(db, &me.email, client).await?;
     check_new_password(new, &row.email).map_err(PasswordChangeRefusal::Policy)?;
     if new == current {
         return Err(PasswordChangeRefusal::Unchanged.into());
@@ -214,7 +238,11 @@ pub async fn change_own_password(
     if new != repeat {
         return Err(PasswordChangeRefusal::Mismatch.into());
     }
-    let hash = password::hash(new.to_owned()).await?;
+    let hash = match passwords.hash(new.to_owned()).await {
+        Ok(hash) => hash,
+        Err(PasswordError::Busy) => return Err(PasswordChangeRefusal::Busy.into()),
+        Err(e) => return Err(e.into()),
+    };
     let txn = db.begin().await?;
     let mut row: model::ActiveModel = row.into();
     row.password_hash = Set(hash);

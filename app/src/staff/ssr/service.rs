@@ -1,31 +1,51 @@
 //! Who is signed in, and signing in.
-use super::{model, password, throttle::LoginThrottle};
+use super::password::{self, PasswordError, PasswordGate};
+use super::{model, throttle::SignInThrottle};
 use crate::domain::Email;
 use crate::error::AppError;
+use crate::proxy::ClientAddr;
 use crate::staff::{Role, SignInError, StaffView, MAX_PASSWORD_BYTES};
 use crate::state::AppState;
+use crate::throttle::{whole_seconds, Admission};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use std::net::IpAddr;
 use tower_sessions::Session;
 
 /// The session key holding the signed-in staff member's id.
 pub const STAFF_ID_KEY: &str = "staff_id";
 
+/// Checks a sign-in. The attempt is counted (or refused) before anything is
+/// hashed, so a refused attempt costs a database read and no argon2 run.
 pub async fn authenticate(
     db: &DatabaseConnection,
-    throttle: &LoginThrottle,
+    throttle: &SignInThrottle,
+    passwords: &PasswordGate,
     email: &str,
     password: &str,
-    ip: Option<IpAddr>,
+    client: ClientAddr,
 ) -> Result<StaffView, SignInError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(SignInError::PasswordTooLong);
     }
-    // Bound what reaches the throttle map and the logs.
+    // Bound what reaches the throttle keys and the logs.
     let email_key: String = email.chars().take(254).collect();
-    if !throttle.allow(&email_key, ip) {
-        tracing::warn!(?ip, "sign-in throttled");
-        return Err(SignInError::Throttled);
+    let internal = |what: &'static str| {
+        move |e: sea_orm::DbErr| {
+            tracing::error!(error = %e, "{what}");
+            SignInError::Internal
+        }
+    };
+    match throttle
+        .admit(db, &email_key, client)
+        .await
+        .map_err(internal("counting a sign-in attempt"))?
+    {
+        Admission::Admitted => {}
+        Admission::Refused { wait } => {
+            tracing::warn!(%client, "sign-in throttled");
+            return Err(SignInError::Throttled {
+                wait_secs: whole_seconds(wait),
+            });
+        }
     }
     let account = match Email::parse(email) {
         Ok(parsed) => model::Entity::find()
@@ -33,27 +53,39 @@ pub async fn authenticate(
             .filter(model::Column::Active.eq(true))
             .one(db)
             .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "loading staff for sign-in");
-                SignInError::Internal
-            })?,
+            .map_err(internal("loading staff for sign-in"))?,
         Err(_) => None,
     };
-    let ok = password::verify(
-        password.to_owned(),
-        account.as_ref().map(|a| a.password_hash.clone()),
-    )
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "verifying a password");
-        SignInError::Internal
-    })?;
+    let ok = match passwords
+        .verify(
+            password.to_owned(),
+            account.as_ref().map(|a| a.password_hash.clone()),
+        )
+        .await
+    {
+        Ok(ok) => ok,
+        Err(PasswordError::Busy) => {
+            // Not checked, so not a failure: the person may try again at once.
+            throttle
+                .not_checked(db, &email_key, client)
+                .await
+                .map_err(internal("giving back an unchecked sign-in attempt"))?;
+            return Err(SignInError::Busy);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "verifying a password");
+            return Err(SignInError::Internal);
+        }
+    };
     match account
         .filter(|_| ok)
         .and_then(|a| a.view().map(|v| (a, v)))
     {
         Some((row, view)) => {
-            throttle.record_success(&email_key);
+            if let Err(e) = throttle.succeeded(db, &email_key, client).await {
+                // The count stays a little high; not worth refusing a correct sign-in over.
+                tracing::warn!(error = %e, "clearing sign-in failures");
+            }
             let mut active: model::ActiveModel = row.into();
             active.last_sign_in_at = Set(Some(time::OffsetDateTime::now_utc()));
             if let Err(e) = active.update(db).await {
@@ -63,7 +95,10 @@ pub async fn authenticate(
             Ok(view)
         }
         None => {
-            throttle.record_failure(&email_key, ip);
+            if let Err(e) = throttle.failed(db, &email_key, client).await {
+                // The attempt is counted already; only its wait starts a little early.
+                tracing::warn!(error = %e, "recording a failed sign-in");
+            }
             Err(SignInError::Invalid)
         }
     }

@@ -1,123 +1,123 @@
-//! Sign-in throttling: a sliding window of failures per account and per client
-//! address. Keyed by the email *as typed*, so throttling behaves the same
-//! whether or not an account exists and reveals nothing.
+//! Sign-in throttling. Failures count per (account, client address), with
+//! growing waits: after 3 for the pair, each further attempt waits 1 s, 2 s,
+//! 4 s… up to 5 minutes after the one before. Someone guessing from one
+//! address therefore slows only their own pair, and the account's owner
+//! signs in at once from anywhere else: nobody can lock an admin out from
+//! elsewhere. A looser cap per address across accounts (30 failures in 15
+//! minutes) stops one address spraying guesses over many accounts.
 //!
-//! Held in memory: with several processes each keeps its own window, which
-//! multiplies the allowance by the number of processes but never lets a
-//! guesser run unbounded.
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! An attempt is counted *before* its password is hashed, so a refused
+//! attempt never reaches argon2, and parallel attempts cannot slip past the
+//! count together; a correct password then clears its pair and gives its
+//! address's count back. Keyed by the email *as typed* (trimmed, lowercased),
+//! so it behaves the same whether or not the account exists.
+//!
+//! Counts live in the database (`crate::throttle`): every process shares them.
+use crate::proxy::ClientAddr;
+use crate::throttle::{self, Admission, Key, Policy};
+use sea_orm::{DatabaseConnection, DbErr};
+use std::time::Duration;
 
-#[derive(Debug, Clone, Copy)]
-pub struct ThrottleLimits {
-    pub window: Duration,
-    pub per_account: usize,
-    pub per_ip: usize,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInThrottle {
+    /// One account from one address.
+    pub pair: Policy,
+    /// One address, all accounts together.
+    pub address: Policy,
 }
 
-impl Default for ThrottleLimits {
+impl Default for SignInThrottle {
     fn default() -> Self {
-        ThrottleLimits {
-            window: Duration::from_secs(15 * 60),
-            per_account: 5,
-            per_ip: 30,
+        SignInThrottle {
+            pair: Policy::Backoff {
+                free: 3,
+                first: Duration::from_secs(1),
+                longest: Duration::from_secs(5 * 60),
+                forget: Duration::from_secs(30 * 60),
+            },
+            address: Policy::Cap {
+                max: 30,
+                window: Duration::from_secs(15 * 60),
+            },
         }
     }
 }
 
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    limits: ThrottleLimits,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-/// Bounds memory under a spray of distinct keys: old windows are dropped first.
-const MAX_KEYS: usize = 100_000;
-
-impl LoginThrottle {
-    pub fn new(limits: ThrottleLimits) -> Self {
-        LoginThrottle {
-            limits,
-            failures: Mutex::default(),
-        }
-    }
-
-    fn keys(email: &str, ip: Option<IpAddr>) -> (String, Option<String>) {
+impl SignInThrottle {
+    fn keys(email: &str, client: ClientAddr) -> (Key, Key) {
+        let email: String = email.trim().to_lowercase().chars().take(254).collect();
+        let address = client.bucket();
         (
-            format!("account:{}", email.trim().to_lowercase()),
-            ip.map(|ip| format!("ip:{ip}")),
+            Key::new("sign-in/pair", &[&email, &address]),
+            Key::new("sign-in/address", &[&address]),
         )
     }
 
-    fn recent(&self, map: &mut HashMap<String, Vec<Instant>>, key: &str, now: Instant) -> usize {
-        let window = self.limits.window;
-        match map.get_mut(key) {
-            Some(times) => {
-                times.retain(|t| now.duration_since(*t) < window);
-                times.len()
+    /// Counts this attempt, or refuses it with how long to wait. A refusal
+    /// for the pair writes nothing (a flood of refused attempts is reads).
+    pub async fn admit(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        client: ClientAddr,
+    ) -> Result<Admission, DbErr> {
+        let (pair, address) = Self::keys(email, client);
+        if let Some(hits) = throttle::peek(db, &pair).await? {
+            if let Some(wait) = self.pair.wait(&hits, throttle::now_ms()) {
+                return Ok(Admission::Refused { wait });
             }
-            None => 0,
+        }
+        if let refused @ Admission::Refused { .. } =
+            throttle::admit(db, &address, self.address).await?
+        {
+            return Ok(refused);
+        }
+        match throttle::admit(db, &pair, self.pair).await? {
+            Admission::Admitted => Ok(Admission::Admitted),
+            // Another attempt for the pair got in first: this one is not
+            // made, so it takes nothing from the address either.
+            refused => {
+                throttle::release(db, &address).await?;
+                Ok(refused)
+            }
         }
     }
 
-    /// Under a spray of distinct keys, windows that have ended are dropped.
-    fn prune(&self, map: &mut HashMap<String, Vec<Instant>>, now: Instant) {
-        if map.len() >= MAX_KEYS {
-            let window = self.limits.window;
-            map.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
-        }
+    /// The counted attempt was wrong: the pair's wait runs from now.
+    pub async fn failed(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        client: ClientAddr,
+    ) -> Result<(), DbErr> {
+        let (pair, _) = Self::keys(email, client);
+        throttle::failed(db, &pair, self.pair).await
     }
 
-    /// True when this attempt may go ahead.
-    pub fn allow(&self, email: &str, ip: Option<IpAddr>) -> bool {
-        let (account, ip) = Self::keys(email, ip);
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let account_ok = self.recent(&mut map, &account, now) < self.limits.per_account;
-        let ip_ok = ip.map_or(true, |ip| {
-            self.recent(&mut map, &ip, now) < self.limits.per_ip
-        });
-        account_ok && ip_ok
+    /// The counted attempt was right: the pair starts afresh, and the
+    /// address's cap counts only failures.
+    pub async fn succeeded(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        client: ClientAddr,
+    ) -> Result<(), DbErr> {
+        let (pair, address) = Self::keys(email, client);
+        throttle::forget(db, &pair).await?;
+        throttle::release(db, &address).await
     }
 
-    pub fn record_failure(&self, email: &str, ip: Option<IpAddr>) {
-        let (account, ip) = Self::keys(email, ip);
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        self.prune(&mut map, now);
-        map.entry(account).or_default().push(now);
-        if let Some(ip) = ip {
-            map.entry(ip).or_default().push(now);
-        }
-    }
-
-    /// For checks with no account (pay links): only the per-address window applies.
-    pub fn allow_ip(&self, ip: IpAddr) -> bool {
-        let key = format!("ip:{ip}");
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        self.recent(&mut map, &key, Instant::now()) < self.limits.per_ip
-    }
-
-    pub fn record_ip_failure(&self, ip: IpAddr) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        self.prune(&mut map, now);
-        map.entry(format!("ip:{ip}")).or_default().push(now);
-    }
-
-    /// A correct password clears the account's failures (not the address's).
-    pub fn record_success(&self, email: &str) {
-        let (account, _) = Self::keys(email, None);
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&account);
+    /// The counted attempt was never checked (the server was too busy to
+    /// hash): both counts are given back.
+    pub async fn not_checked(
+        &self,
+        db: &DatabaseConnection,
+        email: &str,
+        client: ClientAddr,
+    ) -> Result<(), DbErr> {
+        let (pair, address) = Self::keys(email, client);
+        throttle::release(db, &pair).await?;
+        throttle::release(db, &address).await
     }
 }
 
@@ -126,40 +126,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_per_account_and_per_ip() {
-        let t = LoginThrottle::new(ThrottleLimits {
-            window: Duration::from_secs(60),
-            per_account: 2,
-            per_ip: 3,
-        });
-        let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        assert!(t.allow("A@x.co", Some(ip)));
-        t.record_failure("a@x.co", Some(ip));
-        t.record_failure("A@X.CO", Some(ip));
-        assert!(
-            !t.allow("a@x.co", Some("10.0.0.2".parse().unwrap())),
-            "account locked from any address"
+    fn pairs_are_per_account_and_address_and_ignore_case() {
+        let a: ClientAddr = "203.0.113.7".parse::<std::net::IpAddr>().unwrap().into();
+        let b: ClientAddr = "198.51.100.9".parse::<std::net::IpAddr>().unwrap().into();
+        let (pair_a, address_a) = SignInThrottle::keys(" Owner@Example.com", a);
+        assert_eq!(
+            SignInThrottle::keys("owner@example.com", a),
+            (pair_a.clone(), address_a.clone())
         );
-        assert!(t.allow("b@x.co", Some(ip)));
-        t.record_failure("b@x.co", Some(ip));
-        assert!(
-            !t.allow("c@x.co", Some(ip)),
-            "address locked for any account"
-        );
-        t.record_success("a@x.co");
-        assert!(t.allow("a@x.co", Some("10.0.0.2".parse().unwrap())));
-    }
-
-    #[test]
-    fn window_expires() {
-        let t = LoginThrottle::new(ThrottleLimits {
-            window: Duration::from_millis(20),
-            per_account: 1,
-            per_ip: 10,
-        });
-        t.record_failure("a@x.co", None);
-        assert!(!t.allow("a@x.co", None));
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(t.allow("a@x.co", None));
+        let (pair_b, address_b) = SignInThrottle::keys("owner@example.com", b);
+        assert_ne!(pair_a, pair_b);
+        assert_ne!(address_a, address_b);
+        let (pair_other, address_same) = SignInThrottle::keys("till@example.com", a);
+        assert_ne!(pair_a, pair_other);
+        assert_eq!(address_a, address_same, "one address, whatever the account");
     }
 }

@@ -3,14 +3,15 @@
 //! a reload never re-submits a password.
 use super::service::{authenticate, STAFF_ID_KEY};
 use crate::forms::ssr::{Access, StaffRoutes};
+use crate::proxy::ClientAddr;
+use crate::staff::SignInError;
 use crate::state::AppState;
 use axum::{
-    extract::{ConnectInfo, State},
+    extract::State,
     response::{IntoResponse, Redirect, Response},
     Form,
 };
 use serde::Deserialize;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 
 /// Signing in and out, and the account forms of the Staff and My account pages.
@@ -47,9 +48,9 @@ pub fn safe_next(next: &str) -> &str {
     }
 }
 
-fn back_to_login(error: &str, next: &str) -> Response {
+fn back_to_login(error: &SignInError, next: &str) -> Response {
     let next = safe_next(next);
-    let mut url = format!("/login?error={error}");
+    let mut url = format!("/login?{}", error.query());
     if next != "/" {
         url.push_str("&next=");
         url.push_str(&super::super::encode_query_value(next));
@@ -59,16 +60,17 @@ fn back_to_login(error: &str, next: &str) -> Response {
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     session: Session,
     Form(form): Form<SignInForm>,
 ) -> Response {
     match authenticate(
         &state.db,
         &state.throttle,
+        &state.passwords,
         &form.email,
         &form.password,
-        Some(peer.ip()),
+        client,
     )
     .await
     {
@@ -82,14 +84,14 @@ async fn sign_in(
             .await;
             if let Err(e) = stored {
                 tracing::error!(error = %e, "storing the session");
-                return back_to_login("internal", &form.next);
+                return back_to_login(&SignInError::Internal, &form.next);
             }
             tracing::info!(staff_id = staff.id, "signed in");
             Redirect::to(safe_next(&form.next)).into_response()
         }
         Err(err) => {
             crate::counters::login_failed(&err);
-            back_to_login(err.code(), &form.next)
+            back_to_login(&err, &form.next)
         }
     }
 }

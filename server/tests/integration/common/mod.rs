@@ -2,11 +2,13 @@
 //! PostgreSQL. Every storage-touching test runs on both (see `both_backends!`).
 #![allow(dead_code)]
 
+use app::staff::ssr::password::PasswordGate;
 use rand::Rng;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use server::config::{Config, LogFormat};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::oneshot;
 
 pub mod doubles;
@@ -133,7 +135,14 @@ pub fn test_config(database_url: &str) -> Config {
         log_format: LogFormat::Text,
         site_root: "target/site".into(),
         metrics_addr: None,
+        trusted_proxies: Default::default(),
     }
+}
+
+/// The test config's `SETTLE_TRUSTED_PROXIES`, as an operator would write it.
+pub fn trust(config: &mut Config, list: &str) {
+    config.trusted_proxies =
+        app::proxy::TrustedProxies::parse(list).expect("a valid trusted proxy list");
 }
 
 /// A running Settle on a random port with its own database.
@@ -141,6 +150,9 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub db: DatabaseConnection,
     pub test_db: TestDb,
+    /// The gate every sign-in of this app hashes through: `runs()` counts
+    /// its argon2 runs.
+    pub passwords: Arc<PasswordGate>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -171,8 +183,10 @@ pub async fn spawn_on(test_db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestA
     config.site_addr = addr;
     let (stop, stopped) = oneshot::channel::<()>();
     let served_db = db.clone();
+    let passwords = Arc::new(own_gate());
+    let served_passwords = passwords.clone();
     let task = tokio::spawn(async move {
-        server::serve::serve(listener, &config, served_db, async {
+        server::serve::serve_with_passwords(listener, &config, served_db, served_passwords, async {
             let _ = stopped.await;
         })
         .await
@@ -181,14 +195,75 @@ pub async fn spawn_on(test_db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestA
         addr,
         db,
         test_db,
+        passwords,
         stop: Some(stop),
         task: Some(task),
+    }
+}
+
+/// A password gate with permits of its own, as a process of its own has:
+/// tests running side by side in this one process do not wait on each
+/// other's hashing.
+fn own_gate() -> PasswordGate {
+    PasswordGate::with_permits(2, app::staff::ssr::password::QUEUE_WAIT)
+}
+
+/// A second Settle process on a running app's database (as two processes
+/// behind one load balancer share one): its own pools, caches and password
+/// gate, nothing in memory shared with the first.
+pub struct Sibling {
+    pub addr: SocketAddr,
+    pub passwords: Arc<PasswordGate>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Sibling {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .expect("sibling task")
+            .expect("sibling stopped cleanly");
     }
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Starts another process on this app's database, configured by `tweak`.
+    pub async fn sibling(&self, tweak: impl FnOnce(&mut Config)) -> Sibling {
+        let db = server::db::connect(&self.test_db.url)
+            .await
+            .expect("connecting a second process");
+        let mut config = test_config(&self.test_db.url);
+        tweak(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding port 0");
+        let addr = listener.local_addr().expect("local address");
+        config.site_addr = addr;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let passwords = Arc::new(own_gate());
+        let served_passwords = passwords.clone();
+        let task = tokio::spawn(async move {
+            server::serve::serve_with_passwords(listener, &config, db, served_passwords, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Sibling {
+            addr,
+            passwords,
+            stop,
+            task,
+        }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests look at them).
