@@ -374,7 +374,7 @@ async fn behind_nginx_clients_links_and_cookies_are_as_the_public_sees_them(back
     // Each client address has its own throttle: Ada's wrong keys lock Ada
     // out of wrong keys, not Bea, and not Ada's own right link.
     let wrong = format!("{public}/pay/{number}?key={}", OrderKey::generate().encode());
-    for _ in 0..server::router::PAY_LINK_FAILURES_PER_IP {
+    for _ in 0..app::payments::pay::ssr::WRONG_KEYS_PER_ADDRESS {
         let res = ada.get(&wrong).send().await.unwrap();
         assert_eq!(res.status(), 404);
     }
