@@ -133,9 +133,9 @@ async fn bump(
     Ok(done.rows_affected() == 1)
 }
 
-/// The attempt just counted failed: a backoff's wait runs from now (the
-/// answer), not from when the attempt was let in, however long checking it
-/// took. Nothing to do for a cap.
+/// Counts one failure for a backoff key: its wait then runs from now, and
+/// it is forgotten `forget` after this failure. One statement, so failures
+/// answered at the same moment by several processes all count.
 pub async fn failed(db: &DatabaseConnection, key: &Key, policy: Policy) -> Result<(), DbErr> {
     let Policy::Backoff { forget, .. } = policy else {
         return Ok(());
@@ -144,7 +144,10 @@ pub async fn failed(db: &DatabaseConnection, key: &Key, policy: Policy) -> Resul
     let expires = now.saturating_add(i64::try_from(forget.as_millis()).unwrap_or(i64::MAX));
     db.execute_raw(statement(
         db,
-        "UPDATE throttles SET last_at = $2, expires_at = $3 WHERE key_hash = $1",
+        "INSERT INTO throttles (key_hash, hits, last_at, expires_at) VALUES ($1, 1, $2, $3) \
+         ON CONFLICT (key_hash) DO UPDATE SET \
+         hits = CASE WHEN throttles.expires_at <= $2 THEN 1 ELSE throttles.hits + 1 END, \
+         last_at = $2, expires_at = $3",
         vec![key.0.clone().into(), now.into(), expires.into()],
     ))
     .await?;

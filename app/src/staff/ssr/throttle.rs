@@ -6,10 +6,11 @@
 //! elsewhere. A looser cap per address across accounts (30 failures in 15
 //! minutes) stops one address spraying guesses over many accounts.
 //!
-//! An attempt is counted *before* its password is hashed, so a refused
-//! attempt never reaches argon2, and parallel attempts cannot slip past the
-//! count together; a correct password then clears its pair and gives its
-//! address's count back. Keyed by the email *as typed* (trimmed, lowercased),
+//! An attempt is counted against its address *before* its password is
+//! hashed, so a refused attempt never reaches argon2 and parallel guesses
+//! from one address cannot slip past the cap together; the pair counts the
+//! failures. A correct password clears its pair and gives its address's
+//! count back. Keyed by the email *as typed* (trimmed, lowercased),
 //! so it behaves the same whether or not the account exists.
 //!
 //! Counts live in the database (`crate::throttle`): every process shares them.
@@ -72,18 +73,15 @@ impl SignInThrottle {
         {
             return Ok(refused);
         }
-        match throttle::admit(db, &pair, self.pair).await? {
-            Admission::Admitted => Ok(Admission::Admitted),
-            // Another attempt for the pair got in first: this one is not
-            // made, so it takes nothing from the address either.
-            refused => {
-                throttle::release(db, &address).await?;
-                Ok(refused)
-            }
-        }
+        // The pair counts failures only (`failed`), so a cashier signing in
+        // on four tills at once is never told to wait; parallel guesses
+        // against one pair are bounded by the address's count above, taken
+        // before any password is hashed.
+        Ok(Admission::Admitted)
     }
 
-    /// The counted attempt was wrong: the pair's wait runs from now.
+    /// The attempt was wrong: one more failure for the pair, whose wait
+    /// runs from now.
     pub async fn failed(
         &self,
         db: &DatabaseConnection,
@@ -115,8 +113,7 @@ impl SignInThrottle {
         email: &str,
         client: ClientAddr,
     ) -> Result<(), DbErr> {
-        let (pair, address) = Self::keys(email, client);
-        throttle::release(db, &pair).await?;
+        let (_, address) = Self::keys(email, client);
         throttle::release(db, &address).await
     }
 }
