@@ -326,7 +326,10 @@ fn ColourFields(
         };
         view! {
             <label for=id.clone()>{label}</label>
+            // `value` for the server's HTML (a form posted without JavaScript
+            // keeps the stored colour); `prop:value` once the island runs.
             <input id=id name=name type="text" maxlength="7" pattern="#[0-9a-fA-F]{6}" placeholder="#1f4f82"
+                value=value.get_untracked()
                 prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))
                 aria-invalid=invalid.then_some("true") aria-describedby=described/>
             <span class="muted" id=help_id>
