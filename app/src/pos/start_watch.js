@@ -24,7 +24,7 @@
   // wasm that does not compile or link): any other page error is not this.
   function rejected(e) {
     var why = String((e && e.reason && (e.reason.stack || e.reason.message)) || (e && e.reason) || "");
-    if (/\/pkg\/|WebAssembly|wasm/i.test(why)) fail();
+    if (/\/pkg\/|WebAssembly|wasm|fetch|import/i.test(why)) fail();
   }
   window.addEventListener("unhandledrejection", rejected);
   // No start after START_MS is a slow line more often than a broken build:
