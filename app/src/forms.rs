@@ -300,12 +300,12 @@ pub mod ssr {
             Ok(Some(s)) if s.role.allows(role) => Ok(s),
             Ok(Some(_)) => Err((
                 StatusCode::FORBIDDEN,
-                Html("<!DOCTYPE html><title>No access</title><p>Your account does not have access to this. Ask an admin if you need it. <a href=\"/\">Back to Settle</a></p>"),
+                Html("<!DOCTYPE html><html lang=\"en\"><title>No access</title><p>Your account does not have access to this. Ask an admin if you need it. <a href=\"/\">Back to Settle</a></p>"),
             )
                 .into_response()),
             Ok(None) => Err((
                 StatusCode::UNAUTHORIZED,
-                Html("<!DOCTYPE html><title>Sign in</title><p>Please <a href=\"/login\">sign in</a> to continue.</p>"),
+                Html("<!DOCTYPE html><html lang=\"en\"><title>Sign in</title><p>Please <a href=\"/login\">sign in</a> to continue.</p>"),
             )
                 .into_response()),
             Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),

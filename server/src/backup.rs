@@ -86,6 +86,10 @@ pub async fn sqlite(database_url: &str, target: &Path) -> anyhow::Result<Backup>
     let partial = file.with_file_name(format!(".{name}.partial-{:016x}", rand::random::<u64>()));
 
     let outcome = async {
+        // The copy holds every pay key, the DKIM key and the password
+        // hashes: readable by its owner only, whatever the umask (VACUUM
+        // INTO fills an existing empty file and keeps its mode).
+        private_empty_file(&partial)?;
         copy_into(&source, &partial).await?;
         let orders = check(&partial).await?;
         std::fs::File::open(&partial)
@@ -137,6 +141,18 @@ fn destination(target: &Path) -> Result<PathBuf, BackupRefusal> {
 /// `VACUUM INTO` with the file name bound as a parameter (SQLite takes any
 /// expression there), so no quoting of the path is ever needed. The path is
 /// absolute, so SQLite never reads it as a `file:` URI.
+fn private_empty_file(path: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    Ok(())
+}
+
 async fn copy_into(source: &SqliteConnectOptions, partial: &Path) -> anyhow::Result<()> {
     use anyhow::Context;
     let path = partial

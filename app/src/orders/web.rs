@@ -59,7 +59,7 @@ struct PreviewQuery {
 }
 
 pub(crate) fn unauthorized() -> Response {
-    (StatusCode::UNAUTHORIZED, Html("<!DOCTYPE html><title>Sign in</title><p>Please <a href=\"/login\">sign in</a> to continue.</p>")).into_response()
+    (StatusCode::UNAUTHORIZED, Html("<!DOCTYPE html><html lang=\"en\"><title>Sign in</title><p>Please <a href=\"/login\">sign in</a> to continue.</p>")).into_response()
 }
 
 pub(crate) fn back(number: i64, query: &str) -> Response {

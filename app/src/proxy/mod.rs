@@ -87,6 +87,7 @@ pub async fn resolve_client(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
     if let Some(peer) = peer {
+        warn_untrusted_forwarding(&trusted, peer, req.headers());
         let seen = trusted.resolve(peer, req.headers());
         req.extensions_mut().insert(seen.client);
         if let Some(host) = seen.host {
@@ -94,6 +95,25 @@ pub async fn resolve_client(
         }
     }
     next.run(req).await
+}
+
+/// Forwarding headers from a peer that is not listed are ignored, which is
+/// right for a client forging them, but also what a proxy left out of
+/// `SETTLE_TRUSTED_PROXIES` looks like (nginx over `::1` with only
+/// `127.0.0.1` listed, a container bridge): every customer then shares the
+/// proxy's address. Said once per process, in the log the owner reads.
+fn warn_untrusted_forwarding(trusted: &TrustedProxies, peer: IpAddr, headers: &axum::http::HeaderMap) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    if forwarded && !trusted.contains(peer) && !WARNED.is_completed() {
+        WARNED.call_once(|| {
+            tracing::warn!(
+                %peer,
+                "a request from {peer} carries X-Forwarded-For or Forwarded, which Settle ignores: \
+                 if {peer} is your proxy, add it to SETTLE_TRUSTED_PROXIES, or every client counts as {peer}"
+            );
+        });
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {

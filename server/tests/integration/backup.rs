@@ -146,6 +146,13 @@ async fn a_backup_taken_during_a_burst_has_every_acknowledged_order(backend: Bac
         "no partial file is left behind"
     );
 
+    // It holds every pay key and password hash: its owner's alone.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the backup's mode is {mode:o}");
+    }
+
     // The copy is whole.
     let copy_url = format!("sqlite://{}?mode=ro", file.display());
     let copy = sea_orm::Database::connect(&copy_url).await.unwrap();

@@ -165,7 +165,18 @@ pub const WRONG_KEYS: Policy = Policy::Cap {
 /// Only the address is keyed, never the key that was tried.
 async fn wrong_key(state: &AppState, client: ClientAddr) -> Response {
     let key = Key::new("pay/wrong-key", &[&client.bucket()]);
-    match throttle::admit(&state.db, &key, WRONG_KEYS).await {
+    // A client already over its allowance is answered from a read on the
+    // readers: a loop of wrong keys never queues behind the one SQLite
+    // writer (invoices, webhooks). Only counted attempts write.
+    let over = match throttle::peek(&state.readers, &key).await {
+        Ok(Some(hits)) => WRONG_KEYS.wait(&hits, throttle::now_ms()),
+        _ => None,
+    };
+    let admitted = match over {
+        Some(wait) => Ok(Admission::Refused { wait }),
+        None => throttle::admit(&state.db, &key, WRONG_KEYS).await,
+    };
+    match admitted {
         Ok(Admission::Admitted) => not_found(),
         Ok(Admission::Refused { wait }) => {
             tracing::warn!(%client, "pay page throttled after wrong keys");
@@ -194,7 +205,7 @@ async fn pay_page(
             tracing::error!(error = %e, "loading a pay page");
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Html("<!DOCTYPE html><title>Try again</title><p>The page could not be loaded. Please try again in a moment.</p>"),
+                Html("<!DOCTYPE html><html lang=\"en\"><title>Try again</title><p>The page could not be loaded. Please try again in a moment.</p>"),
             )
                 .into_response();
         }
@@ -209,7 +220,7 @@ async fn pay_page(
             tracing::error!(error = %e, number = o.number, "rendering a pay page");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<!DOCTYPE html><title>Try again</title><p>The page could not be shown. Please try again in a moment.</p>"),
+                Html("<!DOCTYPE html><html lang=\"en\"><title>Try again</title><p>The page could not be shown. Please try again in a moment.</p>"),
             )
                 .into_response()
         }
