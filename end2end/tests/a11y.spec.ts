@@ -301,6 +301,12 @@ test.describe('an expired invoice', () => {
     await page.goto(`/orders/${order.number}`);
     await expect(page.getByTestId('late')).toHaveText('Expired');
     await expectNoSeriousAxe(page, 'order page: expired');
+    // Staff find it under the Orders filter, with its badge.
+    await page.goto('/orders');
+    await page.getByLabel('Status').selectOption('expired');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const row = page.locator('tbody tr').filter({ has: page.locator(`a[href="/orders/${order.number}"]`) });
+    await expect(row).toContainText('Expired');
 
     const customer = await browser.newContext({ javaScriptEnabled: projectJs(), viewport: { width: 390, height: 844 } });
     try {
