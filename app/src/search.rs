@@ -334,8 +334,19 @@ mod tests {
     fn the_range_is_exactly_the_prefix() {
         // Byte order of UTF-8 is code point order, which is what the databases compare.
         let names = [
-            "ad", "ad a", "ad b", "ada", "ada lovelace", "ada lovelacf", "adb", "adaz", "ad\u{7f}",
-            "ada\u{10FFFF}", "é", "ê", "e",
+            "ad",
+            "ad a",
+            "ad b",
+            "ada",
+            "ada lovelace",
+            "ada lovelacf",
+            "adb",
+            "adaz",
+            "ad\u{7f}",
+            "ada\u{10FFFF}",
+            "é",
+            "ê",
+            "e",
         ];
         for q in ["ad", "ada", "ada l", "ad a", "é", "ada\u{10FFFF}"] {
             for n in names {
@@ -350,7 +361,8 @@ mod tests {
     #[test]
     fn nothing_typed_searches_nothing() {
         use crate::customers::model::Column;
-        let search = |q: &str| name_or_email(Column::NameKey, Column::NameKeyRev, Column::EmailKey, q);
+        let search =
+            |q: &str| name_or_email(Column::NameKey, Column::NameKeyRev, Column::EmailKey, q);
         assert!(search("  ").is_none());
         assert!(search("-").is_some(), "an email may start with it");
         assert!(search("Ada L").is_some());
@@ -364,7 +376,10 @@ mod tests {
         );
         assert_eq!(saved_text(&set, "first_name", false).ok(), Some("Ada"));
         assert_eq!(saved_text(&kept, "first_name", false).ok(), Some("Ada"));
-        assert_eq!(saved_text(&ActiveValue::NotSet, "first_name", true).ok(), Some(""));
+        assert_eq!(
+            saved_text(&ActiveValue::NotSet, "first_name", true).ok(),
+            Some("")
+        );
         assert!(saved_text(&ActiveValue::NotSet, "first_name", false).is_err());
     }
 }

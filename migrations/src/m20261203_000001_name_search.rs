@@ -73,7 +73,12 @@ fn email_key(email: &str) -> String {
 /// Each table: its name and its first name, last name and email columns.
 const TABLES: [(&str, &str, &str, &str); 2] = [
     ("customers", "first_name", "last_name", "email"),
-    ("orders", "billing_first_name", "billing_last_name", "billing_email"),
+    (
+        "orders",
+        "billing_first_name",
+        "billing_last_name",
+        "billing_email",
+    ),
 ];
 const KEYS: [&str; 3] = ["name_key", "name_key_rev", "email_key"];
 
@@ -172,7 +177,9 @@ async fn backfill<C: ConnectionTrait>(
             let id = row.try_get_by_index::<i32>(0)?;
             let f = row.try_get_by_index::<String>(1)?;
             let l = row.try_get_by_index::<String>(2)?;
-            let e = row.try_get_by_index::<Option<String>>(3)?.unwrap_or_default();
+            let e = row
+                .try_get_by_index::<Option<String>>(3)?
+                .unwrap_or_default();
             let n = values.len();
             tuples.push(format!(
                 "(CAST({} AS INTEGER), {}, {}, {})",

@@ -172,7 +172,10 @@ fn routes(handle: PrometheusHandle, readers: DatabaseConnection) -> Router {
 async fn scrape(State(scrape): State<Scrape>) -> Response {
     refresh_outbox(&scrape.readers).await;
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         scrape.handle.render(),
     )
         .into_response()

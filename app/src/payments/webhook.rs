@@ -66,12 +66,7 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     response
 }
 
-async fn handle(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &Bytes,
-    seen: &mut Seen,
-) -> Response {
+async fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes, seen: &mut Seen) -> Response {
     let Some(gw) = state.stripe.clone() else {
         return refuse(StatusCode::NOT_FOUND, "Stripe is not configured.");
     };

@@ -437,7 +437,10 @@ fn PosScreen(
             // "only result" of a contains-search could be any product whose
             // SKU happens to contain those digits.
             if code.is_some() && exact.is_none() && scanned.is_empty() {
-                scan_note.set(Some(format!("No product has the barcode or SKU {}.", q.trim())));
+                scan_note.set(Some(format!(
+                    "No product has the barcode or SKU {}.",
+                    q.trim()
+                )));
                 return;
             }
             scan_note.set(None);

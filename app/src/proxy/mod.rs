@@ -102,7 +102,11 @@ pub async fn resolve_client(
 /// `SETTLE_TRUSTED_PROXIES` looks like (nginx over `::1` with only
 /// `127.0.0.1` listed, a container bridge): every customer then shares the
 /// proxy's address. Said once per process, in the log the owner reads.
-fn warn_untrusted_forwarding(trusted: &TrustedProxies, peer: IpAddr, headers: &axum::http::HeaderMap) {
+fn warn_untrusted_forwarding(
+    trusted: &TrustedProxies,
+    peer: IpAddr,
+    headers: &axum::http::HeaderMap,
+) {
     static WARNED: std::sync::Once = std::sync::Once::new();
     let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
     if forwarded && !trusted.contains(peer) && !WARNED.is_completed() {

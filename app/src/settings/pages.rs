@@ -314,7 +314,11 @@ fn ColourFields(
         let err_id = format!("{id}-error");
         let help_id = format!("{id}-help");
         let invalid = error.is_some();
-        let described = if invalid { format!("{help_id} {err_id}") } else { help_id.clone() };
+        let described = if invalid {
+            format!("{help_id} {err_id}")
+        } else {
+            help_id.clone()
+        };
         // A pale colour (under 3:1 against the page, WCAG's bar for a
         // control) makes the button or header hard to see at all.
         let warning = move || {
@@ -343,7 +347,11 @@ fn ColourFields(
     let shown = move |value: RwSignal<String>, fallback: &'static str| {
         move || {
             let v = value.get();
-            if parse_hex(&v).is_some() { v } else { fallback.to_owned() }
+            if parse_hex(&v).is_some() {
+                v
+            } else {
+                fallback.to_owned()
+            }
         }
     };
     let brand_bg = shown(brand, "#1f4f82");
@@ -363,7 +371,11 @@ fn ColourFields(
             .zip(parse_hex(text))
             .map(|(b, t)| contrast(b, t))
             .unwrap_or(21.0);
-        let name = if text == crate::domain::colour::WHITE { "White" } else { "Black" };
+        let name = if text == crate::domain::colour::WHITE {
+            "White"
+        } else {
+            "Black"
+        };
         format!("{name} text on the button: {ratio:.1}:1 contrast (4.5:1 or more is readable).")
     };
     view! {

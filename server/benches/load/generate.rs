@@ -17,15 +17,50 @@ const CHUNK: i64 = 100_000;
 
 pub const FIRST: [&str; 30] = [
     "Ada", "Léa", "Grace", "Jamal", "Zoë", "Søren", "Mei", "Olu", "Ingrid", "José", "Amara",
-    "Björn", "Chloé", "Dmitri", "Élodie", "Farah", "Giulia", "Hana", "Ibrahim", "Jürgen",
-    "Kwame", "Lucía", "Malik", "Nadia", "Óscar", "Priya", "Rafael", "Saoirse", "Tomás", "Yara",
+    "Björn", "Chloé", "Dmitri", "Élodie", "Farah", "Giulia", "Hana", "Ibrahim", "Jürgen", "Kwame",
+    "Lucía", "Malik", "Nadia", "Óscar", "Priya", "Rafael", "Saoirse", "Tomás", "Yara",
 ];
 pub const LAST: [&str; 40] = [
-    "Lovelace", "Dupont", "Hopper", "Okafor", "Ångström", "Kierkegaard", "Zhang", "Adeyemi",
-    "Bergman", "García", "Łukasiewicz", "Müller", "Nakamura", "O'Brien", "Petrov", "Quispe",
-    "Rossi", "Schröder", "Tanaka", "Usman", "Varga", "Weiß", "Xu", "Yilmaz", "Zielińska",
-    "Abbott", "Brontë", "Castillo", "Dvořák", "Eriksen", "Fontaine", "Gómez", "Haddad", "Ivanova",
-    "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novák", "Ødegaard",
+    "Lovelace",
+    "Dupont",
+    "Hopper",
+    "Okafor",
+    "Ångström",
+    "Kierkegaard",
+    "Zhang",
+    "Adeyemi",
+    "Bergman",
+    "García",
+    "Łukasiewicz",
+    "Müller",
+    "Nakamura",
+    "O'Brien",
+    "Petrov",
+    "Quispe",
+    "Rossi",
+    "Schröder",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Weiß",
+    "Xu",
+    "Yilmaz",
+    "Zielińska",
+    "Abbott",
+    "Brontë",
+    "Castillo",
+    "Dvořák",
+    "Eriksen",
+    "Fontaine",
+    "Gómez",
+    "Haddad",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novák",
+    "Ødegaard",
 ];
 
 /// The person copy number `n` is billed to (the SQL below picks the same).
@@ -121,12 +156,8 @@ pub async fn copies(
         // The same person as `name_of` (integer division and remainder on both).
         let first_i = format!("(({base} + seq.n) % {})", FIRST.len());
         let last_i = format!("((({base} + seq.n) / {}) % {})", FIRST.len(), LAST.len());
-        let given = |f: fn(&str) -> String| {
-            (
-                pick(&first_i, FIRST.map(f)),
-                pick(&last_i, LAST.map(f)),
-            )
-        };
+        let given =
+            |f: fn(&str) -> String| (pick(&first_i, FIRST.map(f)), pick(&last_i, LAST.map(f)));
         let (first_name, last_name) = given(str::to_owned);
         let (first_key, last_key) = given(app::search::fold);
         let (first_part, last_part) = given(|s| app::search::fold(s).replace(' ', ""));

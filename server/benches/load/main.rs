@@ -26,11 +26,11 @@ use app::email::ssr::model as mail;
 use app::orders::model::order;
 use app::payments::model as payment;
 use common::Settle;
+use leptos::server_fn::ServerFn;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, DbBackend, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
-use leptos::server_fn::ServerFn;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -274,9 +274,8 @@ async fn name_searches(
     db: &DatabaseConnection,
 ) -> anyhow::Result<(Vec<Search>, String)> {
     let pos = format!("{}{}", settle.base, app::pos::api::FindOrders::PATH);
-    let hits = |body: &str| {
-        serde_json::from_str::<Vec<serde_json::Value>>(body).map_or(0, |h| h.len())
-    };
+    let hits =
+        |body: &str| serde_json::from_str::<Vec<serde_json::Value>>(body).map_or(0, |h| h.len());
     let mut searches = Vec::new();
     for (kind, label) in SEARCH_KINDS.into_iter().enumerate() {
         let search = |i| {
@@ -289,7 +288,12 @@ async fn name_searches(
     }
     let orders = format!("{}/orders", settle.base);
     let rows = |body: &str| body.matches("<a href=\"/orders/").count();
-    let page = |i| settle.client.get(&orders).query(&[("q", search_text(0, i))]);
+    let page = |i| {
+        settle
+            .client
+            .get(&orders)
+            .query(&[("q", search_text(0, i))])
+    };
     searches.push(time_searches("Orders page search: full name (50 a page)", page, rows).await?);
 
     let backend = db.get_database_backend();
@@ -608,7 +612,9 @@ async fn measure(
     }
     let search_indexed = plan.contains("ix_orders_name_key");
     if !search_indexed {
-        failures.push(format!("{backend}: the name search's plan does not use its index"));
+        failures.push(format!(
+            "{backend}: the name search's plan does not use its index"
+        ));
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Figures {

@@ -45,7 +45,12 @@ async fn found(app: &TestApp, cashier: &reqwest::Client, q: &str) -> Found {
         let (cashier, url) = (cashier.clone(), app.url(path));
         let q = q.to_owned();
         async move {
-            let res = cashier.post(url).form(&[("query", q)]).send().await.unwrap();
+            let res = cashier
+                .post(url)
+                .form(&[("query", q)])
+                .send()
+                .await
+                .unwrap();
             assert_eq!(res.status(), 200);
             let hits: Vec<serde_json::Value> = res.json().await.unwrap();
             PEOPLE
@@ -111,7 +116,10 @@ async fn save_customer(
     first: &str,
     last: &str,
 ) -> i32 {
-    let path = id.map_or_else(|| "/customers/new".to_owned(), |id| format!("/customers/{id}"));
+    let path = id.map_or_else(
+        || "/customers/new".to_owned(),
+        |id| format!("/customers/{id}"),
+    );
     let res = cashier
         .post(app.url(&path))
         .form(&[
@@ -146,7 +154,15 @@ async fn people_are_found_as_they_say_their_names(backend: Backend) {
     server::seed::seed_demo(&app.db).await.unwrap();
     app.add_staff(CASHIER.0, CASHIER.1, Role::Cashier).await;
     let cashier = app.signed_in_client(CASHIER.0, CASHIER.1).await;
-    let lea = save_customer(&app, &cashier, None, "Lea.Dupont@Example.fr", "Léa", "Dupont").await;
+    let lea = save_customer(
+        &app,
+        &cashier,
+        None,
+        "Lea.Dupont@Example.fr",
+        "Léa",
+        "Dupont",
+    )
+    .await;
     let ada = customer_id(&app.db, "ada@example.com").await;
     let grace = customer_id(&app.db, "grace@example.org").await;
     sell(&app, &cashier, ada, "", false).await;
@@ -162,10 +178,25 @@ async fn people_are_found_as_they_say_their_names(backend: Backend) {
         "ada@",
         "ADA@EXAMPLE.C",
     ] {
-        assert_eq!(found(&app, &cashier, q).await, everywhere(&["Ada Lovelace"]), "{q:?}");
+        assert_eq!(
+            found(&app, &cashier, q).await,
+            everywhere(&["Ada Lovelace"]),
+            "{q:?}"
+        );
     }
-    for q in ["lea", "Léa Dup", "LÉA DUPONT", "dupont léa", "Dupont", "lea.dupont@ex"] {
-        assert_eq!(found(&app, &cashier, q).await, everywhere(&["Léa Dupont"]), "{q:?}");
+    for q in [
+        "lea",
+        "Léa Dup",
+        "LÉA DUPONT",
+        "dupont léa",
+        "Dupont",
+        "lea.dupont@ex",
+    ] {
+        assert_eq!(
+            found(&app, &cashier, q).await,
+            everywhere(&["Léa Dupont"]),
+            "{q:?}"
+        );
     }
     // Nothing that is not the start of a name or an email: in particular
     // "ad a" (a linguistic collation would put "ada lovelace" between "ad a"
@@ -181,10 +212,23 @@ async fn people_are_found_as_they_say_their_names(backend: Backend) {
 
     // Editing a customer re-keys them; their orders keep the billing name
     // they were sent with.
-    save_customer(&app, &cashier, Some(lea), "lea.dupont@example.fr", "Léa", "Martin").await;
+    save_customer(
+        &app,
+        &cashier,
+        Some(lea),
+        "lea.dupont@example.fr",
+        "Léa",
+        "Martin",
+    )
+    .await;
     assert_eq!(
         found(&app, &cashier, "lea").await,
-        [vec!["Léa Martin"], vec!["Léa Dupont"], vec!["Léa Dupont"], vec!["Léa Martin"]]
+        [
+            vec!["Léa Martin"],
+            vec!["Léa Dupont"],
+            vec!["Léa Dupont"],
+            vec!["Léa Martin"]
+        ]
     );
     assert_eq!(
         found(&app, &cashier, "martin lea").await,
@@ -192,7 +236,10 @@ async fn people_are_found_as_they_say_their_names(backend: Backend) {
     );
 
     // A corrected invoice address re-keys the order.
-    assert_eq!(found(&app, &cashier, "dupont.billing@").await, everywhere(&[]));
+    assert_eq!(
+        found(&app, &cashier, "dupont.billing@").await,
+        everywhere(&[])
+    );
     let res = cashier
         .post(app.url(&format!("/orders/{lea_order}/resend")))
         .form(&[("email", "dupont.billing@example.fr")])
@@ -232,9 +279,11 @@ async fn rows_from_before_the_migration_are_keyed(backend: Backend) {
         let db = db.clone();
         async move { db.execute_unprepared(&sql).await.unwrap() }
     };
-    exec("INSERT INTO customers (email, first_name, last_name, created_at, updated_at) \
+    exec(
+        "INSERT INTO customers (email, first_name, last_name, created_at, updated_at) \
           VALUES ('lea@example.fr', 'Léa', 'Dupont', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-        .into())
+            .into(),
+    )
     .await;
     // Valid keys (canonical base64url), so the rows load as models.
     let columns = "number, order_key, billing_email, billing_first_name, billing_last_name, \
@@ -269,7 +318,11 @@ async fn rows_from_before_the_migration_are_keyed(backend: Backend) {
         .unwrap()
         .expect("found by the reversed name");
     assert_eq!(
-        (c.name_key.as_str(), c.name_key_rev.as_str(), c.email_key.as_str()),
+        (
+            c.name_key.as_str(),
+            c.name_key_rev.as_str(),
+            c.email_key.as_str()
+        ),
         ("lea dupont", "dupont lea", "lea@example.fr")
     );
     let by = |q: &'static str| {
@@ -376,7 +429,9 @@ async fn the_searches_use_the_key_indexes(backend: Backend) {
         let find = order::Entity::find()
             .filter(app::orders::list::by_name_or_email("ada").expect("a search"));
         if whole {
-            find.order_by_desc(order::Column::Id).limit(limit).build(engine)
+            find.order_by_desc(order::Column::Id)
+                .limit(limit)
+                .build(engine)
         } else {
             find.build(engine)
         }

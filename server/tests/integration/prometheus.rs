@@ -154,7 +154,11 @@ impl AlertRule {
             .lines()
             .map(str::trim)
             .skip_while(|l| *l != format!("- alert: {name}"));
-        assert!(lines.next().is_some(), "no alert {name} in {}", path.display());
+        assert!(
+            lines.next().is_some(),
+            "no alert {name} in {}",
+            path.display()
+        );
         let (mut expr, mut hold) = (None, None);
         for line in lines.take_while(|l| !l.starts_with("- alert:")) {
             if let Some(v) = line.strip_prefix("expr:") {
@@ -270,7 +274,11 @@ async fn metrics_count_what_happened_and_name_no_customer(backend: Backend) {
     let requests = |route: &str, method: &str, class: &str| {
         m.value(
             HTTP_REQUESTS,
-            &[("route", route), ("method", method), ("status_class", class)],
+            &[
+                ("route", route),
+                ("method", method),
+                ("status_class", class),
+            ],
         )
     };
     let counted = [
@@ -293,18 +301,28 @@ async fn metrics_count_what_happened_and_name_no_customer(backend: Backend) {
             ),
         ),
         ("pay page", requests("/pay/{number}", "GET", "2xx")),
-        ("pay page, wrong key", requests("/pay/{number}", "GET", "4xx")),
+        (
+            "pay page, wrong key",
+            requests("/pay/{number}", "GET", "4xx"),
+        ),
         ("settle", requests("/orders/{number}/settle", "POST", "3xx")),
         (
             "Send invoice (its server fn's registered path)",
             requests(server_fn_path::<app::pos::api::SendOrder>(), "POST", "2xx"),
         ),
-        ("/metrics asked of the public address", requests("unmatched", "GET", "4xx")),
+        (
+            "/metrics asked of the public address",
+            requests("unmatched", "GET", "4xx"),
+        ),
         (
             "pay page latency",
             m.value(
                 &format!("{HTTP_DURATION}_count"),
-                &[("route", "/pay/{number}"), ("method", "GET"), ("status_class", "2xx")],
+                &[
+                    ("route", "/pay/{number}"),
+                    ("method", "GET"),
+                    ("status_class", "2xx"),
+                ],
             ),
         ),
         (
@@ -429,9 +447,11 @@ async fn the_stuck_email_alert_holds_on_the_scraped_gauge_and_clears_once_sent(b
         ) == Some(1.0)
     };
     // Counted just after the row is marked sent, so allow the scrape a moment.
-    wait_until("the send to be counted", Duration::from_secs(10), async || {
-        sent_once(&scrape(&metrics_url).await)
-    })
+    wait_until(
+        "the send to be counted",
+        Duration::from_secs(10),
+        async || sent_once(&scrape(&metrics_url).await),
+    )
     .await;
     let sent = scrape(&metrics_url).await;
     assert!(sent_once(&sent), "{}", sent.text);

@@ -35,8 +35,7 @@ const PLACEHOLDERS: [&str; 8] = [
 
 fn nginx_template() -> String {
     let path = workspace_root().join("deploy/nginx/settle.conf");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
 /// What `envsubst '${SETTLE_UPSTREAM} …'` makes of the template: only the
@@ -99,7 +98,12 @@ fn self_signed(openssl: &Path, dir: &Path) -> (PathBuf, PathBuf) {
     let out = Command::new(openssl)
         .args(["req", "-x509", "-nodes", "-days", "2"])
         .args(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
-        .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -344,7 +348,11 @@ async fn behind_nginx_clients_links_and_cookies_are_as_the_public_sees_them(back
         attributes.iter().any(|a| a == "secure") && attributes.iter().any(|a| a == "httponly"),
         "session cookie: {cookie:?}"
     );
-    let res = cashier.get(format!("{public}/orders")).send().await.unwrap();
+    let res = cashier
+        .get(format!("{public}/orders"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200, "signed in through nginx");
     assert!(!header(&res, "strict-transport-security").is_empty());
 
@@ -373,7 +381,10 @@ async fn behind_nginx_clients_links_and_cookies_are_as_the_public_sees_them(back
 
     // Each client address has its own throttle: Ada's wrong keys lock Ada
     // out of wrong keys, not Bea, and not Ada's own right link.
-    let wrong = format!("{public}/pay/{number}?key={}", OrderKey::generate().encode());
+    let wrong = format!(
+        "{public}/pay/{number}?key={}",
+        OrderKey::generate().encode()
+    );
     for _ in 0..app::payments::pay::ssr::WRONG_KEYS_PER_ADDRESS {
         let res = ada.get(&wrong).send().await.unwrap();
         assert_eq!(res.status(), 404);

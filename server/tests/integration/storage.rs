@@ -281,7 +281,11 @@ async fn entities_round_trip(backend: Backend) {
     assert_eq!(back, o);
     assert_eq!(back.due_date, Some(due));
     assert_eq!(
-        (back.name_key.as_str(), back.name_key_rev.as_str(), back.email_key.as_str()),
+        (
+            back.name_key.as_str(),
+            back.name_key_rev.as_str(),
+            back.email_key.as_str()
+        ),
         ("ada lovelace", "lovelace ada", "ada@example.com"),
         "the search keys are written by the entity, whoever saves it"
     );
