@@ -309,6 +309,7 @@ fn PosScreen(
             }
             _ => None,
         };
+        let (discount_minor, discount_percent_bp) = NewOrderRequest::discount_fields(p.discount);
         let req = NewOrderRequest {
             lines: lines.with_untracked(|ls| {
                 ls.iter()
@@ -327,8 +328,8 @@ fn PosScreen(
                     amount_minor: f.amount_minor,
                 })
                 .collect(),
-            discount_minor: NewOrderRequest::discount_fields(p.discount).0,
-            discount_percent_bp: NewOrderRequest::discount_fields(p.discount).1,
+            discount_minor,
+            discount_percent_bp,
             customer_id: customer.get_untracked().map(|c| c.id),
             invoice_email: email.get_untracked(),
             save_to_billing: save_to_billing.get_untracked(),
