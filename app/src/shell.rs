@@ -8,7 +8,7 @@ use crate::settings::pages::SettingsPage;
 use crate::setup::pages::HomePage;
 use crate::staff::pages::{AccountPage, LoginPage, StaffListPage};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -24,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options)/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
@@ -32,6 +33,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The site's stylesheet, under the versioned directory the server chose
+/// (`server::assets`): every page, the pay page included, links this one.
+pub fn stylesheet_href(options: &LeptosOptions) -> String {
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
 }
 
 /// Each page gets a fresh script nonce, and a Content-Security-Policy that allows
@@ -59,7 +66,6 @@ pub fn App() -> impl IntoView {
     // Staff pages render after their data (SsrMode::Async) so that a missing
     // session can still turn into a redirect and a wrong role into a 403.
     view! {
-        <Stylesheet id="leptos" href="/pkg/settle.css"/>
         <Title text="Settle"/>
         <Router>
             <Routes fallback=NotFound>

@@ -1,4 +1,7 @@
 import { test, expect, type Browser, type Locator, type Page } from '@playwright/test';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { baseURL, emptyStoreURL } from '../playwright.config';
 import { admin, cashier } from './accounts';
 import { expectNoSeriousAxe } from './axe';
@@ -464,4 +467,48 @@ test('keyboard only: a cashier signs in, builds a cart and sends an invoice with
   await expect(page.getByRole('heading', { name: `Order #${number}` })).toBeVisible();
   await expect(page.getByText('Ada Lovelace').first()).toBeVisible();
   await expect(page.getByText('Discount (10%)')).toBeVisible();
+});
+
+/**
+ * Lighthouse (from npm, pinned in package.json; Debian's Chromium) on the
+ * customer's pay page, payable, as a phone sees it: its accessibility score
+ * must stay 100. Lighthouse's accessibility audits are axe-core's, weighted,
+ * plus a few of its own (tap targets, document language, viewport zoom); the
+ * other categories' scores are reported as annotations, not held here (the
+ * performance budget belongs to `scripts/bench`).
+ */
+test('Lighthouse gives the payable pay page 100 for accessibility', async ({ browser }, info) => {
+  test.skip(info.project.name !== 'js', 'Lighthouse drives a browser of its own, with JavaScript: once is enough');
+  test.setTimeout(180_000);
+  const { payLink } = await fromPos(browser, { guest: `lighthouse-${Date.now()}@example.com` });
+  const url = new URL(payLink, baseURL).toString();
+  const out = path.join(info.outputDir, 'lighthouse.json');
+  fs.mkdirSync(info.outputDir, { recursive: true });
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  execFileSync(
+    path.join(__dirname, '..', 'node_modules', '.bin', 'lighthouse'),
+    [
+      url,
+      '--quiet',
+      '--output=json',
+      `--output-path=${out}`,
+      '--only-categories=accessibility,best-practices,seo,performance',
+      // Nothing leaves the machine: no update checks, no sending results.
+      '--chrome-flags=--headless=new --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync',
+    ],
+    { env: { ...process.env, CHROME_PATH: chromium }, timeout: 150_000, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const report = JSON.parse(fs.readFileSync(out, 'utf8'));
+  const categories = report.categories as Record<string, { title: string; score: number | null; auditRefs: { id: string; weight: number }[] }>;
+  for (const c of Object.values(categories)) {
+    info.annotations.push({ type: 'lighthouse', description: `${c.title}: ${c.score === null ? 'n/a' : Math.round(c.score * 100)}` });
+  }
+  const a11y = categories['accessibility'];
+  const failing = a11y.auditRefs
+    .filter((ref) => ref.weight > 0)
+    .map((ref) => report.audits[ref.id])
+    .filter((a) => a.score !== null && a.score < 1)
+    .map((a) => `${a.id}: ${a.title}`);
+  expect(failing, `Lighthouse accessibility audits that fail on ${url}`).toEqual([]);
+  expect(a11y.score, 'Lighthouse accessibility score').toBe(1);
 });

@@ -1,5 +1,6 @@
 //! The `settle` server: configuration, start-up, routes that are not Leptos
 //! pages, and the command line. Kept as a library so tests start the real thing.
+pub mod assets;
 pub mod backup;
 pub mod cli;
 pub mod config;

@@ -39,11 +39,13 @@ const OUTPUT_NAME: &str = env!(
     "run cargo (or cargo leptos) from the Settle checkout, where .cargo/config.toml sets LEPTOS_OUTPUT_NAME, or set LEPTOS_OUTPUT_NAME=settle: without it, pages would ask for settle_bg.wasm, which the build does not write"
 );
 
-pub fn leptos_options(config: &Config) -> LeptosOptions {
+/// `pkg_dir` is where pages ask for the site's files: the versioned
+/// directory of [`crate::assets::SiteFiles`].
+pub fn leptos_options(config: &Config, pkg_dir: &str) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(config.site_root.as_str())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(pkg_dir)
         .site_addr(config.site_addr)
         .build()
 }
@@ -59,7 +61,11 @@ pub fn build(
     stripe: Option<Arc<app::payments::gateway::Gateway>>,
     passwords: Arc<PasswordGate>,
 ) -> Router {
-    let leptos_options = leptos_options(config);
+    let site_files = Arc::new(crate::assets::SiteFiles::load(
+        &config.site_root,
+        OUTPUT_NAME,
+    ));
+    let leptos_options = leptos_options(config, &site_files.pkg_dir());
     let state = AppState {
         leptos_options: leptos_options.clone(),
         db: db.clone(),
@@ -91,6 +97,7 @@ pub fn build(
 
     let limited = Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::assets::routes(site_files))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),

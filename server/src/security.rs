@@ -65,6 +65,18 @@ pub async fn add_security_headers(
         "permissions-policy",
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
     );
+    // Pages carry a customer's name, address and order, or a staff member's
+    // view of the shop: no shared cache keeps them and no browser writes them
+    // to disk for the next person at a shared computer. A handler that knows
+    // better (none does today) sets its own.
+    let is_html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
     if cfg.hsts {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -51,6 +51,15 @@ pub async fn serve_with_passwords(
     passwords: Arc<app::staff::ssr::password::PasswordGate>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let readers = db::connect_readers(&config.database_url, &db).await?;
+    // Off by default; when on, on its own listener (stopped when this
+    // function returns, with the rest). Started before any background job,
+    // so the recorder is installed before the first event is counted: an
+    // email the outbox sends at start-up was otherwise lost to the counters.
+    let metrics = match config.metrics_addr {
+        Some(addr) => Some(crate::metrics::start(addr, readers.clone()).await?),
+        None => None,
+    };
     let cleanup = tokio::spawn(housekeeping(db.clone()));
     // Without SMTP_URL messages stay queued in the outbox (staff can still read
     // them); they go out once SMTP is configured and the server restarted.
@@ -79,13 +88,6 @@ pub async fn serve_with_passwords(
             payments_wake.clone(),
         )
     });
-    let readers = db::connect_readers(&config.database_url, &db).await?;
-    // Off by default; when on, on its own listener (stopped when this
-    // function returns, with the rest).
-    let metrics = match config.metrics_addr {
-        Some(addr) => Some(crate::metrics::start(addr, readers.clone()).await?),
-        None => None,
-    };
     let app = router::build(
         config,
         db,

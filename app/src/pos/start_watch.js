@@ -8,7 +8,8 @@
   var loading = document.getElementById("pos-loading");
   var failed = document.getElementById("pos-failed");
   if (!loading || !failed) return;
-  var ours = /\/pkg\/[^\/?#]+\.(js|wasm)([?#]|$)/;
+  // /pkg/settle.js, or /pkg/{version}/settle.js as the server links it.
+  var ours = /\/pkg\/([0-9a-f]+\/)?[^\/?#]+\.(js|wasm)([?#]|$)/;
   function fail() {
     if (loading.hidden) return;
     loading.style.display = "none";

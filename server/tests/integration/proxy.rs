@@ -22,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The placeholders of `deploy/nginx/settle.conf`, as the README lists them.
-const PLACEHOLDERS: [&str; 8] = [
+const PLACEHOLDERS: [&str; 7] = [
     "SETTLE_UPSTREAM",
     "SETTLE_LISTEN_HTTP",
     "SETTLE_LISTEN_HTTPS",
@@ -30,7 +30,6 @@ const PLACEHOLDERS: [&str; 8] = [
     "SETTLE_PUBLIC_URL",
     "SETTLE_TLS_CERT",
     "SETTLE_TLS_KEY",
-    "SETTLE_SITE_ROOT",
 ];
 
 fn nginx_template() -> String {
@@ -237,7 +236,7 @@ async fn behind_nginx_clients_links_and_cookies_are_as_the_public_sees_them(back
         rand::random::<u64>()
     )));
     let dir = &scratch.0;
-    // A built site of one stylesheet: what nginx serves at `/pkg/`.
+    // A built site of one stylesheet: what pages link under `/pkg/{version}/`.
     let site = dir.join("site");
     std::fs::create_dir_all(site.join("pkg")).expect("site directory");
     let css = "body { font-family: system-ui, sans-serif; margin: 0; padding: 0; }\n".repeat(20);
@@ -269,7 +268,6 @@ async fn behind_nginx_clients_links_and_cookies_are_as_the_public_sees_them(back
             ("SETTLE_PUBLIC_URL", public.clone()),
             ("SETTLE_TLS_CERT", cert.display().to_string()),
             ("SETTLE_TLS_KEY", key.display().to_string()),
-            ("SETTLE_SITE_ROOT", site.display().to_string()),
         ],
     );
     let nginx = Nginx::start(&nginx_program, dir, &conf, https_port).await;
@@ -293,29 +291,48 @@ async fn behind_nginx_clients_links_and_cookies_are_as_the_public_sees_them(back
     assert_eq!(res.status(), 301);
     assert_eq!(location(&res), format!("{public}/orders?page=2"));
 
-    // Assets: compressed, and asked for again every time (their names are
-    // not hashed), which costs a 304 while they are unchanged.
-    let css_url = format!("{public}/pkg/settle.css");
+    // Pages are never stored (they carry customers' and the shop's data).
+    let res = ada.get(format!("{public}/login")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "cache-control"), "no-store");
+    let page = res.text().await.unwrap();
+    // The stylesheet they link is named by its content: kept a year,
+    // compressed, through the proxy.
+    let css_path = page
+        .split("<link ")
+        .skip(1)
+        .map(|tag| tag.split('>').next().unwrap_or_default())
+        .find(|tag| tag.contains(r#"rel="stylesheet""#))
+        .and_then(|tag| tag.split(r#"href=""#).nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page links its stylesheet")
+        .to_owned();
+    assert!(
+        css_path.starts_with("/pkg/") && css_path.ends_with("/settle.css") && css_path.len() > 20,
+        "/pkg/{{version}}/settle.css: {css_path}"
+    );
     let res = ada
-        .get(&css_url)
+        .get(format!("{public}{css_path}"))
         .header("accept-encoding", "gzip")
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(header(&res, "content-type"), "text/css");
-    assert_eq!(header(&res, "cache-control"), "no-cache");
+    assert_eq!(res.status(), 200, "nginx log:\n{}", nginx.log());
+    assert!(header(&res, "content-type").starts_with("text/css"));
+    assert_eq!(
+        header(&res, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(header(&res, "content-encoding"), "gzip");
     assert_eq!(header(&res, "x-content-type-options"), "nosniff");
-    let etag = header(&res, "etag");
-    assert!(!etag.is_empty(), "an ETag to revalidate with");
+    // A path of another release is not found, and that answer is not kept.
     let res = ada
-        .get(&css_url)
-        .header("if-none-match", &etag)
+        .get(format!("{public}/pkg/0123456789abcdef/settle.css"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 304, "revalidation costs no bytes");
+    assert_eq!(res.status(), 404);
+    assert_eq!(header(&res, "cache-control"), "no-store");
 
     // Signing in as a browser does (its Origin carries the port): the session
     // cookie is Secure and HttpOnly, and works through the proxy.

@@ -74,21 +74,33 @@ async fn the_pos_names_the_files_the_build_writes(backend: Backend) {
         "the till is an island: {html}"
     );
 
-    // The page loads exactly the files cargo-leptos writes.
-    let js = format!("/pkg/{name}.js");
-    let wasm = format!("/pkg/{name}.wasm");
-    assert_eq!(
-        attribute_of(&html, "link", "modulepreload", "href").as_deref(),
-        Some(js.as_str()),
-        "the script preloaded"
+    // The page loads exactly the files cargo-leptos writes, under the
+    // directory of the running version (`server::assets`).
+    let js = attribute_of(&html, "link", "modulepreload", "href").expect("the script preloaded");
+    let pkg_dir = js
+        .strip_prefix('/')
+        .and_then(|p| p.strip_suffix(&format!("/{name}.js")))
+        .unwrap_or_else(|| panic!("the script is pkg/{{version}}/{name}.js: {js}"))
+        .to_owned();
+    let version = pkg_dir.strip_prefix("pkg/").unwrap_or_default();
+    assert!(
+        version.len() == 16 && version.bytes().all(|b| b.is_ascii_hexdigit()),
+        "pkg/{{16 hex digits}}: {pkg_dir}"
     );
+    let wasm = format!("/{pkg_dir}/{name}.wasm");
+    let css = format!("/{pkg_dir}/{name}.css");
     assert_eq!(
         attribute_of(&html, "link", "application/wasm", "href").as_deref(),
         Some(wasm.as_str()),
         "the wasm preloaded"
     );
+    assert_eq!(
+        attribute_of(&html, "link", r#"rel="stylesheet""#, "href").as_deref(),
+        Some(css.as_str()),
+        "the stylesheet"
+    );
     // The island loader's own arguments: pkg dir, script name, wasm name.
-    let loader_args = format!("{:?}, {:?}, {:?}", "pkg", name, name);
+    let loader_args = format!("{:?}, {:?}, {:?}", pkg_dir, name, name);
     assert!(
         html.contains(&loader_args),
         "the island loader should fetch {js} and {wasm}, not {name}_bg.wasm: {html}"
@@ -134,30 +146,52 @@ async fn the_pos_names_the_files_the_build_writes(backend: Backend) {
         );
         return;
     }
-    let css = format!("/pkg/{name}.css");
     for (path, kind) in [
         (js.as_str(), "javascript"),
         (wasm.as_str(), "application/wasm"),
         (css.as_str(), "text/css"),
     ] {
+        let file = path.rsplit('/').next().unwrap_or_default();
         assert!(
-            site.join(path.trim_start_matches('/')).is_file(),
-            "{path} is missing from {}",
+            site.join("pkg").join(file).is_file(),
+            "pkg/{file} is missing from {}",
             site.display()
         );
         let res = reqwest::get(p.url(path)).await.unwrap();
         assert_eq!(res.status(), 200, "{path}");
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let content_type = header("content-type");
         assert!(content_type.contains(kind), "{path}: {content_type}");
+        // Named by its content, so kept for a year and never asked again.
+        assert_eq!(
+            header("cache-control"),
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+        let body = res.bytes().await.unwrap();
+        assert_eq!(
+            body.as_ref(),
+            std::fs::read(site.join("pkg").join(file))
+                .unwrap()
+                .as_slice(),
+            "{path} is the built file"
+        );
         if path.ends_with(".wasm") {
-            let body = res.bytes().await.unwrap();
             assert!(body.starts_with(b"\0asm"), "{path} is not WebAssembly");
         }
+        // Under another version (a page of the previous release): not found,
+        // and that answer is not kept.
+        let stale = reqwest::get(p.url(&format!("/pkg/0000000000000000/{file}")))
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 404, "{file} under another version");
+        assert_eq!(stale.headers()["cache-control"], "no-store");
     }
     p.assert_no_panic();
 }
