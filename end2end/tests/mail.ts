@@ -13,3 +13,15 @@ export function lastMailTo(to: string): string | undefined {
     .replace(/=\r?\n/g, '')
     .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
 }
+
+/** Every message the SMTP server received for `to`, oldest first, decoded as `lastMailTo` does. */
+export function mailsTo(to: string): string[] {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir || !fs.existsSync(path.join(dir, 'index.jsonl'))) return [];
+  return fs.readFileSync(path.join(dir, 'index.jsonl'), 'utf8').trim().split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e: any) => e.rcpt_tos.includes(to))
+    .map((e: any) => fs.readFileSync(path.join(dir, e.file), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_: string, h: string) => String.fromCharCode(parseInt(h, 16))));
+}

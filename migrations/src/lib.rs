@@ -12,6 +12,7 @@ pub mod m20261203_000001_name_search;
 mod m20261203_000002_barcode;
 mod m20261203_000003_default_payment;
 mod m20261204_000001_throttles;
+mod m20261205_000001_ledger;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_barcode::Migration),
             Box::new(m20261203_000003_default_payment::Migration),
             Box::new(m20261204_000001_throttles::Migration),
+            Box::new(m20261205_000001_ledger::Migration),
         ]
     }
 }

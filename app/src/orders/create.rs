@@ -1,5 +1,6 @@
 //! What the POS sends to create an order, and how a refusal is reported:
 //! per field, so the screen can show each message next to its field.
+use crate::orders::ledger::{Deposit, DepositError};
 use crate::orders::{Discount, DiscountError};
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +108,18 @@ pub struct NewOrderRequest {
     /// out and recorded). Refused with any other method; a quote ignores it.
     #[serde(default)]
     pub tendered_minor: Option<i64>,
+    /// A deposit asked first: a fixed amount, or a percentage of the total in
+    /// basis points (the server works it out from its own total, see
+    /// `orders::ledger`). With an email invoice the invoice asks for it by
+    /// `deposit_due`; with a sale at the till it is what is taken now, and
+    /// the rest is owed by the due date.
+    #[serde(default)]
+    pub deposit_minor: Option<i64>,
+    #[serde(default)]
+    pub deposit_percent_bp: Option<u32>,
+    /// `YYYY-MM-DD`; empty for today.
+    #[serde(default)]
+    pub deposit_due: String,
 }
 
 impl NewOrderRequest {
@@ -117,6 +130,28 @@ impl NewOrderRequest {
             (Some(bp), _) => Discount::Percent(bp).check(),
             (None, 0) => Ok(Discount::None),
             (None, amount) => Discount::Amount(amount).check(),
+        }
+    }
+
+    /// The deposit asked for, as given (checked against the total by
+    /// `Deposit::amount_for`).
+    pub fn deposit(&self) -> Result<Deposit, DepositError> {
+        match (self.deposit_percent_bp, self.deposit_minor) {
+            (Some(_), Some(_)) => Err(DepositError::Malformed {
+                example: "30.00".into(),
+            }),
+            (Some(bp), None) => Ok(Deposit::Percent(bp)),
+            (None, Some(amount)) => Ok(Deposit::Amount(amount)),
+            (None, None) => Ok(Deposit::None),
+        }
+    }
+
+    /// The request's two deposit fields for `deposit`: (amount, percentage).
+    pub fn deposit_fields(deposit: Deposit) -> (Option<i64>, Option<u32>) {
+        match deposit {
+            Deposit::None => (None, None),
+            Deposit::Amount(minor) => (Some(minor), None),
+            Deposit::Percent(bp) => (None, Some(bp)),
         }
     }
 
@@ -192,6 +227,9 @@ mod discount_tests {
             note: String::new(),
             expected_total_minor: None,
             tendered_minor: None,
+            deposit_minor: None,
+            deposit_percent_bp: None,
+            deposit_due: String::new(),
         }
     }
 

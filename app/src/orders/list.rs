@@ -72,8 +72,12 @@ pub async fn list_orders(
         };
         find = find
             .filter(
-                order::Column::Status
-                    .is_in([OrderStatus::Pending.as_str(), OrderStatus::Failed.as_str()]),
+                order::Column::Status.is_in(
+                    OrderStatus::ALL
+                        .into_iter()
+                        .filter(|s| s.is_payable())
+                        .map(OrderStatus::as_str),
+                ),
             )
             .filter(order::Column::DueDate.lte(last_due));
     }

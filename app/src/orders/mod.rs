@@ -1,6 +1,7 @@
 //! Everything about orders: their identity (number, key), totals and statuses.
 pub mod create;
 pub mod key;
+pub mod ledger;
 pub mod list;
 #[cfg(feature = "ssr")]
 pub mod model;

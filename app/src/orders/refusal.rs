@@ -22,7 +22,12 @@ pub enum Refusal {
     MethodMissing,
     /// A terminal slip or "other" reference longer than a line.
     ReferenceTooLong,
-    /// Cash tendered below the total (both formatted).
+    /// Take payment for an amount of nothing, or more than the balance
+    /// due (formatted).
+    PaymentAmount {
+        balance: String,
+    },
+    /// Cash tendered below the amount being paid (both formatted).
     TenderedShort {
         tendered: String,
         total: String,
@@ -61,6 +66,7 @@ impl Refusal {
             Refusal::MethodMissing => "method",
             Refusal::ReferenceTooLong => "reference",
             Refusal::TenderedShort { .. } => "tendered",
+            Refusal::PaymentAmount { .. } => "amount",
             Refusal::RefundAbove { .. } => "refund_amount",
             Refusal::NothingToRefund => "refused",
             Refusal::RefundRefusedByStripe(_) => "refund_stripe",
@@ -76,7 +82,10 @@ impl Refusal {
     pub fn about_taking_payment(&self) -> bool {
         matches!(
             self,
-            Refusal::MethodMissing | Refusal::ReferenceTooLong | Refusal::TenderedShort { .. }
+            Refusal::MethodMissing
+                | Refusal::ReferenceTooLong
+                | Refusal::TenderedShort { .. }
+                | Refusal::PaymentAmount { .. }
         )
     }
 
@@ -98,6 +107,9 @@ impl fmt::Display for Refusal {
             Refusal::Illegal(t) => {
                 let status = t.status.label().to_lowercase();
                 match t.action {
+                    OrderAction::Cancel if t.status == OrderStatus::PartiallyPaid => f.write_str(
+                        "A partially paid order cannot be cancelled: refund its payments first.",
+                    ),
                     OrderAction::Cancel => write!(f, "A {status} order cannot be cancelled."),
                     OrderAction::SettledInStore => {
                         write!(f, "A {status} order cannot take a payment.")
@@ -123,7 +135,11 @@ impl fmt::Display for Refusal {
             }
             Refusal::TenderedShort { tendered, total } => write!(
                 f,
-                "The cash tendered ({tendered}) is less than the total ({total})."
+                "The cash tendered ({tendered}) is less than the amount to pay ({total})."
+            ),
+            Refusal::PaymentAmount { balance } => write!(
+                f,
+                "The amount must be more than zero and at most the balance due ({balance})."
             ),
             Refusal::RefundAbove { max } => write!(
                 f,

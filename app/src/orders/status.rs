@@ -17,6 +17,10 @@ pub enum OrderStatus {
     Pending,
     /// The last payment attempt failed; still payable.
     Failed,
+    /// Some of the total is paid (a deposit, a part at the till); the
+    /// balance is still payable. Cancelling needs its payments refunded first.
+    #[serde(rename = "partially_paid")]
+    PartiallyPaid,
     Paid,
     Cancelled,
     /// Fully refunded. Partial refunds are payments with negative amounts.
@@ -30,10 +34,13 @@ pub enum OrderAction {
     ConvertQuote,
     /// Stripe says an attempt failed.
     PaymentFailed,
-    /// Stripe says the PaymentIntent succeeded.
+    /// Stripe says the PaymentIntent succeeded and nothing is owed now.
     PaymentSucceeded,
-    /// Staff took cash, card terminal or another method in store.
+    /// Staff took cash, card terminal or another method in store, and
+    /// nothing is owed now.
     SettledInStore,
+    /// A payment (online or in store) that leaves a balance due.
+    PartPaid,
     Cancel,
     RefundInFull,
 }
@@ -54,10 +61,11 @@ pub struct IllegalTransition {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 6] = [
+    pub const ALL: [OrderStatus; 7] = [
         OrderStatus::Quote,
         OrderStatus::Pending,
         OrderStatus::Failed,
+        OrderStatus::PartiallyPaid,
         OrderStatus::Paid,
         OrderStatus::Cancelled,
         OrderStatus::Refunded,
@@ -68,6 +76,7 @@ impl OrderStatus {
             OrderStatus::Quote => "quote",
             OrderStatus::Pending => "pending",
             OrderStatus::Failed => "failed",
+            OrderStatus::PartiallyPaid => "partially_paid",
             OrderStatus::Paid => "paid",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Refunded => "refunded",
@@ -89,6 +98,7 @@ impl OrderStatus {
             OrderStatus::Quote => "Quote",
             OrderStatus::Pending => "Pending payment",
             OrderStatus::Failed => "Payment failed",
+            OrderStatus::PartiallyPaid => "Partially paid",
             OrderStatus::Paid => "Paid",
             OrderStatus::Cancelled => "Cancelled",
             OrderStatus::Refunded => "Refunded",
@@ -96,6 +106,15 @@ impl OrderStatus {
     }
 
     pub fn is_payable(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Pending | OrderStatus::Failed | OrderStatus::PartiallyPaid
+        )
+    }
+
+    /// Payable with nothing paid yet: the only states a cashier may cancel
+    /// from without refunding first.
+    pub fn is_unpaid(self) -> bool {
         matches!(self, OrderStatus::Pending | OrderStatus::Failed)
     }
 
@@ -108,6 +127,10 @@ impl OrderStatus {
         use OrderAction as A;
         let staff = matches!(actor, Actor::Cashier | Actor::Admin);
         let next = match (action, self) {
+            // A failed attempt never forgets what was paid before it.
+            (A::PaymentFailed, OrderStatus::PartiallyPaid) if actor == Actor::Stripe => {
+                Some(OrderStatus::PartiallyPaid)
+            }
             (A::PaymentFailed, s) if actor == Actor::Stripe && s.is_payable() => {
                 Some(OrderStatus::Failed)
             }
@@ -115,13 +138,19 @@ impl OrderStatus {
                 Some(OrderStatus::Paid)
             }
             (A::SettledInStore, s) if staff && s.is_payable() => Some(OrderStatus::Paid),
+            (A::PartPaid, s) if s.is_payable() => Some(OrderStatus::PartiallyPaid),
             (A::ConvertQuote, OrderStatus::Quote) if staff => Some(OrderStatus::Pending),
-            (A::Cancel, s) if staff && (s.is_payable() || s == OrderStatus::Quote) => {
+            // Money held must go back first: cancelling never keeps a deposit.
+            (A::Cancel, s) if staff && (s.is_unpaid() || s == OrderStatus::Quote) => {
                 Some(OrderStatus::Cancelled)
             }
-            // Refunds move money back out of the till: admins only.
+            // Refunds move money back out of the till: admins only. Refunding
+            // everything a partially paid order holds leaves it waiting for payment.
             (A::RefundInFull, OrderStatus::Paid) if actor == Actor::Admin => {
                 Some(OrderStatus::Refunded)
+            }
+            (A::RefundInFull, OrderStatus::PartiallyPaid) if actor == Actor::Admin => {
+                Some(OrderStatus::Pending)
             }
             _ => None,
         };
@@ -168,7 +197,7 @@ impl Lateness {
         grace_days: i32,
         today: time::Date,
     ) -> Option<Lateness> {
-        if !matches!(status, OrderStatus::Pending | OrderStatus::Failed) {
+        if !status.is_payable() {
             return None;
         }
         let due = due?;
@@ -209,11 +238,12 @@ mod tests {
     use OrderAction as A;
     use OrderStatus as S;
 
-    const ACTIONS: [OrderAction; 6] = [
+    const ACTIONS: [OrderAction; 7] = [
         A::ConvertQuote,
         A::PaymentFailed,
         A::PaymentSucceeded,
         A::SettledInStore,
+        A::PartPaid,
         A::Cancel,
         A::RefundInFull,
     ];
@@ -225,11 +255,18 @@ mod tests {
         use Actor::*;
         match (status, action, actor) {
             (S::Pending | S::Failed, A::PaymentFailed, Stripe) => Some(S::Failed),
-            (S::Pending | S::Failed, A::PaymentSucceeded, Stripe) => Some(S::Paid),
-            (S::Pending | S::Failed, A::SettledInStore, Cashier | Admin) => Some(S::Paid),
+            (S::PartiallyPaid, A::PaymentFailed, Stripe) => Some(S::PartiallyPaid),
+            (S::Pending | S::Failed | S::PartiallyPaid, A::PaymentSucceeded, Stripe) => {
+                Some(S::Paid)
+            }
+            (S::Pending | S::Failed | S::PartiallyPaid, A::SettledInStore, Cashier | Admin) => {
+                Some(S::Paid)
+            }
+            (S::Pending | S::Failed | S::PartiallyPaid, A::PartPaid, _) => Some(S::PartiallyPaid),
             (S::Pending | S::Failed | S::Quote, A::Cancel, Cashier | Admin) => Some(S::Cancelled),
             (S::Quote, A::ConvertQuote, Cashier | Admin) => Some(S::Pending),
             (S::Paid, A::RefundInFull, Admin) => Some(S::Refunded),
+            (S::PartiallyPaid, A::RefundInFull, Admin) => Some(S::Pending),
             _ => None,
         }
     }
@@ -250,7 +287,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 17);
+        assert_eq!(legal, 31);
     }
 
     #[test]
@@ -258,6 +295,18 @@ mod tests {
         for status in [S::Paid, S::Cancelled, S::Refunded] {
             assert!(status.apply(A::PaymentFailed, Actor::Stripe).is_err());
         }
+    }
+
+    #[test]
+    fn money_held_is_refunded_before_cancelling() {
+        assert!(S::PartiallyPaid.is_payable());
+        for actor in ACTORS {
+            assert!(S::PartiallyPaid.apply(A::Cancel, actor).is_err());
+        }
+        assert_eq!(
+            S::PartiallyPaid.apply(A::RefundInFull, Actor::Admin),
+            Ok(S::Pending)
+        );
     }
 
     #[test]

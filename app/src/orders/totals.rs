@@ -200,7 +200,7 @@ fn malformed(currency: Currency) -> DiscountError {
 }
 
 /// The number before the `%`, in basis points.
-fn parse_percent(number: &str, currency: Currency) -> Result<u32, DiscountError> {
+pub(crate) fn parse_percent(number: &str, currency: Currency) -> Result<u32, DiscountError> {
     let n = number.trim();
     if n.starts_with('-') {
         return Err(DiscountError::Negative);
@@ -327,7 +327,7 @@ impl From<MoneyError> for TotalsError {
 }
 
 /// Rounds `numerator / denominator` half away from zero (denominator > 0).
-fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
+pub(crate) fn div_round_half_away(numerator: i128, denominator: i128) -> i128 {
     let q = numerator / denominator;
     let r = numerator % denominator;
     if 2 * r.abs() >= denominator {

@@ -12,6 +12,12 @@ pub struct Model {
     pub intent_id: String,
     /// In Settle's units (ISO 4217 minor units), not Stripe's.
     pub amount_minor: i64,
+    /// Where the order's ledger stood when this intent was made: the id of
+    /// its newest `payments` row then (0 for none). Every payment and refund
+    /// adds a row, so the position only moves forward while money moves: an
+    /// intent is for one amount at one position, and one made before another
+    /// payment or refund is stale (cancelled, never reused).
+    pub ledger_position: i64,
     pub currency: crate::domain::Currency,
     /// Handed to Stripe.js on the pay page; it lets the holder pay, nothing else.
     pub client_secret: String,

@@ -4,7 +4,10 @@
 use super::gateway::{Gateway, GatewayError};
 use super::intent::{self, IntentStatus};
 use crate::domain::Money;
+use crate::orders::ledger::{DepositPlan, Ledger};
 use crate::orders::model::order;
+use crate::orders::model::payment::PaymentStatus;
+use crate::orders::service::{deposit_plan, ledger_from, ledger_position, payment_rows};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, Set,
@@ -22,27 +25,54 @@ pub enum IntentError {
     NotPayable,
 }
 
-/// What the pay page hands Stripe.js.
+/// What the pay page hands Stripe.js, and the amount it charges (the page's
+/// button says this amount, never one read separately).
 #[derive(Debug, Clone)]
 pub struct PayIntent {
     pub intent_id: String,
     pub client_secret: String,
+    pub amount_minor: i64,
 }
 
 /// How long after an intent is made reconciliation first asks Stripe about
 /// it, should no webhook have closed it by then.
 pub const FIRST_CHECK_AFTER: Duration = Duration::minutes(10);
 
-/// The order's open PaymentIntent for its current total, made on first need
-/// and reused on every reload (no Stripe call then). An open intent for
-/// another amount is cancelled and replaced. `seen` is the order as the
-/// page read it (perhaps through the read pool): it is read again through
-/// the writer, and no intent is made unless it is still payable for the
-/// same total.
+/// What the customer chose to pay on the pay page. The server turns it into
+/// an amount from the order's ledger; an amount never comes from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayChoice {
+    /// What is owed next: the deposit while it is not covered, else the balance.
+    #[default]
+    Next,
+    /// The whole balance at once.
+    Balance,
+}
+
+impl PayChoice {
+    /// The amount the choice stands for now (0 when nothing is owed).
+    pub fn amount(self, ledger: &Ledger, plan: &DepositPlan) -> i64 {
+        match self {
+            PayChoice::Next => ledger.next_due(plan).amount_minor(),
+            PayChoice::Balance => ledger.balance_minor(),
+        }
+    }
+}
+
+/// The order's open PaymentIntent for what `choice` asks now, made on first
+/// need and reused on every reload (no Stripe call then). An intent is for
+/// one amount at one position of the ledger (what had been paid when it was
+/// made): open intents made before another payment, or for an amount that
+/// is neither the next amount due nor the balance, are cancelled first, so a
+/// customer can only pay what is owed now. `seen` is the order as the page
+/// read it (perhaps through the read pool): it is read again through the
+/// writer, and no intent is made unless it is still payable for the same
+/// total.
 pub async fn ensure_intent(
     db: &DatabaseConnection,
     gw: &Gateway,
     seen: &order::Model,
+    choice: PayChoice,
 ) -> Result<PayIntent, IntentError> {
     let o = order::Entity::find_by_id(seen.id)
         .one(db)
@@ -52,41 +82,66 @@ pub async fn ensure_intent(
     if !payable || o.total_minor != seen.total_minor || o.currency != seen.currency {
         return Err(IntentError::NotPayable);
     }
-    let rows = intent::Entity::find()
+    let rows = payment_rows(db, o.id).await?;
+    // A refund whose answer from Stripe is not in yet may still fail: until
+    // it is settled the balance is not known, so nothing is charged.
+    if rows.iter().any(|p| p.status == PaymentStatus::Refunding) {
+        return Err(IntentError::NotPayable);
+    }
+    let ledger = ledger_from(&o, &rows);
+    let plan = deposit_plan(&o);
+    let amount = choice.amount(&ledger, &plan);
+    if amount <= 0 {
+        return Err(IntentError::NotPayable);
+    }
+    let position = ledger_position(&rows);
+    let wanted = [
+        PayChoice::Next.amount(&ledger, &plan),
+        PayChoice::Balance.amount(&ledger, &plan),
+    ];
+    let intents = intent::Entity::find()
         .filter(intent::Column::OrderId.eq(o.id))
         .all(db)
         .await?;
-    if let Some(open) = rows
+    let current = |r: &intent::Model| r.ledger_position == position && r.currency == o.currency;
+    if let Some(open) = intents
         .iter()
-        .find(|r| r.amount_minor == o.total_minor && r.currency == o.currency && r.status.is_open())
+        .find(|r| current(r) && r.amount_minor == amount && r.status.is_open())
     {
         return Ok(PayIntent {
             intent_id: open.intent_id.clone(),
             client_secret: open.client_secret.clone(),
+            amount_minor: open.amount_minor,
         });
     }
-    for stale in rows.iter().filter(|r| r.status.is_open()) {
-        // The amount changed: the old intent must not be payable any more.
+    for stale in intents
+        .iter()
+        .filter(|r| r.status.is_open() && !(current(r) && wanted.contains(&r.amount_minor)))
+    {
+        // Paid for in part since, or for an amount no longer owed: it must
+        // not take money any more.
         gw.cancel_intent(&stale.intent_id).await?;
         set_intent_status(db, &stale.intent_id, IntentStatus::Canceled).await?;
     }
-    // A cancelled intent for this same amount gives way to a new one.
+    // A cancelled intent for this same amount and position gives way to a new one.
     intent::Entity::delete_many()
         .filter(intent::Column::OrderId.eq(o.id))
-        .filter(intent::Column::AmountMinor.eq(o.total_minor))
+        .filter(intent::Column::LedgerPosition.eq(position))
+        .filter(intent::Column::AmountMinor.eq(amount))
         .filter(intent::Column::Currency.eq(o.currency.clone()))
         .filter(intent::Column::Status.eq(IntentStatus::Canceled))
         .exec(db)
         .await?;
     let created = gw
-        .create_intent(o.id, o.number, Money::from_minor(o.total_minor, o.currency))
+        .create_intent(o.id, o.number, Money::from_minor(amount, o.currency))
         .await?;
     let client_secret = created.client_secret.clone().unwrap_or_default();
     let now = OffsetDateTime::now_utc();
     let inserted = intent::ActiveModel {
         order_id: Set(o.id),
         intent_id: Set(created.id.to_string()),
-        amount_minor: Set(o.total_minor),
+        amount_minor: Set(amount),
+        ledger_position: Set(position),
         currency: Set(o.currency),
         client_secret: Set(client_secret.clone()),
         status: Set(IntentStatus::from_stripe(created.status.as_str())),
@@ -101,6 +156,7 @@ pub async fn ensure_intent(
         Ok(row) => Ok(PayIntent {
             intent_id: row.intent_id,
             client_secret: row.client_secret,
+            amount_minor: row.amount_minor,
         }),
         Err(e)
             if matches!(
@@ -112,7 +168,8 @@ pub async fn ensure_intent(
             // (with real Stripe the idempotency key makes them the same intent).
             let winner = intent::Entity::find()
                 .filter(intent::Column::OrderId.eq(o.id))
-                .filter(intent::Column::AmountMinor.eq(o.total_minor))
+                .filter(intent::Column::LedgerPosition.eq(position))
+                .filter(intent::Column::AmountMinor.eq(amount))
                 .one(db)
                 .await?
                 .ok_or(e)?;
@@ -121,13 +178,50 @@ pub async fn ensure_intent(
                     tracing::warn!(error = %err, "withdrawing a duplicate PaymentIntent");
                 }
             }
+            // Only an intent that can still take money is handed out.
+            if !winner.status.is_open() {
+                return Err(IntentError::NotPayable);
+            }
             Ok(PayIntent {
                 intent_id: winner.intent_id,
                 client_secret: winner.client_secret,
+                amount_minor: winner.amount_minor,
             })
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// After a payment that left a balance: the order's open intents made
+/// before it are stale (they were for the old balance) and are cancelled,
+/// so the pay page cannot take the old amount again.
+pub async fn cancel_stale_intents(
+    db: &DatabaseConnection,
+    gw: &Gateway,
+    order_id: i32,
+) -> Result<(), DbErr> {
+    let Some(o) = order::Entity::find_by_id(order_id).one(db).await? else {
+        return Ok(());
+    };
+    if !o.status.is_payable() {
+        return cancel_open_intents(db, gw, order_id).await;
+    }
+    let position = ledger_position(&payment_rows(db, o.id).await?);
+    let stale = intent::Entity::find()
+        .filter(intent::Column::OrderId.eq(order_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|r| r.status.is_open() && r.ledger_position != position);
+    for r in stale {
+        match gw.cancel_intent(&r.intent_id).await {
+            Ok(_) => set_intent_status(db, &r.intent_id, IntentStatus::Canceled).await?,
+            Err(e) => {
+                tracing::warn!(error = %e, intent = %r.intent_id, order_id, "cancelling a stale PaymentIntent; the pay page cancels it on its next view");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Records the status Stripe reported for one of our intents. A cancelled
@@ -271,6 +365,13 @@ pub async fn online_now(
             IntentStatus::Succeeded => match record_success(db, public_url, &facts).await? {
                 Recorded::NeedsRefund { payment_id, .. } => {
                     super::refunds::refund_second_payment(db, gw, payment_id).await?;
+                }
+                Recorded::Paid {
+                    excess_refund: Some(row),
+                    ..
+                } => {
+                    super::refunds::send_reserved(db, gw, row).await?;
+                    now = OnlineNow::Paid;
                 }
                 Recorded::Foreign => {}
                 _ => now = OnlineNow::Paid,

@@ -5,6 +5,11 @@
 //!
 //! The trust rule: an intent is Settle's only if a `stripe_intents` row
 //! names it (see `record`).
+//!
+//! The `payments` rows themselves are the order's ledger and live with the
+//! order (`orders::model::payment`, re-exported here as `model`): an order's
+//! paid so far, balance and state follow from them (`orders::ledger`), and
+//! the invoice, receipt and pay page print them. Moving money is this room's.
 pub mod amount;
 #[cfg(feature = "ssr")]
 pub mod gateway;
@@ -13,7 +18,7 @@ pub mod intent;
 #[cfg(feature = "ssr")]
 pub mod intents;
 #[cfg(feature = "ssr")]
-pub mod model;
+pub use crate::orders::model::payment as model;
 pub mod pay;
 #[cfg(feature = "ssr")]
 pub mod reconcile;

@@ -83,8 +83,12 @@ pub async fn run_once(
         .column(order::Column::Id)
         .filter(order::Column::Id.in_subquery(open_orders))
         .filter(
-            order::Column::Status
-                .is_not_in([OrderStatus::Pending.as_str(), OrderStatus::Failed.as_str()]),
+            order::Column::Status.is_not_in(
+                OrderStatus::ALL
+                    .into_iter()
+                    .filter(|s| s.is_payable())
+                    .map(OrderStatus::as_str),
+            ),
         )
         .limit(BATCH)
         .into_tuple()
@@ -136,8 +140,15 @@ async fn check_intent(
     let facts = IntentFacts::of(&pi);
     match facts.status {
         IntentStatus::Succeeded => match record_success(db, public_url, &facts).await? {
-            Recorded::Paid { order_id } => {
+            Recorded::Paid {
+                order_id,
+                excess_refund,
+            } => {
                 tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
+                if let Some(refund) = excess_refund {
+                    super::refunds::send_reserved(db, gw, refund).await?;
+                }
+                super::intents::cancel_stale_intents(db, gw, order_id).await?;
                 Ok(true)
             }
             Recorded::NeedsRefund { payment_id, .. } => {

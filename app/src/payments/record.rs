@@ -8,10 +8,11 @@ use super::intent::{self, IntentStatus};
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::counters::{self, PaymentOutcome};
 use crate::domain::{Currency, Email, Money};
+use crate::orders::ledger::Ledger;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
-use crate::orders::service::{add_event, paid_line, queue_receipt};
-use crate::orders::{Actor, OrderAction};
+use crate::orders::service::{add_event, ledger_of, paid_line, queue_receipt};
+use crate::orders::{Actor, OrderAction, OrderStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, Set, TransactionTrait,
@@ -76,8 +77,14 @@ impl IntentFacts {
 /// How a succeeded intent was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
-    /// The order is now paid.
-    Paid { order_id: i32 },
+    /// The payment is recorded: the order is now paid, or partially paid
+    /// when a balance is left. `excess_refund` is the refund row reserved for
+    /// what it paid beyond the balance (the till took money meanwhile): to
+    /// send now (`refunds::send_reserved`); the payments job sends it anyway.
+    Paid {
+        order_id: i32,
+        excess_refund: Option<i32>,
+    },
     /// Already recorded (a replay, or the return page got there first).
     Duplicate,
     /// The order was already paid (in store) or closed: this payment is kept
@@ -129,15 +136,17 @@ pub async fn record_success(
     }
     let status = o.status;
     let currency = o.currency;
-    // Compared in Settle's units with the intent we made, which was made
-    // for the order's total: an ISK amount off by a factor of 100 is no match.
+    // Compared in Settle's units with the intent we made (for the deposit,
+    // the balance, or the total): an ISK amount off by a factor of 100 is no
+    // match.
     let paid = facts.amount();
-    let matches = paid == Some(Money::from_minor(o.total_minor, currency))
-        && row.amount_minor == o.total_minor
-        && row.currency == o.currency;
+    let matches =
+        paid == Some(Money::from_minor(row.amount_minor, currency)) && row.currency == o.currency;
+    let ledger = ledger_of(&txn, &o).await?;
+    let taken = ledger.take(row.amount_minor);
     let outcome_status = if !matches {
         PaymentStatus::Flagged
-    } else if status.is_payable() {
+    } else if status.is_payable() && taken.applied_minor > 0 {
         PaymentStatus::Succeeded
     } else {
         PaymentStatus::RefundPending
@@ -179,30 +188,73 @@ pub async fn record_success(
     let recorded = match outcome_status {
         PaymentStatus::Flagged => {
             let why = format!(
-                "An online payment of {shown} ({}) does not match the order total of {}: it was recorded but the order is not marked paid. Check it in Stripe.",
+                "An online payment of {shown} ({}) does not match the {} it was asked for: it was recorded but does not count as paying the order. Check it in Stripe.",
                 facts.id,
-                Money::from_minor(o.total_minor, currency)
+                Money::from_minor(row.amount_minor, currency)
             );
             flag(&txn, &o, &why).await?;
             Recorded::Mismatch { order_id: o.id }
         }
         PaymentStatus::Succeeded => {
+            let after = Ledger::new(o.total_minor, [ledger.paid_minor, taken.applied_minor]);
+            let action = if after.balance_minor() == 0 {
+                OrderAction::PaymentSucceeded
+            } else {
+                OrderAction::PartPaid
+            };
             let next = status
-                .apply(OrderAction::PaymentSucceeded, Actor::Stripe)
+                .apply(action, Actor::Stripe)
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             let mut active: order::ActiveModel = o.clone().into();
             active.status = Set(next);
-            active.paid_at = Set(Some(now));
+            if next == OrderStatus::Paid {
+                active.paid_at = Set(Some(now));
+            }
             active.updated_at = Set(now);
             let o = active.update(&txn).await?;
-            add_event(
-                &txn,
-                o.id,
-                EventKind::PaidOnline,
-                &format!("Paid online by card: {shown} ({})", facts.id),
-                None,
-            )
-            .await?;
+            let money = |m: i64| Money::from_minor(m, currency).to_string();
+            let mut what = format!("Paid online by card: {shown} ({})", facts.id);
+            if after.balance_minor() > 0 {
+                what.push_str(&format!(
+                    ". Paid so far {}, balance due {}",
+                    money(after.paid_minor),
+                    money(after.balance_minor())
+                ));
+            }
+            add_event(&txn, o.id, EventKind::PaidOnline, &what, None).await?;
+            // Beyond the balance (the till took money while the customer
+            // paid): the excess is reserved as a refund at once, so the
+            // ledger never shows more than the total, and sent after commit.
+            let excess_refund = if taken.excess_minor > 0 {
+                let why = format!(
+                    "Paid beyond the balance: an online payment of {shown} ({}) arrived when {} was due. The excess of {} is being refunded automatically.",
+                    facts.id,
+                    money(ledger.balance_minor()),
+                    money(taken.excess_minor)
+                );
+                flag(&txn, &o, &why).await?;
+                let reserved = payment::ActiveModel {
+                    order_id: Set(o.id),
+                    method: Set(PaymentMethod::Stripe),
+                    amount_minor: Set(-taken.excess_minor),
+                    currency: Set(facts.currency.clone()),
+                    provider_reference: Set(None),
+                    status: Set(PaymentStatus::Refunding),
+                    staff_id: Set(None),
+                    note: Set(Some(
+                        "paid beyond the balance, refunded automatically".into(),
+                    )),
+                    refund_of: Set(Some(p.id)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                Some(reserved.id)
+            } else {
+                None
+            };
             if let Some(to) = o
                 .billing_email
                 .as_deref()
@@ -221,7 +273,10 @@ pub async fn record_success(
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
             }
-            Recorded::Paid { order_id: o.id }
+            Recorded::Paid {
+                order_id: o.id,
+                excess_refund,
+            }
         }
         _ => {
             let why = format!(

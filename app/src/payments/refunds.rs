@@ -12,28 +12,16 @@ use crate::domain::{Currency, Money};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{
-    add_event, order_by_id_for_update, order_for_update, OrderActionError,
+    add_event, ledger_of, order_by_id_for_update, order_for_update, payment_lines, payment_rows,
+    OrderActionError,
 };
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
 use crate::staff::{Role, StaffView};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use time::{Duration, OffsetDateTime};
-
-/// What an order holds now: kept payments less refunds made or under way.
-pub async fn held<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<i64, DbErr> {
-    let rows = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(order_id))
-        .all(conn)
-        .await?;
-    Ok(rows
-        .iter()
-        .filter(|p| p.status.counts_as_held())
-        .map(|p| p.amount_minor)
-        .sum())
-}
 
 /// How an admin's refund went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,15 +56,20 @@ pub enum Confirmed {
 /// only looked for, never sent again.
 pub const IN_FLIGHT: Duration = Duration::seconds(30);
 
-/// A full or partial refund from the order page (admins): through Stripe
-/// for an online payment, recorded for one taken in store (the cash or
-/// terminal refund happens at the till). A full refund makes the order
-/// `refunded`.
+/// A full or partial refund of one payment from the order page (admins):
+/// through Stripe for an online payment, recorded for one taken in store
+/// (the cash or terminal refund happens at the till). `payment_id` names the
+/// payment (the latest that still holds money when `None`); the amount is at
+/// most what that payment still holds (all of it when `None`). Refunding
+/// everything a paid order holds makes it `refunded`; a partially paid
+/// order goes back to partially paid or waiting for payment (its balance
+/// grows back), never `refunded` while money is held.
 pub async fn refund_order(
     db: &DatabaseConnection,
     gw: Option<&Gateway>,
     staff: &StaffView,
     number: i64,
+    payment_id: Option<i32>,
     amount_minor: Option<i64>,
     reason: &str,
 ) -> Result<RefundOutcome, OrderActionError> {
@@ -116,11 +109,19 @@ pub async fn refund_order(
         };
     }
     let status = o.status;
-    if status != OrderStatus::Paid {
+    if !matches!(status, OrderStatus::Paid | OrderStatus::PartiallyPaid) {
         return Err(Refusal::illegal(status, OrderAction::RefundInFull, Actor::Admin).into());
     }
     let currency = o.currency;
-    let left = held(&txn, o.id).await?;
+    let rows = payment_rows(&txn, o.id).await?;
+    let lines = payment_lines(&rows);
+    let line = match payment_id {
+        Some(id) => lines.iter().find(|l| l.id == id),
+        None => lines.iter().rev().find(|l| l.holds_minor() > 0),
+    }
+    .filter(|l| l.holds_minor() > 0)
+    .ok_or(Refusal::NothingToRefund)?;
+    let left = line.holds_minor();
     let amount = amount_minor.unwrap_or(left);
     if amount <= 0 || amount > left {
         return Err(Refusal::RefundAbove {
@@ -128,12 +129,10 @@ pub async fn refund_order(
         }
         .into());
     }
-    let kept = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
-        .order_by_desc(payment::Column::Id)
-        .one(&txn)
-        .await?
+    let kept = rows
+        .iter()
+        .find(|p| p.id == line.id)
+        .cloned()
         .ok_or(Refusal::NothingToRefund)?;
     if kept.method == PaymentMethod::Stripe && gw.is_none() {
         return Err(Refusal::StripeOff.into());
@@ -161,6 +160,10 @@ pub async fn refund_order(
     }
     .insert(&txn)
     .await?;
+    // The ledger changed: the order's pages (the pay page's cache) follow.
+    let mut touched: order::ActiveModel = o.clone().into();
+    touched.updated_at = Set(now);
+    touched.update(&txn).await?;
     let (PaymentMethod::Stripe, Some(gw)) = (kept.method, gw) else {
         // In store: the money goes back at the till; recorded at once, in
         // the same transaction as its reservation.
@@ -266,7 +269,8 @@ async fn finish_refund_in(
         .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
         .count(txn)
         .await?;
-    let full = held(txn, o.id).await? == 0 && others_unconfirmed == 0;
+    let ledger = ledger_of(txn, &o).await?;
+    let full = ledger.paid_minor == 0 && others_unconfirmed == 0;
     let how = match &stripe_refund {
         Some(r) => format!("through Stripe ({r})"),
         None => "in store".to_owned(),
@@ -288,17 +292,27 @@ async fn finish_refund_in(
         staff_id,
     )
     .await?;
-    if full {
-        match o.status.apply(OrderAction::RefundInFull, Actor::Admin) {
-            Ok(next) => {
-                let mut active: order::ActiveModel = o.into();
-                active.status = Set(next);
-                active.updated_at = Set(OffsetDateTime::now_utc());
-                active.update(txn).await?;
+    // The state follows the ledger: a paid order is refunded once nothing
+    // is held (and no other refund is unconfirmed); a partially paid one
+    // goes back to owing its balance. Touched either way: the pay page and
+    // documents show what is paid now.
+    let mut next = o.status;
+    if full || o.status != OrderStatus::Paid {
+        let target = ledger.state_after_refund(o.status);
+        if target != o.status {
+            let action = OrderAction::RefundInFull;
+            match o.status.apply(action, Actor::Admin) {
+                Ok(s) if s == target => next = s,
+                Ok(_) | Err(_) => {
+                    tracing::warn!(status = %o.status, %target, "a refund left the order where the ledger says it cannot be")
+                }
             }
-            Err(e) => tracing::warn!(error = %e, "a full refund of an order that is not paid"),
         }
     }
+    let mut active: order::ActiveModel = o.into();
+    active.status = Set(next);
+    active.updated_at = Set(OffsetDateTime::now_utc());
+    active.update(txn).await?;
     Ok(())
 }
 
@@ -400,6 +414,44 @@ pub async fn confirm_refund(
     }
 }
 
+/// Sends a refund reserved without a click (the excess of an online payment
+/// beyond the balance) to Stripe now, under its row's idempotency key. An
+/// unclear answer leaves the row `refunding`: the payments job confirms it
+/// by asking Stripe (`confirm_refund`), never by sending blind.
+pub async fn send_reserved(
+    db: &DatabaseConnection,
+    gw: &Gateway,
+    row_id: i32,
+) -> Result<(), DbErr> {
+    let Some(row) = payment::Entity::find_by_id(row_id).one(db).await? else {
+        return Ok(());
+    };
+    if row.status != PaymentStatus::Refunding {
+        return Ok(());
+    }
+    let kept = match row.refund_of {
+        Some(id) => payment::Entity::find_by_id(id).one(db).await?,
+        None => None,
+    };
+    let Some(kept) = kept else {
+        return Ok(());
+    };
+    let Ok(currency) = Currency::parse(&row.currency) else {
+        return Ok(());
+    };
+    let intent_id = kept.provider_reference.clone().unwrap_or_default();
+    let money = Money::from_minor(-row.amount_minor, currency);
+    match gw.refund(&intent_id, Some(money), row.id, None).await {
+        Ok(refund_id) => finish_refund(db, row.id, Some(refund_id), None).await,
+        Err(e) => {
+            // Refused or unclear: the job asks Stripe after `IN_FLIGHT` and
+            // sends it again or says in the timeline that it could not.
+            tracing::warn!(error = %e, row = row.id, "refunding an excess payment; the payments job confirms it");
+            Ok(())
+        }
+    }
+}
+
 /// Marks a refund row as sent again now (see `IN_FLIGHT`).
 async fn touch(db: &DatabaseConnection, row_id: i32) -> Result<(), DbErr> {
     use sea_orm::sea_query::Expr;
@@ -414,20 +466,41 @@ async fn touch(db: &DatabaseConnection, row_id: i32) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// A reserved refund Stripe did not make: the reservation goes (the money is
+/// held again), under the order's lock, and the order is touched so its pages
+/// show it. An automatic refund (no staff member asked for it: the excess of
+/// an online payment beyond the balance) flags the order, since money above
+/// the total is now held and a person must give it back.
 async fn drop_refund(
     db: &DatabaseConnection,
     row: &payment::Model,
     why: &str,
 ) -> Result<(), DbErr> {
-    payment::Entity::delete_by_id(row.id).exec(db).await?;
+    let txn = db.begin().await?;
+    let Some(o) = order_by_id_for_update(&txn, row.order_id).await? else {
+        return Ok(());
+    };
+    payment::Entity::delete_by_id(row.id).exec(&txn).await?;
+    let mut active: order::ActiveModel = o.clone().into();
+    if row.staff_id.is_none() {
+        let money = Currency::parse(&row.currency)
+            .map(|c| Money::from_minor(-row.amount_minor, c).to_string())
+            .unwrap_or_else(|_| Money::display_stored(-row.amount_minor, &row.currency));
+        active.attention = Set(Some(format!(
+            "The automatic refund of {money} paid beyond the balance was NOT made ({why}). Refund it in the Stripe dashboard, or from this page."
+        )));
+    }
+    active.updated_at = Set(OffsetDateTime::now_utc());
+    active.update(&txn).await?;
     add_event(
-        db,
+        &txn,
         row.order_id,
         EventKind::RefundFailed,
         &format!("{why}: Settle refunded nothing. Try again from this page."),
         None,
     )
-    .await
+    .await?;
+    txn.commit().await
 }
 
 /// Retries every automatic refund that has not gone through yet. Returns

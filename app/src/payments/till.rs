@@ -1,18 +1,20 @@
 //! Taking payment in store: the cashier's **Take payment** on an invoice's
-//! page, or a POS sale paid at once. One transaction records the payment,
-//! marks the order paid and queues the receipt; an invoice's open
-//! PaymentIntents are cancelled after.
+//! page (the whole balance or a part of it), or a POS sale paid at once. One
+//! transaction records the payment, moves the order to paid or partially
+//! paid as its ledger says, and queues the receipt; an invoice's open
+//! PaymentIntents are cancelled after (they were for the old balance).
 use super::model::{self as payment, PaymentMethod, PaymentStatus};
 use crate::counters::{self, PaymentOutcome};
 use crate::domain::{Email, Money};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::ledger::Ledger;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{
-    actor_of, add_event, create_in, order_and_status, paid_line, queue_receipt, CreateOrderError,
-    Intent, OnlineCheck, OrderActionError,
+    actor_of, add_event, create_in, ledger_from, order_and_status, paid_line, payment_rows,
+    queue_receipt, CreateOrderError, Intent, OnlineCheck, OrderActionError,
 };
-use crate::orders::{OrderAction, Refusal};
+use crate::orders::{OrderAction, OrderStatus, Refusal};
 use crate::staff::StaffView;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set, TransactionTrait};
 use time::OffsetDateTime;
@@ -22,26 +24,41 @@ use time::OffsetDateTime;
 pub struct InStorePayment {
     /// Cash, card terminal or other (never Stripe).
     pub method: PaymentMethod,
+    /// How much is paid now; `None` is the whole balance due.
+    pub amount_minor: Option<i64>,
     /// Cash handed over, when the cashier typed it (the change is worked out).
     pub tendered_minor: Option<i64>,
     /// A terminal slip number or what "Other" was.
     pub reference: String,
 }
 
-/// Settles an invoice at the till. Returns the order's id and the change due.
+/// What taking payment at the till did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub order_id: i32,
+    /// Paid, or partially paid when a balance is left.
+    pub status: OrderStatus,
+    pub change_minor: Option<i64>,
+}
+
+/// Takes payment for an invoice at the till: its whole balance, or part of it.
 pub async fn settle_in_store(
     db: &DatabaseConnection,
     staff: &StaffView,
     public_url: &str,
     number: i64,
     pay: InStorePayment,
-) -> Result<(i32, Option<i64>), OrderActionError> {
+) -> Result<Settled, OrderActionError> {
     let txn = db.begin().await?;
     let (o, _) = order_and_status(&txn, number).await?;
     let (o, change) = record_in_store(&txn, staff, public_url, o, &pay).await?;
     txn.commit().await?;
     counters::payment(pay.method, PaymentOutcome::Succeeded);
-    Ok((o.id, change))
+    Ok(Settled {
+        order_id: o.id,
+        status: o.status,
+        change_minor: change,
+    })
 }
 
 /// A sale at the POS paid at once (cash, card terminal, other): the order
@@ -74,8 +91,10 @@ pub async fn sell(
     let txn = db.begin().await?;
     let (mut created, o) = create_in(&txn, staff, public_url, req, Intent::Order, online).await?;
     if let Some(method) = method {
+        // With a deposit, the deposit is what is taken now; the rest is owed.
         let pay = InStorePayment {
             method,
+            amount_minor: o.deposit_minor,
             tendered_minor,
             reference: String::new(),
         };
@@ -111,9 +130,12 @@ fn tendered_refused(message: &str) -> CreateOrderError {
     }])
 }
 
-/// Records an in-store payment of the whole total for `o` (locked by the
-/// caller), marks it paid and queues the receipt, in the caller's
-/// transaction. Returns the order as saved and the change due.
+/// Records an in-store payment for `o` (locked by the caller): the amount
+/// asked for (the whole balance when none), checked against the ledger
+/// (at least one minor unit, at most the balance). The order becomes paid
+/// when nothing is owed after it, partially paid otherwise; the receipt says
+/// what was paid, what has been paid so far and what is still due. In the
+/// caller's transaction. Returns the order as saved and the change due.
 async fn record_in_store(
     txn: &DatabaseTransaction,
     staff: &StaffView,
@@ -128,28 +150,51 @@ async fn record_in_store(
     if reference.chars().count() > 200 || reference.chars().any(char::is_control) {
         return Err(Refusal::ReferenceTooLong.into());
     }
-    let next = o
-        .status
-        .apply(OrderAction::SettledInStore, actor_of(staff))
-        .map_err(Refusal::Illegal)?;
     let currency = o.currency;
     let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let rows = payment_rows(txn, o.id).await?;
+    // A refund sent to Stripe whose answer is not in yet may still fail and
+    // be held again: until then what is owed is not known.
+    if rows.iter().any(|p| p.status == PaymentStatus::Refunding) {
+        return Err(Refusal::RefundConfirming.into());
+    }
+    let ledger = ledger_from(&o, &rows);
+    if !o.status.is_payable() {
+        return Err(
+            Refusal::illegal(o.status, OrderAction::SettledInStore, actor_of(staff)).into(),
+        );
+    }
+    let amount = ledger
+        .check_payment(pay.amount_minor.unwrap_or(ledger.balance_minor()))
+        .map_err(|_| Refusal::PaymentAmount {
+            balance: money(ledger.balance_minor()),
+        })?;
+    let after = Ledger::new(o.total_minor, [ledger.paid_minor, amount]);
+    let action = if after.balance_minor() == 0 {
+        OrderAction::SettledInStore
+    } else {
+        OrderAction::PartPaid
+    };
+    let next = o
+        .status
+        .apply(action, actor_of(staff))
+        .map_err(Refusal::Illegal)?;
     let change = match pay.tendered_minor {
-        Some(t) if t < o.total_minor => {
+        Some(t) if t < amount => {
             return Err(Refusal::TenderedShort {
                 tendered: money(t),
-                total: money(o.total_minor),
+                total: money(amount),
             }
             .into())
         }
-        Some(t) => Some(t - o.total_minor),
+        Some(t) => Some(t - amount),
         None => None,
     };
     let now = OffsetDateTime::now_utc();
     payment::ActiveModel {
         order_id: Set(o.id),
         method: Set(pay.method),
-        amount_minor: Set(o.total_minor),
+        amount_minor: Set(amount),
         currency: Set(o.currency.code().to_owned()),
         provider_reference: Set(None),
         status: Set(PaymentStatus::Succeeded),
@@ -162,11 +207,7 @@ async fn record_in_store(
     }
     .insert(txn)
     .await?;
-    let mut message = format!(
-        "Paid in store: {} {}",
-        pay.method.label(),
-        money(o.total_minor)
-    );
+    let mut message = format!("Paid in store: {} {}", pay.method.label(), money(amount));
     if let (Some(t), Some(c)) = (pay.tendered_minor, change) {
         message.push_str(&format!(" (tendered {}, change {})", money(t), money(c)));
     }
@@ -174,9 +215,18 @@ async fn record_in_store(
         message.push_str(&format!(", reference {reference}"));
     }
     message.push_str(&format!(", taken by {}", staff.name));
+    if after.balance_minor() > 0 {
+        message.push_str(&format!(
+            ". Paid so far {}, balance due {}",
+            money(after.paid_minor),
+            money(after.balance_minor())
+        ));
+    }
     let mut active: order::ActiveModel = o.into();
     active.status = Set(next);
-    active.paid_at = Set(Some(now));
+    if next == OrderStatus::Paid {
+        active.paid_at = Set(Some(now));
+    }
     active.updated_at = Set(now);
     let o = active.update(txn).await?;
     add_event(txn, o.id, EventKind::PaidInStore, &message, Some(staff.id)).await?;
@@ -187,7 +237,7 @@ async fn record_in_store(
     {
         let store = crate::settings::ssr::store(txn).await?;
         let zone = crate::domain::StoreZone::stored(&store.time_zone);
-        let line = paid_line(&zone, now, pay.method.label(), &money(o.total_minor));
+        let line = paid_line(&zone, now, pay.method.label(), &money(amount));
         queue_receipt(txn, &store, &o, &to, public_url, line).await?;
     }
     Ok((o, change))

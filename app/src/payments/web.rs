@@ -30,6 +30,9 @@ struct SettleForm {
     confirm_in_progress: Option<String>,
     #[serde(default)]
     method: String,
+    /// What is paid now; empty for the whole balance.
+    #[serde(default)]
+    amount: String,
     #[serde(default)]
     tendered: String,
     #[serde(default)]
@@ -38,6 +41,9 @@ struct SettleForm {
 
 #[derive(Debug, Default, Deserialize)]
 struct RefundForm {
+    /// The payment to refund (its row id); empty for the latest that holds money.
+    #[serde(default)]
+    payment: String,
     #[serde(default)]
     amount: String,
     #[serde(default)]
@@ -62,30 +68,34 @@ async fn settle(
         "other" => PaymentMethod::Other,
         _ => return back(n, "take=1&error=method"),
     };
-    let tendered = match (method, form.tendered.trim()) {
-        (PaymentMethod::Cash, t) if !t.is_empty() => {
-            let currency = match crate::settings::ssr::currency(&state.db).await {
-                Ok(c) => c,
-                Err(_) => return back(n, "error=internal"),
-            };
-            match crate::domain::Money::parse(t, currency) {
-                Ok(m) => Some(m.minor()),
-                Err(_) => return back(n, "take=1&error=tendered_format"),
-            }
-        }
-        _ => None,
-    };
-    let order_id = {
+    let (order_id, currency) = {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         match crate::orders::model::order::Entity::find()
             .filter(crate::orders::model::order::Column::Number.eq(n))
             .one(&state.db)
             .await
         {
-            Ok(Some(o)) => o.id,
+            Ok(Some(o)) => (o.id, o.currency),
             Ok(None) => return StatusCode::NOT_FOUND.into_response(),
             Err(_) => return back(n, "error=internal"),
         }
+    };
+    // Empty: the whole balance (the form fills it in; a browser without it
+    // posts nothing).
+    let amount = match form.amount.trim() {
+        "" => None,
+        typed => match crate::domain::Money::parse(typed, currency) {
+            Ok(m) => Some(m.minor()),
+            Err(_) => return back(n, "take=1&error=amount_format"),
+        },
+    };
+    let tendered = match (method, form.tendered.trim()) {
+        (PaymentMethod::Cash, t) if !t.is_empty() => match crate::domain::Money::parse(t, currency)
+        {
+            Ok(m) => Some(m.minor()),
+            Err(_) => return back(n, "take=1&error=tendered_format"),
+        },
+        _ => None,
     };
     // The customer may be paying online this very minute: staff confirm
     // first. A payment Stripe already took is recorded, never taken twice.
@@ -108,24 +118,31 @@ async fn settle(
     }
     let pay = InStorePayment {
         method,
+        amount_minor: amount,
         tendered_minor: tendered,
         reference: form.reference,
     };
     match settle_in_store(&state.db, &who, &state.public_url, n, pay).await {
-        Ok((order_id, change)) => {
+        Ok(settled) => {
+            let order_id = settled.order_id;
             state.outbox_wake.notify_one();
             // The pay page must not take money any more.
             if let Some(gw) = state.stripe.clone() {
                 let db = state.db.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = super::intents::cancel_open_intents(&db, &gw, order_id).await {
+                    if let Err(e) = super::intents::cancel_stale_intents(&db, &gw, order_id).await {
                         tracing::warn!(error = %e, "cancelling open PaymentIntents");
                     }
                 });
             }
-            match change {
-                Some(c) => back(n, &format!("done=paid&change={c}")),
-                None => back(n, "done=paid"),
+            let done = if settled.status == crate::orders::OrderStatus::Paid {
+                "paid"
+            } else {
+                "part_paid"
+            };
+            match settled.change_minor {
+                Some(c) => back(n, &format!("done={done}&change={c}")),
+                None => back(n, &format!("done={done}")),
             }
         }
         Err(e) => outcome(n, "paid", Err(e)),
@@ -161,11 +178,19 @@ async fn refund(
             }
         }
     };
+    let payment = match form.payment.trim() {
+        "" => None,
+        typed => match typed.parse::<i32>() {
+            Ok(id) => Some(id),
+            Err(_) => return back(n, "error=refused"),
+        },
+    };
     let result = refund_order(
         &state.db,
         state.stripe.as_deref(),
         &who,
         n,
+        payment,
         amount,
         &form.reason,
     )

@@ -171,8 +171,26 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes, seen: &mut 
                     });
                     Ok(())
                 }
-                Ok(Recorded::Paid { .. }) => {
+                Ok(Recorded::Paid {
+                    order_id,
+                    excess_refund,
+                }) => {
                     state.outbox_wake.notify_one();
+                    // The excess goes back, and intents for the old balance
+                    // stop taking money; both after answering Stripe.
+                    let (db, gw) = (state.db.clone(), gw.clone());
+                    tokio::spawn(async move {
+                        if let Some(row) = excess_refund {
+                            if let Err(e) = super::refunds::send_reserved(&db, &gw, row).await {
+                                tracing::error!(error = %e, "refunding an excess payment");
+                            }
+                        }
+                        if let Err(e) =
+                            super::intents::cancel_stale_intents(&db, &gw, order_id).await
+                        {
+                            tracing::warn!(error = %e, "cancelling stale PaymentIntents");
+                        }
+                    });
                     Ok(())
                 }
                 Ok(Recorded::Foreign) => {

@@ -21,10 +21,23 @@ pub struct OrderDetail {
     pub pay_url: String,
     pub payable: bool,
     pub is_quote: bool,
-    /// An admin looking at a paid order: the Refund form is shown.
+    /// An admin looking at an order whose payments still hold money: the
+    /// Refund form is shown.
     pub can_refund: bool,
-    /// What is left to refund, formatted as typed into the form ("28.80").
-    pub refundable: String,
+    /// The order's payments (the ledger), oldest first.
+    pub payments: Vec<PaymentView>,
+    /// Paid so far (payments less refunds), in minor units.
+    pub paid_so_far: i64,
+    /// What is still owed, in minor units (0 once paid, refunded or cancelled).
+    pub balance: i64,
+    /// Given back so far (refunds made or under way), in minor units.
+    pub refunded: i64,
+    /// The balance as typed into the Take payment form ("70.00").
+    pub balance_plain: String,
+    /// The deposit asked for first (amount, due date), while it is not covered.
+    pub deposit_due: Option<(i64, Option<String>)>,
+    /// Money is held: cancelling needs its payments refunded first.
+    pub holds_money: bool,
     /// Stripe says the customer is paying online right now.
     pub in_progress: bool,
     /// Why staff should look at this order (a double payment, a mismatch).
@@ -47,6 +60,22 @@ pub struct OrderDetail {
     pub timeline: Vec<(String, String)>,
     /// (when, recipient, subject, state)
     pub emails: Vec<(String, String, String, String)>,
+}
+
+/// One payment on the order page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub id: i32,
+    pub date: String,
+    pub method: String,
+    pub reference: String,
+    pub amount: i64,
+    pub refunded: i64,
+    /// What a refund of it may still take back, as typed ("28.80").
+    pub refundable_plain: String,
+    pub holds: i64,
+    /// Not a kept payment: flagged, refunded automatically (paid twice).
+    pub note: Option<String>,
 }
 
 #[server]
@@ -92,16 +121,57 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 .all(&state.db)
                 .await?;
             let payable = o.status.is_payable();
-            let can_refund = me.role == Role::Admin && o.status == OrderStatus::Paid;
-            let refundable = if can_refund {
-                let left = crate::payments::refunds::held(&state.db, o.id).await?;
-                Money::from_minor(left, o.currency).format_plain()
-            } else {
-                String::new()
+            let rows = crate::orders::service::payment_rows(&state.db, o.id).await?;
+            let ledger = crate::orders::service::ledger_from(&o, &rows);
+            let lines = crate::orders::service::payment_lines(&rows);
+            let holds_money = lines.iter().any(|l| l.holds_minor() > 0);
+            let can_refund = me.role == Role::Admin
+                && matches!(o.status, OrderStatus::Paid | OrderStatus::PartiallyPaid)
+                && holds_money;
+            // A paid or refunded order owes nothing: a refund from it is money
+            // given back, not a balance owed again.
+            let owes = payable || o.status == OrderStatus::Quote;
+            let balance = if owes { ledger.balance_minor() } else { 0 };
+            let refunded: i64 = lines.iter().map(|l| l.refunded_minor).sum();
+            let deposit_due = match ledger.next_due(&crate::orders::service::deposit_plan(&o)) {
+                _ if !owes => None,
+                crate::orders::ledger::NextDue::Deposit {
+                    amount_minor, due, ..
+                } => Some((amount_minor, due.map(|d| d.to_string()))),
+                _ => None,
             };
+            use crate::payments::model::PaymentStatus;
+            let payments = lines
+                .iter()
+                .map(|l| PaymentView {
+                    id: l.id,
+                    date: fmt(l.at),
+                    method: l.method.label().to_owned(),
+                    reference: l.reference.clone(),
+                    amount: l.amount_minor,
+                    refunded: l.refunded_minor,
+                    refundable_plain: Money::from_minor(l.holds_minor(), o.currency).format_plain(),
+                    holds: l.holds_minor(),
+                    note: match l.status {
+                        PaymentStatus::Succeeded => None,
+                        PaymentStatus::Flagged => Some("does not count: amount differs".into()),
+                        PaymentStatus::RefundPending => {
+                            Some("paid twice: being refunded automatically".into())
+                        }
+                        PaymentStatus::Refunded => Some("paid twice: refunded".into()),
+                        _ => None,
+                    },
+                })
+                .collect();
             Ok(OrderDetail {
                 can_refund,
-                refundable,
+                payments,
+                paid_so_far: ledger.paid_minor,
+                balance,
+                refunded,
+                balance_plain: Money::from_minor(balance, o.currency).format_plain(),
+                deposit_due,
+                holds_money,
                 in_progress,
                 attention: o.attention.clone(),
                 number: o.number,
@@ -221,7 +291,10 @@ fn order_message(code: &str) -> Option<&'static str> {
         "resent" => "The invoice was queued again.",
         "converted" => "The quote is now an invoice; it was queued to the customer.",
         "paid" => "Payment recorded. The order is paid; a receipt goes to the customer when they have an email.",
-        "tendered" => "The cash tendered is less than the total.",
+        "part_paid" => "Payment recorded. The order is partially paid: the balance due is below, and the pay link now asks for it. A receipt goes to the customer when they have an email.",
+        "amount" => "Enter an amount above zero and no more than the balance due.",
+        "amount_format" => "Enter the amount as an amount, e.g. 20 or 20.00.",
+        "tendered" => "The cash tendered is less than the amount to pay.",
         "tendered_format" => "Enter the cash tendered as an amount, e.g. 20 or 20.00.",
         "method" => "Choose how the customer paid: Cash, Card terminal or Other.",
         "due_changed" => "Due date changed. The pay link works until the new date plus the store's grace period.",
@@ -279,16 +352,47 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                 {o.taxes_included.then(|| o.taxes.iter().map(|(label, amount)| view! { <dt>{format!("Includes {label}")}</dt><dd class="num">{money(*amount)}</dd> }).collect_view())}
             </dl>
         </section>
+        {(!o.payments.is_empty() || o.deposit_due.is_some()).then(|| view! {
+            <section aria-labelledby="payments-h">
+                <h2 id="payments-h">"Payments"</h2>
+                {(!o.payments.is_empty()).then(|| view! {
+                    <table class="payments-table">
+                        <thead><tr><th scope="col">"Date"</th><th scope="col">"Method"</th><th scope="col">"Reference"</th><th scope="col" class="num">"Amount"</th><th scope="col" class="num">"Refunded"</th></tr></thead>
+                        <tbody>
+                            {o.payments.iter().map(|p| view! {
+                                <tr>
+                                    <td>{p.date.clone()}</td>
+                                    <td>{p.method.clone()}{p.note.clone().map(|n| view! { <br/><span class="muted">{n}</span> })}</td>
+                                    <td>{p.reference.clone()}</td>
+                                    <td class="num">{money(p.amount)}</td>
+                                    <td class="num">{(p.refunded > 0).then(|| money(p.refunded))}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+                <dl class="totals" data-testid="ledger">
+                    <dt>"Paid so far"</dt><dd class="num">{money(o.paid_so_far)}</dd>
+                    {o.deposit_due.clone().map(|(amount, due)| view! {
+                        <dt>{match due { Some(d) => format!("Deposit due by {d}"), None => "Deposit due".to_owned() }}</dt>
+                        <dd class="num">{money(amount)}</dd>
+                    })}
+                    {(o.refunded > 0).then(|| view! { <dt>"Refunded"</dt><dd class="num">{money(o.refunded)}</dd> })}
+                    {(o.payable || o.is_quote).then(|| view! { <dt class="grand">"Balance due"</dt><dd class="num grand">{money(o.balance)}</dd> })}
+                </dl>
+            </section>
+        })}
         {o.cancel_reason.clone().map(|r| view! { <p>"Cancelled: " {r}</p> })}
         {o.note.clone().map(|n| view! { <p class="note">"Note: " {n}</p> })}
         {o.payable.then(|| {
             let number = o.number;
+            let holds_money = o.holds_money;
             let email = o.billing_email.clone().unwrap_or_default();
             let due = o.due_date.clone().unwrap_or_default();
             view! {
                 <section aria-labelledby="actions-h" class="actions">
                     <h2 id="actions-h">"Actions"</h2>
-                    {take_payment(number, &o.total_label, taking, o.in_progress)}
+                    {take_payment(number, &o.balance_plain, &money(o.balance), taking, o.in_progress)}
                     <form method="post" action=format!("/orders/{number}/resend") class="stack">
                         <label for="resend-email">"Send the invoice to"</label>
                         <input id="resend-email" name="email" type="email" value=email maxlength="254"/>
@@ -299,22 +403,46 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                         <input id="due-date" name="due_date" type="date" required value=due.clone()/>
                         <button type="submit" class="secondary">"Change due date"</button>
                     </form>
-                    <form method="post" action=format!("/orders/{number}/cancel") class="stack">
-                        <label for="cancel-reason">"Reason for cancelling"</label>
-                        <input id="cancel-reason" name="reason" type="text" required maxlength="500"/>
-                        <button type="submit" class="secondary">"Cancel order"</button>
-                    </form>
+                    {if holds_money {
+                        view! { <p class="muted">"This order holds a payment: refund it before cancelling the order."</p> }.into_any()
+                    } else {
+                        view! {
+                            <form method="post" action=format!("/orders/{number}/cancel") class="stack">
+                                <label for="cancel-reason">"Reason for cancelling"</label>
+                                <input id="cancel-reason" name="reason" type="text" required maxlength="500"/>
+                                <button type="submit" class="secondary">"Cancel order"</button>
+                            </form>
+                        }.into_any()
+                    }}
                 </section>
             }
         })}
         {o.can_refund.then(|| {
             let number = o.number;
+            let holding: Vec<PaymentView> = o.payments.iter().filter(|p| p.holds > 0).cloned().collect();
+            let last = holding.last().map(|p| p.refundable_plain.clone()).unwrap_or_default();
             view! {
                 <section aria-labelledby="refund-h" class="actions">
                     <h2 id="refund-h">"Refund"</h2>
                     <form method="post" action=format!("/orders/{number}/refund") class="stack">
-                        <label for="refund-amount">"Amount to refund (empty for everything left)"</label>
-                        <input id="refund-amount" name="amount" type="text" inputmode="decimal" maxlength="20" placeholder=o.refundable.clone()/>
+                        {if holding.len() > 1 {
+                            let count = holding.len();
+                            view! {
+                                <label for="refund-payment">"Payment to refund"</label>
+                                <select id="refund-payment" name="payment">
+                                    {holding.iter().enumerate().map(|(i, p)| view! {
+                                        <option value=p.id.to_string() selected=i + 1 == count>
+                                            {format!("{}, {} {} (up to {})", p.date, p.method, money(p.amount), p.refundable_plain)}
+                                        </option>
+                                    }).collect_view()}
+                                </select>
+                            }.into_any()
+                        } else {
+                            let id = holding.first().map(|p| p.id.to_string()).unwrap_or_default();
+                            view! { <input type="hidden" name="payment" value=id/> }.into_any()
+                        }}
+                        <label for="refund-amount">"Amount to refund (empty for all that payment still holds)"</label>
+                        <input id="refund-amount" name="amount" type="text" inputmode="decimal" maxlength="20" placeholder=last/>
                         <label for="refund-reason">"Reason for the refund"</label>
                         <input id="refund-reason" name="reason" type="text" required maxlength="500"/>
                         <button type="submit" class="secondary">"Refund"</button>
@@ -384,7 +512,13 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
 
 /// **Take payment**: a GET form that opens the settle form (so it works
 /// without JavaScript); the settle form posts the payment.
-fn take_payment(number: i64, total: &str, taking: bool, in_progress: bool) -> AnyView {
+fn take_payment(
+    number: i64,
+    balance_plain: &str,
+    balance: &str,
+    taking: bool,
+    in_progress: bool,
+) -> AnyView {
     if !taking {
         return view! {
             <form method="get" action=format!("/orders/{number}") class="stack">
@@ -396,7 +530,10 @@ fn take_payment(number: i64, total: &str, taking: bool, in_progress: bool) -> An
     }
     view! {
         <form method="post" action=format!("/orders/{number}/settle") class="stack settle" id="take-payment">
-            <p>"Amount to take: " <strong>{total.to_owned()}</strong></p>
+            <p>"Balance due: " <strong>{balance.to_owned()}</strong></p>
+            <label for="settle-amount">"Amount"</label>
+            <input id="settle-amount" name="amount" type="text" inputmode="decimal" maxlength="20" autocomplete="off" required value=balance_plain.to_owned() aria-describedby="settle-amount-help"/>
+            <p id="settle-amount-help" class="muted">"The whole balance, or less for a part payment (a deposit, an instalment)."</p>
             <div role="radiogroup" aria-labelledby="settle-method-label" class="radios">
                 <span id="settle-method-label" class="label">"Payment method"</span>
                 <label class="radio"><input type="radio" name="method" value="cash" checked/>" Cash"</label>

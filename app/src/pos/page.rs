@@ -7,6 +7,7 @@ use crate::catalog::Barcode;
 use crate::customers::api::{search_customers, CustomerHit};
 use crate::domain::{Currency, Money, Quantity};
 use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::ledger::Deposit;
 use crate::orders::{compute_totals, Discount, FeeInput, LineInput, TaxMode, TaxRate, Totals};
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
@@ -168,6 +169,9 @@ fn PosScreen(
     let tendered_input = NodeRef::<leptos::html::Input>::new();
     let confirm_panel = NodeRef::<leptos::html::Div>::new();
     let due_date = RwSignal::new(String::new());
+    // A deposit (an amount or a percentage) and when it is due.
+    let deposit = RwSignal::new(String::new());
+    let deposit_due = RwSignal::new(String::new());
     // (cart, save as a quote instead)
     let send = Action::new_local(|(req, quote): &(NewOrderRequest, bool)| {
         let (req, quote) = (req.clone(), *quote);
@@ -243,12 +247,38 @@ fn PosScreen(
             }
         })
     };
+    // The deposit as typed, worked out on the cart's total by the shared
+    // ledger code (the server does the same from its own total): Ok(None)
+    // without one, Err with the field's message.
+    let deposit_split = Memo::new(move |_| {
+        let typed = Deposit::parse(&deposit.get(), currency).map_err(|e| e.to_string())?;
+        if typed == Deposit::None {
+            return Ok(None);
+        }
+        let Some(total) = cart_total() else {
+            return Ok(None);
+        };
+        match typed.amount_for(total) {
+            Ok(Some(d)) => Ok(Some((typed, d, total - d))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    let deposit_error = move || match deposit_split.get() {
+        Err(m) => Some(m),
+        Ok(_) => error_for("deposit".into())(),
+    };
+    // What a sale at the till takes now: the deposit when there is one.
+    let take_now = move || match deposit_split.get() {
+        Ok(Some((_, d, _))) => Some(d),
+        _ => cart_total(),
+    };
     let tendered_error = move || match tender.get() {
         Some(Err(m)) => Some(m),
         _ => error_for("tendered".into())(),
     };
     let change_line = move || {
-        let total = cart_total()?;
+        let total = take_now()?;
         match tender.get()? {
             Ok(t) if t >= total => Some(
                 view! { <span data-testid="pos-change">{format!("Change: {}", money(t - total))}</span> }
@@ -310,6 +340,13 @@ fn PosScreen(
             _ => None,
         };
         let (discount_minor, discount_percent_bp) = NewOrderRequest::discount_fields(p.discount);
+        let typed_deposit = match deposit_split.get_untracked() {
+            Ok(Some((d, _, _))) => d,
+            Ok(None) => Deposit::parse(&deposit.get_untracked(), currency).unwrap_or_default(),
+            // The field says why; nothing is sent.
+            Err(_) => return,
+        };
+        let (deposit_minor, deposit_percent_bp) = NewOrderRequest::deposit_fields(typed_deposit);
         let req = NewOrderRequest {
             lines: lines.with_untracked(|ls| {
                 ls.iter()
@@ -338,6 +375,9 @@ fn PosScreen(
             note: String::new(),
             expected_total_minor: parsed.with_untracked(|(_, t)| t.as_ref().ok().map(|t| t.total)),
             tendered_minor,
+            deposit_minor,
+            deposit_percent_bp,
+            deposit_due: deposit_due.get_untracked(),
         };
         // An invoice or a quote takes no money: one press sends it. So does an
         // empty cart, which the server refuses with its own message.
@@ -347,7 +387,8 @@ fn PosScreen(
         }
         // Money taken now: shown first, sent only by **Confirm payment**. No
         // total (the totals say why) or cash short of it: nothing to confirm.
-        let Some(total) = req.expected_total_minor else {
+        // With a deposit, the deposit is what is taken.
+        let Some(total) = take_now() else {
             return;
         };
         if req.tendered_minor.is_some_and(|t| t < total) {
@@ -376,6 +417,8 @@ fn PosScreen(
         email.track();
         save_to_billing.track();
         due_date.track();
+        deposit.track();
+        deposit_due.track();
         if confirmation.with_untracked(Option::is_some) {
             confirmation.set(None);
         }
@@ -477,6 +520,8 @@ fn PosScreen(
             email.set(String::new());
             save_to_billing.set(false);
             due_date.set(String::new());
+            deposit.set(String::new());
+            deposit_due.set(String::new());
             customer_query.set(String::new());
             customer_pick.set(0);
             tendered.set(String::new());
@@ -780,8 +825,30 @@ fn PosScreen(
                     {payment_radio(PaymentChoice::CardTerminal, "pay-card")}
                     {payment_radio(PaymentChoice::Other, "pay-other")}
                 </div>
-                <Show when=move || payment.get() == PaymentChoice::EmailInvoice>
-                    <label for="pos-due">"Due date"</label>
+                <label for="pos-deposit">"Deposit (optional)"</label>
+                // Free text: "30.00" and "30%" are both deposits.
+                <input id="pos-deposit" type="text" on:keydown=no_enter autocomplete="off" placeholder="e.g. 50.00 or 30%"
+                    aria-invalid=move || deposit_error().map(|_| "true")
+                    aria-describedby="pos-deposit-split pos-deposit-error"
+                    prop:value=move || deposit.get() on:input=move |ev| deposit.set(event_target_value(&ev))/>
+                {move || deposit_error().map(|m| view! { <span class="error field-error" id="pos-deposit-error" role="alert">{m}</span> })}
+                <p id="pos-deposit-split" class="pos-change" aria-live="polite" data-testid="pos-deposit-split">
+                    {move || match deposit_split.get() {
+                        Ok(Some((typed, d, rest))) => {
+                            let now = if payment.get() == PaymentChoice::EmailInvoice { "due first" } else { "taken now" };
+                            format!("{} {} {now}; balance {} later.", typed.label(), money(d), money(rest))
+                        }
+                        _ => String::new(),
+                    }}
+                </p>
+                <Show when=move || payment.get() == PaymentChoice::EmailInvoice && matches!(deposit_split.get(), Ok(Some(_)))>
+                    <label for="pos-deposit-due">"Deposit due by"</label>
+                    <input id="pos-deposit-due" type="date" on:keydown=no_enter aria-describedby="pos-deposit-due-help" prop:value=move || deposit_due.get() on:input=move |ev| deposit_due.set(event_target_value(&ev))/>
+                    <span id="pos-deposit-due-help" class="muted">"Empty for today; on or before the due date."</span>
+                    {move || error_for("deposit_due".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
+                </Show>
+                <Show when=move || payment.get() == PaymentChoice::EmailInvoice || matches!(deposit_split.get(), Ok(Some(_)))>
+                    <label for="pos-due">{move || if matches!(deposit_split.get(), Ok(Some(_))) { "Balance due by" } else { "Due date" }}</label>
                     <input id="pos-due" type="date" on:keydown=no_enter prop:value=move || due_date.get() on:input=move |ev| due_date.set(event_target_value(&ev))/>
                     {move || error_for("due_date".into())().map(|m| view! { <span class="error field-error" role="alert">{m}</span> })}
                 </Show>
@@ -852,6 +919,7 @@ fn PosScreen(
                             let href = format!("/orders/{}", o.number);
                             let what = match o.status.as_str() {
                                 "paid" => "paid",
+                                "partially_paid" => "partially paid: the deposit is taken, the balance is owed",
                                 "quote" => "saved as a quote; convert it to an invoice from its page",
                                 _ => "created; the invoice is on its way",
                             };

@@ -174,6 +174,9 @@ pub fn send_invoice_body(product: i32, quantity: u32, email: &str) -> serde_json
         note: String::new(),
         expected_total_minor: None,
         tendered_minor: None,
+        deposit_minor: None,
+        deposit_percent_bp: None,
+        deposit_due: String::new(),
     };
     serde_json::json!({ "order": order })
 }

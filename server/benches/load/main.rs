@@ -459,7 +459,7 @@ async fn measure(
     let mut bodies = Vec::new();
     let mut sigs = Vec::new();
     for o in &copies {
-        let opened = app::payments::intents::ensure_intent(&db, &gw, o).await?;
+        let opened = app::payments::intents::ensure_intent(&db, &gw, o, Default::default()).await?;
         let mut intent = pi.clone();
         intent["id"] = opened.intent_id.into();
         intent["amount"] = o.total_minor.into();

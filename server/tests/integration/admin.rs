@@ -581,6 +581,9 @@ async fn customers_are_created_edited_and_list_their_orders(backend: Backend) {
         note: String::new(),
         expected_total_minor: None,
         tendered_minor: None,
+        deposit_minor: None,
+        deposit_percent_bp: None,
+        deposit_due: String::new(),
     };
     let a = app::orders::service::create_order(&app.db, &staff, "http://x", order(Some(lin.id)))
         .await

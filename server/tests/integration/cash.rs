@@ -144,7 +144,7 @@ async fn cash_short_of_the_total_is_refused_and_nothing_saved(backend: Backend) 
         refused(&answer),
         vec![(
             "tendered".to_owned(),
-            "The cash tendered (£10.00) is less than the total (£18.00).".to_owned()
+            "The cash tendered (£10.00) is less than the amount to pay (£18.00).".to_owned()
         )]
     );
     // A tendered amount with another method, or below zero: refused the same way.

@@ -11,6 +11,7 @@ mod cash;
 mod catalog;
 mod cli;
 mod crash;
+mod deposits;
 mod fuzz;
 mod hostile;
 mod mail;

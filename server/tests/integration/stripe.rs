@@ -128,7 +128,7 @@ pub(crate) async fn paid_events(
     let gw = gateway_to(stripe);
     let mut events = Vec::with_capacity(orders.len());
     for o in orders {
-        let pi = app::payments::intents::ensure_intent(db, &gw, o)
+        let pi = app::payments::intents::ensure_intent(db, &gw, o, Default::default())
             .await
             .expect("the pay page's intent");
         customer_pays(stripe, &pi.intent_id).await;
@@ -545,6 +545,7 @@ async fn an_online_payment_after_the_till_is_refunded_and_flagged(backend: Backe
         .unwrap();
     let cash = app::payments::till::InStorePayment {
         method: app::payments::model::PaymentMethod::Cash,
+        amount_minor: None,
         tendered_minor: None,
         reference: String::new(),
     };

@@ -46,6 +46,54 @@ pub struct InvoiceData {
     pub receipt: Option<String>,
     /// The order number as a QR code (see `orders::qr`).
     pub qr: Vec<Vec<bool>>,
+    /// What was paid and what is owed (the order's ledger).
+    pub money: MoneyState,
+}
+
+/// Where an order's money stands, formatted from its ledger
+/// (`orders::ledger`): the invoice, the receipt and the pay page all print
+/// what was paid and what is owed from this.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoneyState {
+    /// The payments made, oldest first.
+    pub payments: Vec<PaidRow>,
+    /// Paid so far (payments less refunds), once anything was paid.
+    pub paid_so_far: Option<String>,
+    /// The deposit (or what is left of it) to pay first, and when.
+    pub deposit_due: Option<(String, Option<String>)>,
+    /// What is owed after the deposit (or in all), and when; `None` once
+    /// nothing is owed.
+    pub balance_due: Option<(String, Option<String>)>,
+    /// The first amount asked for: the deposit left, or the balance.
+    pub next_amount: String,
+    /// The whole balance.
+    pub balance: String,
+}
+
+impl MoneyState {
+    /// A deposit is asked for before the balance.
+    pub fn deposit_first(&self) -> bool {
+        self.deposit_due.is_some()
+    }
+
+    /// Paid in parts (a balance left after a payment, or several payments),
+    /// or a deposit asked first: the documents then show the split rather
+    /// than a single "total due" or "total paid".
+    pub fn is_split(&self) -> bool {
+        self.deposit_due.is_some()
+            || (self.paid_so_far.is_some() && self.balance_due.is_some())
+            || self.payments.len() > 1
+    }
+}
+
+/// One payment as documents list it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidRow {
+    pub date: String,
+    pub method: String,
+    pub amount: String,
+    /// What was refunded from it, if anything.
+    pub refunded: Option<String>,
 }
 
 /// Both parts read the same data; only the layout (and HTML escaping) differs.
@@ -182,7 +230,56 @@ mod tests {
             pay_url: "http://127.0.0.1:3000/pay/1001?key=AAAAAAAAAAAAAAAAAAAAAA".into(),
             receipt: None,
             qr: crate::orders::qr::order_qr(1001),
+            money: MoneyState {
+                balance_due: Some(("£29.40".into(), Some("10 December 2026".into()))),
+                next_amount: "£29.40".into(),
+                balance: "£29.40".into(),
+                ..MoneyState::default()
+            },
         }
+    }
+
+    #[test]
+    fn a_deposit_is_asked_first_and_a_part_payment_leaves_a_balance() {
+        let mut inv = sample();
+        inv.money = MoneyState {
+            deposit_due: Some(("£8.82".into(), Some("1 December 2026".into()))),
+            balance_due: Some(("£20.58".into(), Some("10 December 2026".into()))),
+            next_amount: "£8.82".into(),
+            balance: "£29.40".into(),
+            ..MoneyState::default()
+        };
+        let r = render(&inv).unwrap();
+        for part in [&r.html, &r.text] {
+            assert!(part.contains("Deposit due by 1 December 2026"), "{part}");
+            assert!(part.contains("The rest due by 10 December 2026"), "{part}");
+            assert!(part.contains("£20.58"), "{part}");
+        }
+        assert!(r.html.contains("Pay deposit £8.82"), "{}", r.html);
+        assert!(r.text.contains("Pay the deposit of £8.82:"), "{}", r.text);
+
+        // The receipt of that deposit: what was paid, paid so far, the balance.
+        inv.receipt = Some("Paid 1 December 2026 by card online: £8.82".into());
+        inv.money = MoneyState {
+            payments: vec![PaidRow {
+                date: "1 December 2026".into(),
+                method: "Card online".into(),
+                amount: "£8.82".into(),
+                refunded: None,
+            }],
+            paid_so_far: Some("£8.82".into()),
+            balance_due: Some(("£20.58".into(), Some("10 December 2026".into()))),
+            next_amount: "£20.58".into(),
+            balance: "£20.58".into(),
+            ..MoneyState::default()
+        };
+        let r = render(&inv).unwrap();
+        for part in [&r.html, &r.text] {
+            assert!(part.contains("Paid so far"), "{part}");
+            assert!(part.contains("Balance due by 10 December 2026"), "{part}");
+            assert!(!part.contains("Total paid"), "not paid in full: {part}");
+        }
+        assert!(r.html.contains("Pay £20.58"), "{}", r.html);
     }
 
     #[test]

@@ -3,4 +3,5 @@ pub mod adjustment;
 pub mod event;
 pub mod item;
 pub mod order;
+pub mod payment;
 pub mod tax;

@@ -31,6 +31,10 @@ pub struct Model {
     /// Changed only through the status machine.
     pub status: crate::orders::OrderStatus,
     pub due_date: Option<TimeDate>,
+    /// The deposit asked for first, in minor units (less than the total),
+    /// and when it is due; the rest is due on `due_date`. See `orders::ledger`.
+    pub deposit_minor: Option<i64>,
+    pub deposit_due_date: Option<TimeDate>,
     pub created_by_staff_id: Option<i32>,
     pub note: Option<String>,
     pub cancel_reason: Option<String>,

@@ -208,6 +208,9 @@ pub async fn convert_quote(
         .map_err(Refusal::Illegal)?;
     if let Some(check) = online {
         check(Money::from_minor(o.total_minor, o.currency)).map_err(Refusal::NotChargeable)?;
+        if let Some(d) = o.deposit_minor {
+            check(Money::from_minor(d, o.currency)).map_err(Refusal::NotChargeable)?;
+        }
     }
     let to = match (
         to,
@@ -233,10 +236,16 @@ pub async fn convert_quote(
     if due < today {
         return Err(Refusal::DueInPast.into());
     }
+    // A deposit saved with the quote is due from today at the earliest,
+    // and never after the balance.
+    let deposit_due = o
+        .deposit_minor
+        .map(|_| o.deposit_due_date.unwrap_or(today).clamp(today, due));
     let mut active: order::ActiveModel = o.into();
     active.status = Set(next);
     active.billing_email = Set(Some(to.as_str().to_owned()));
     active.due_date = Set(Some(due));
+    active.deposit_due_date = Set(deposit_due);
     active.updated_at = Set(now);
     let o = active.update(&txn).await?;
     add_event(
@@ -280,8 +289,12 @@ pub async fn change_due_date(
     }
     let before = o.due_date.map_or_else(|| "none".to_owned(), long_date);
     let id = o.id;
+    // The deposit is never due after the balance: an earlier balance date
+    // brings the deposit's with it.
+    let deposit_due = o.deposit_due_date.map(|d| d.min(due));
     let mut active: order::ActiveModel = o.into();
     active.due_date = Set(Some(due));
+    active.deposit_due_date = Set(deposit_due);
     active.updated_at = Set(OffsetDateTime::now_utc());
     active.update(&txn).await?;
     add_event(

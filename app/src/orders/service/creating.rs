@@ -8,6 +8,7 @@ use crate::catalog::model as product;
 use crate::customers::model as customer;
 use crate::domain::{Currency, Email, Money, Quantity, StoreZone};
 use crate::orders::create::{CreatedOrder, FieldError, NewOrderRequest, PaymentChoice};
+use crate::orders::ledger::Deposit;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
 use crate::orders::{
@@ -169,6 +170,26 @@ pub async fn create_in(
         });
         Discount::None
     });
+    let deposit = req.deposit().unwrap_or_else(|e| {
+        errors.push(FieldError {
+            field: "deposit".into(),
+            message: capitalise(&e.to_string()),
+        });
+        Deposit::None
+    });
+    let typed_deposit_due = match req.deposit_due.trim() {
+        "" => None,
+        s => match Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError {
+                    field: "deposit_due".into(),
+                    message: "Enter the deposit's due date as YYYY-MM-DD.".into(),
+                });
+                None
+            }
+        },
+    };
     let note = req.note.trim();
     if note.chars().count() > MAX_NOTE_CHARS {
         errors.push(FieldError {
@@ -335,14 +356,26 @@ pub async fn create_in(
     if let (false, PaymentChoice::EmailInvoice, Some(check)) = (quote, req.payment, online) {
         check(Money::from_minor(totals.total, currency)).map_err(|why| invalid("cart", why))?;
     }
+    // The deposit from the server's own total (`orders::ledger`).
+    let deposit_minor = deposit
+        .amount_for(totals.total)
+        .map_err(|e| invalid("deposit", capitalise(&e.to_string())))?;
+    if let (Some(d), false, PaymentChoice::EmailInvoice, Some(check)) =
+        (deposit_minor, quote, req.payment, online)
+    {
+        // The deposit is paid online on its own: it must be chargeable too.
+        check(Money::from_minor(d, currency)).map_err(|why| invalid("deposit", why))?;
+    }
 
     let now = OffsetDateTime::now_utc();
     // The store's date, not UTC's: an invoice made on a Paris evening is due
     // counting from that evening's date.
     let today = StoreZone::stored(&store.time_zone).today(now);
+    // An invoice is due by its terms; so is the balance of a sale at the till
+    // that took a deposit only.
     let due_date = match req.payment {
         _ if quote => None,
-        PaymentChoice::EmailInvoice => {
+        _ if req.payment == PaymentChoice::EmailInvoice || deposit_minor.is_some() => {
             let days = buyer
                 .as_ref()
                 .and_then(|c| c.payment_terms_days)
@@ -355,6 +388,20 @@ pub async fn create_in(
             Some(due)
         }
         _ => None,
+    };
+    // The deposit is due by its own date (today when none was given): never
+    // in the past, never after the balance. At the till it is taken now.
+    let deposit_due = match deposit_minor {
+        None => None,
+        Some(_) if req.payment != PaymentChoice::EmailInvoice && !quote => Some(today),
+        Some(_) => Some(
+            crate::orders::ledger::check_deposit_due(
+                Some(typed_deposit_due.unwrap_or(today)),
+                due_date,
+                today,
+            )
+            .map_err(|e| invalid("deposit_due", capitalise(&e.to_string())))?,
+        ),
     };
 
     let number = next_order_number(txn).await?;
@@ -392,6 +439,8 @@ pub async fn create_in(
             OrderStatus::Pending
         }),
         due_date: Set(due_date),
+        deposit_minor: Set(deposit_minor),
+        deposit_due_date: Set(deposit_due),
         created_by_staff_id: Set(Some(staff.id)),
         note: Set((!note.is_empty()).then(|| note.to_owned())),
         cancel_reason: Set(None),
@@ -465,10 +514,20 @@ pub async fn create_in(
         txn,
         o.id,
         EventKind::Created,
-        &if quote {
-            format!("Quote saved by {}", staff.name)
-        } else {
-            format!("Order created by {}", staff.name)
+        &{
+            let mut what = if quote {
+                format!("Quote saved by {}", staff.name)
+            } else {
+                format!("Order created by {}", staff.name)
+            };
+            if let Some(d) = deposit_minor {
+                what.push_str(&format!(
+                    ", with a deposit of {}{}",
+                    Money::from_minor(d, currency),
+                    deposit_due.map_or_else(String::new, |due| format!(" due by {due}"))
+                ));
+            }
+            what
         },
         Some(staff.id),
     )

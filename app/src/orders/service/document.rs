@@ -6,6 +6,7 @@ use crate::domain::{Email, Money, StoreZone};
 use crate::email::ssr::{invoice, outbox};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
+use crate::orders::OrderStatus;
 use crate::settings::ssr::model as settings;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use time::{Date, OffsetDateTime};
@@ -90,6 +91,7 @@ pub async fn order_document<C: ConnectionTrait>(
     let money = |m: i64| Money::from_minor(m, currency).to_string();
     let zone = StoreZone::stored(&store.time_zone);
     let (items, adjustments, taxes) = order_lines(conn, o.id).await?;
+    let money_state = money_state(&zone, o, &super::payment_rows(conn, o.id).await?);
     let pay_url = pay_url(public_url, o);
     let tax_lines: Vec<(String, String)> = taxes
         .iter()
@@ -166,7 +168,65 @@ pub async fn order_document<C: ConnectionTrait>(
         pay_url,
         receipt,
         qr: crate::orders::qr::order_qr(o.number),
+        money: money_state,
     })
+}
+
+/// The order's ledger as documents print it (see `invoice::MoneyState`).
+pub fn money_state(
+    zone: &StoreZone,
+    o: &order::Model,
+    rows: &[crate::orders::model::payment::Model],
+) -> invoice::MoneyState {
+    use crate::orders::ledger::NextDue;
+    let money = |m: i64| Money::from_minor(m, o.currency).to_string();
+    let ledger = super::ledger_from(o, rows);
+    let date = |d: Option<Date>| d.map(long_date);
+    // A paid, refunded or cancelled order owes nothing, whatever was given
+    // back from it (a refund from a paid order is money returned, not a
+    // balance owed again: `Ledger::state_after_refund`).
+    let next = if matches!(
+        o.status,
+        OrderStatus::Paid | OrderStatus::Refunded | OrderStatus::Cancelled
+    ) {
+        crate::orders::ledger::NextDue::Nothing
+    } else {
+        ledger.next_due(&super::deposit_plan(o))
+    };
+    let (deposit_due, balance_due) = match next {
+        NextDue::Deposit {
+            amount_minor,
+            due,
+            balance_minor,
+            balance_due,
+        } => (
+            Some((money(amount_minor), date(due))),
+            Some((money(balance_minor - amount_minor), date(balance_due))),
+        ),
+        NextDue::Balance { amount_minor, due } => (None, Some((money(amount_minor), date(due)))),
+        NextDue::Nothing => (None, None),
+    };
+    let owed = match next {
+        NextDue::Nothing => 0,
+        _ => ledger.balance_minor(),
+    };
+    invoice::MoneyState {
+        payments: super::payment_lines(rows)
+            .into_iter()
+            .filter(|p| p.status == crate::orders::model::payment::PaymentStatus::Succeeded)
+            .map(|p| invoice::PaidRow {
+                date: long_date(zone.local(p.at).date()),
+                method: p.method.label().to_owned(),
+                amount: money(p.amount_minor),
+                refunded: (p.refunded_minor > 0).then(|| money(p.refunded_minor)),
+            })
+            .collect(),
+        paid_so_far: (ledger.paid_minor > 0).then(|| money(ledger.paid_minor)),
+        deposit_due,
+        balance_due,
+        next_amount: money(next.amount_minor()),
+        balance: money(owed),
+    }
 }
 
 /// Writes the invoice to the outbox, with a timeline event.

@@ -4,9 +4,11 @@
 mod actions;
 mod creating;
 mod document;
+mod ledger;
 mod timeline;
 
 pub use actions::*;
 pub use creating::*;
 pub use document::*;
+pub use ledger::*;
 pub use timeline::*;

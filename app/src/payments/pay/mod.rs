@@ -32,7 +32,7 @@ pub fn pay_state(
         OrderStatus::Paid => PayState::Paid,
         OrderStatus::Cancelled => PayState::Cancelled,
         OrderStatus::Refunded => PayState::Refunded,
-        OrderStatus::Pending | OrderStatus::Failed => {
+        OrderStatus::Pending | OrderStatus::Failed | OrderStatus::PartiallyPaid => {
             match crate::orders::Lateness::of(status, due, grace_days, today) {
                 Some(crate::orders::Lateness::Expired) => PayState::Expired,
                 _ => PayState::Payable,

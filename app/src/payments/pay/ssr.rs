@@ -6,6 +6,7 @@ use crate::email::ssr::invoice::InvoiceData;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{event, order};
 use crate::orders::{OrderKey, OrderNumber};
+use crate::payments::intents::PayChoice;
 use crate::proxy::ClientAddr;
 use crate::settings::ssr::model as settings;
 use crate::state::AppState;
@@ -42,7 +43,9 @@ struct CachedPage {
     html: Arc<str>,
 }
 
-type PageKey = (OffsetDateTime, OffsetDateTime, Date);
+/// The order's and the settings' last change, the store's date, and whether
+/// the customer chose to pay the whole balance rather than the deposit.
+type PageKey = (OffsetDateTime, OffsetDateTime, Date, bool);
 
 /// Settings changes reach pay pages within this long.
 const SETTINGS_TTL: Duration = Duration::from_secs(5);
@@ -95,6 +98,10 @@ struct PayQuery {
     /// Set by the return page: `processing`, `failed` or `unconfirmed`.
     #[serde(default)]
     notice: String,
+    /// `balance`: pay the whole balance rather than the deposit first. Only
+    /// a choice: the amount is always the server's (`intents::PayChoice`).
+    #[serde(default)]
+    pay: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -121,6 +128,15 @@ struct PayPage<'a> {
     doc: &'a InvoiceData,
     state: PayState,
     nonce: &'a str,
+    /// The site's stylesheet under the running version (`server::assets`).
+    stylesheet: String,
+    /// What the form pays: the deposit (or the balance) as the server
+    /// decided from the customer's choice.
+    pay_amount: String,
+    /// The form pays the deposit first.
+    paying_deposit: bool,
+    /// The other choice, when a deposit is asked: (link, label).
+    switch: Option<(String, String)>,
     address: Vec<&'a str>,
     logo_url: Option<&'a str>,
     brand_color: &'a str,
@@ -213,7 +229,12 @@ async fn pay_page(
     let Some(o) = found else {
         return wrong_key(&state, client).await;
     };
-    match render(&state, &o, notice_text(&q.notice)).await {
+    let choice = if q.pay == "balance" {
+        PayChoice::Balance
+    } else {
+        PayChoice::Next
+    };
+    match render(&state, &o, notice_text(&q.notice), choice).await {
         Ok(Some(page)) => page,
         Ok(None) => not_found(),
         Err(e) => {
@@ -260,19 +281,25 @@ async fn render(
     state: &AppState,
     o: &order::Model,
     notice: Option<(bool, &'static str)>,
+    choice: PayChoice,
 ) -> Result<Option<Response>, PageError> {
     let cache = &state.pay_cache;
     let store = cache.settings(&state.readers).await?;
     // The store's date: a pay link expires at the end of the store's day, and a
     // cached page is rendered afresh when that day (not UTC's) changes.
     let today = crate::domain::StoreZone::stored(&store.time_zone).today(OffsetDateTime::now_utc());
-    let key = (o.updated_at, store.updated_at, today);
+    let key = (
+        o.updated_at,
+        store.updated_at,
+        today,
+        choice == PayChoice::Balance,
+    );
     if notice.is_none() {
         if let Some(html) = cache.page(o.id, &key) {
             return Ok(Some(respond(state, &html)));
         }
     }
-    let Some((html, cacheable)) = build(state, &store, o, notice, today).await? else {
+    let Some((html, cacheable)) = build(state, &store, o, notice, today, choice).await? else {
         return Ok(None);
     };
     let html: Arc<str> = html.into();
@@ -290,6 +317,7 @@ async fn build(
     o: &order::Model,
     notice: Option<(bool, &'static str)>,
     today: Date,
+    choice: PayChoice,
 ) -> Result<Option<(String, bool)>, PageError> {
     let status = o.status;
     let Some(page_state) = pay_state(status, o.due_date, store.expiry_grace_days, today) else {
@@ -320,7 +348,7 @@ async fn build(
             // within the one bound the page promises.
             let made = tokio::time::timeout(
                 crate::payments::gateway::CALL_TIMEOUT,
-                crate::payments::intents::ensure_intent(&state.db, gw, o),
+                crate::payments::intents::ensure_intent(&state.db, gw, o, choice),
             )
             .await
             .unwrap_or_else(|_| {
@@ -364,10 +392,49 @@ async fn build(
     } else {
         "#f2a900"
     };
+    let deposit_first = doc.money.deposit_first();
+    let paying_deposit = deposit_first && choice == PayChoice::Next;
+    // The button says what the intent charges: the intent was made from the
+    // ledger as the writer holds it, which a payment at the till a moment
+    // ago may have moved past what this page read.
+    let pay_amount = match &intent {
+        Some(pi) => {
+            let charged = crate::domain::Money::from_minor(pi.amount_minor, o.currency).to_string();
+            let read = if paying_deposit {
+                &doc.money.next_amount
+            } else {
+                &doc.money.balance
+            };
+            if &charged != read {
+                cacheable = false;
+            }
+            charged
+        }
+        None if paying_deposit => doc.money.next_amount.clone(),
+        None => doc.money.balance.clone(),
+    };
+    let switch = deposit_first.then(|| {
+        let here = crate::orders::service::pay_url("", o);
+        if paying_deposit {
+            (
+                format!("{here}&pay=balance"),
+                format!("Pay the whole balance, {}, instead", doc.money.balance),
+            )
+        } else {
+            (
+                here,
+                format!("Pay the deposit of {} instead", doc.money.next_amount),
+            )
+        }
+    });
     let page = PayPage {
         doc: &doc,
+        pay_amount,
+        paying_deposit,
+        switch,
         state: page_state,
         nonce: NONCE_MARK,
+        stylesheet: crate::shell::stylesheet_href(&state.leptos_options),
         address: store
             .address
             .lines()
@@ -519,6 +586,23 @@ async fn return_page(
                     });
                 }
                 Ok(record::Recorded::Foreign) => return back(""),
+                Ok(record::Recorded::Paid {
+                    order_id,
+                    excess_refund,
+                }) => {
+                    state.outbox_wake.notify_one();
+                    let db = state.db.clone();
+                    tokio::spawn(async move {
+                        if let Some(row) = excess_refund {
+                            if let Err(e) = refunds::send_reserved(&db, &gw, row).await {
+                                tracing::error!(error = %e, "refunding an excess payment");
+                            }
+                        }
+                        if let Err(e) = intents::cancel_stale_intents(&db, &gw, order_id).await {
+                            tracing::warn!(error = %e, "cancelling stale PaymentIntents");
+                        }
+                    });
+                }
                 Ok(_) => state.outbox_wake.notify_one(),
                 Err(e) => {
                     tracing::error!(error = %e, "recording a payment from the return page");

@@ -426,6 +426,9 @@ pub fn invoice(lines: &[(i32, u32)], email: &str) -> app::orders::create::NewOrd
         note: String::new(),
         expected_total_minor: None,
         tendered_minor: None,
+        deposit_minor: None,
+        deposit_percent_bp: None,
+        deposit_due: String::new(),
     }
 }
 
