@@ -2,6 +2,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { cashier } from './accounts';
 import { lastMailTo, mailsTo } from './mail';
 import { expectReadable } from './contrast';
+import { expectNoSeriousAxe } from './axe';
 
 async function signInAsCashier(page: Page, next: string) {
   await page.goto(`/login?next=${next}`);
@@ -115,14 +116,17 @@ test('a customer pays a deposit from the emailed link on a phone; the till takes
   const phone = await customer.newPage();
   await phone.goto(payLink);
   await expect(phone.getByRole('link', { name: 'Pay the whole balance, £14.40, instead' })).toBeVisible();
+  await expectNoSeriousAxe(phone, 'pay page, a deposit due');
   await phone.getByLabel('Card number').fill('4242424242424242');
   await phone.getByRole('button', { name: 'Pay deposit £4.32' }).click();
   await expect(phone.getByRole('heading', { name: 'Paid so far: £4.32' })).toBeVisible();
   await expect(phone.getByRole('button', { name: 'Pay £10.08' })).toBeVisible();
+  await expectNoSeriousAxe(phone, 'pay page after the deposit');
 
   // Staff take the balance in cash: the amount is the balance.
   await page.goto(`/orders/${number}`);
   await expect(page.locator('.status strong')).toHaveText('Partially paid');
+  await expectNoSeriousAxe(page, 'order page, partially paid, with its payments');
   await page.getByRole('button', { name: 'Take payment' }).click();
   await expect(page.getByLabel('Amount', { exact: true })).toHaveValue('10.08');
   await page.getByRole('radio', { name: 'Cash' }).check();

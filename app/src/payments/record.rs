@@ -262,16 +262,16 @@ pub async fn record_success(
             {
                 let store = crate::settings::ssr::store(&txn).await?;
                 let zone = crate::domain::StoreZone::stored(&store.time_zone);
-                queue_receipt(
-                    &txn,
-                    &store,
-                    &o,
-                    &to,
-                    public_url,
-                    paid_line(&zone, now, PaymentMethod::Stripe.label(), &shown),
-                )
-                .await
-                .map_err(|e| DbErr::Custom(e.to_string()))?;
+                let mut line = paid_line(&zone, now, PaymentMethod::Stripe.label(), &shown);
+                if taken.excess_minor > 0 {
+                    line.push_str(&format!(
+                        " ({} of it was more than was due and is being refunded to your card)",
+                        money(taken.excess_minor)
+                    ));
+                }
+                queue_receipt(&txn, &store, &o, &to, public_url, line)
+                    .await
+                    .map_err(|e| DbErr::Custom(e.to_string()))?;
             }
             Recorded::Paid {
                 order_id: o.id,

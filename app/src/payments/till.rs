@@ -20,7 +20,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, Set, Tr
 use time::OffsetDateTime;
 
 /// What the cashier entered in the order page's **Take payment** form.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct InStorePayment {
     /// Cash, card terminal or other (never Stripe).
     pub method: PaymentMethod,
@@ -30,6 +30,10 @@ pub struct InStorePayment {
     pub tendered_minor: Option<i64>,
     /// A terminal slip number or what "Other" was.
     pub reference: String,
+    /// With online payment on: what Stripe can charge. A part payment must
+    /// leave a balance the pay page can take (Stripe has minimums and, in
+    /// some currencies, steps); the whole balance is always fine.
+    pub online: Option<OnlineCheck>,
 }
 
 /// What taking payment at the till did.
@@ -97,6 +101,7 @@ pub async fn sell(
             amount_minor: o.deposit_minor,
             tendered_minor,
             reference: String::new(),
+            online,
         };
         let (paid, change) = record_in_store(&txn, staff, public_url, o, &pay)
             .await
@@ -170,6 +175,14 @@ async fn record_in_store(
             balance: money(ledger.balance_minor()),
         })?;
     let after = Ledger::new(o.total_minor, [ledger.paid_minor, amount]);
+    if let (Some(check), true) = (pay.online, after.balance_minor() > 0) {
+        let left = Money::from_minor(after.balance_minor(), currency);
+        check(left).map_err(|why| {
+            Refusal::NotChargeable(format!(
+                "After this payment {left} would be left, which cannot be paid online ({why}). Take a different amount, or the whole balance."
+            ))
+        })?;
+    }
     let action = if after.balance_minor() == 0 {
         OrderAction::SettledInStore
     } else {

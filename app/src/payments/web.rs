@@ -121,6 +121,7 @@ async fn settle(
         amount_minor: amount,
         tendered_minor: tendered,
         reference: form.reference,
+        online: state.online_check,
     };
     match settle_in_store(&state.db, &who, &state.public_url, n, pay).await {
         Ok(settled) => {

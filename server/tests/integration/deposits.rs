@@ -166,6 +166,30 @@ async fn a_deposit_online_then_the_balance_at_the_till(backend: Backend) {
     assert!(html.contains("Pay £20.16"), "{html}");
     let balance = open_intent(&app, o.id).await;
     assert_eq!(balance.amount_minor, 2016);
+    // Resend sends the live balance, not the first invoice again.
+    let res = till
+        .post(app.url(&format!("/orders/{}/resend", o.number)))
+        .form(&[("email", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("done=resent"), "{}", location(&res));
+    let again = mails(&app, o.id, "invoice").await.pop().unwrap();
+    assert!(
+        again.text_body.contains("Paid so far: £8.64"),
+        "{}",
+        again.text_body
+    );
+    assert!(
+        again.text_body.contains("Balance due") && again.text_body.contains("£20.16"),
+        "{}",
+        again.text_body
+    );
+    assert!(
+        !again.text_body.contains("Deposit due"),
+        "the deposit is paid: {}",
+        again.text_body
+    );
 
     // The till takes the balance in cash: its form offers exactly that.
     let (_, order_page) = page(&till, &app.url(&format!("/orders/{}?take=1", o.number))).await;
@@ -334,6 +358,7 @@ async fn races_between_the_till_and_a_deposit_refund_the_excess_once(backend: Ba
         amount_minor: None,
         tendered_minor: None,
         reference: String::new(),
+        online: None,
     };
     app::payments::till::settle_in_store(&app.db, &staff, "http://x", o.number, cash)
         .await
@@ -387,6 +412,7 @@ async fn races_between_the_till_and_a_deposit_refund_the_excess_once(backend: Ba
         amount_minor: Some(1_000),
         tendered_minor: None,
         reference: String::new(),
+        online: None,
     };
     let settled = app::payments::till::settle_in_store(&app.db, &staff, "http://x", o.number, part)
         .await

@@ -548,6 +548,7 @@ async fn an_online_payment_after_the_till_is_refunded_and_flagged(backend: Backe
         amount_minor: None,
         tendered_minor: None,
         reference: String::new(),
+        online: None,
     };
     app::payments::till::settle_in_store(&app.db, &staff, "http://x", 1001, cash)
         .await
