@@ -95,6 +95,16 @@ async fn open_intent(app: &TestApp, order_id: i32) -> intent::Model {
         .expect("the pay page opened an intent")
 }
 
+/// The customer pays the intent at the double, and Stripe's signed
+/// `payment_intent.succeeded` for it is delivered (and acknowledged); the
+/// event (body, signature), to replay.
+async fn pays_online(app: &TestApp, stripe: &LocalStripe, intent_id: &str) -> (String, String) {
+    customer_pays(stripe, intent_id).await;
+    let (body, sig) = signed_event(stripe, "payment_intent.succeeded", intent_id).await;
+    assert_eq!(deliver(app, &body, Some(&sig)).await, 200);
+    (body, sig)
+}
+
 /// The till takes `amount` (empty: the balance) on the order page, as the form posts it.
 async fn take(
     app: &TestApp,
@@ -153,9 +163,7 @@ async fn a_deposit_online_then_the_balance_at_the_till(backend: Backend) {
         deposit.amount_minor, 864,
         "the server's amount, never the page's"
     );
-    customer_pays(&stripe, &deposit.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &deposit.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    pays_online(&app, &stripe, &deposit.intent_id).await;
     let o = order_no(&app, o.number).await;
     assert_eq!(o.status, "partially_paid");
     assert!(o.paid_at.is_none(), "not paid until the balance is");
@@ -270,9 +278,7 @@ async fn a_deposit_at_the_till_then_the_balance_online(backend: Backend) {
     assert!(!html.contains("Pay deposit"), "the deposit is paid: {html}");
     let balance = open_intent(&app, o.id).await;
     assert_eq!(balance.amount_minor, 1_880);
-    customer_pays(&stripe, &balance.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &balance.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    pays_online(&app, &stripe, &balance.intent_id).await;
     let o = order_no(&app, o.number).await;
     assert_eq!(o.status, "paid");
     assert!(o.paid_at.is_some());
@@ -295,9 +301,7 @@ async fn two_partial_payments_online(backend: Backend) {
     let o = order_no(&app, number_of(&answer)).await;
     page(&app.client(), &app.url(&pay_path(&o))).await;
     let deposit = open_intent(&app, o.id).await;
-    customer_pays(&stripe, &deposit.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &deposit.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    let (body, sig) = pays_online(&app, &stripe, &deposit.intent_id).await;
     // A replay of the same event changes nothing.
     assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
     assert_eq!(order_no(&app, o.number).await.status, "partially_paid");
@@ -310,9 +314,7 @@ async fn two_partial_payments_online(backend: Backend) {
     assert!(html.contains("Pay £20.00"), "{html}");
     let rest = open_intent(&app, o.id).await;
     assert_eq!(rest.amount_minor, 2_000);
-    customer_pays(&stripe, &rest.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &rest.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    pays_online(&app, &stripe, &rest.intent_id).await;
     let o = order_no(&app, o.number).await;
     assert_eq!(o.status, "paid");
     let sum: i64 = payments(&app, o.id)
@@ -363,9 +365,7 @@ async fn races_between_the_till_and_a_deposit_refund_the_excess_once(backend: Ba
     app::payments::till::settle_in_store(&app.db, &staff, "http://x", o.number, cash)
         .await
         .unwrap();
-    customer_pays(&stripe, &deposit.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &deposit.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    let (body, sig) = pays_online(&app, &stripe, &deposit.intent_id).await;
     assert_eq!(deliver(&app, &body, Some(&sig)).await, 200, "a replay");
     wait_for("the deposit to be refunded automatically", async || {
         payments(&app, o.id)
@@ -418,9 +418,7 @@ async fn races_between_the_till_and_a_deposit_refund_the_excess_once(backend: Ba
         .await
         .unwrap();
     assert_eq!(settled.status, app::orders::OrderStatus::PartiallyPaid);
-    customer_pays(&stripe, &whole.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &whole.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    pays_online(&app, &stripe, &whole.intent_id).await;
     let o = order_no(&app, o.number).await;
     assert_eq!(o.status, "paid", "the online payment covered the balance");
     assert!(
@@ -479,9 +477,7 @@ async fn a_refunded_deposit_can_be_paid_again_online(backend: Backend) {
     let o = order_no(&app, number_of(&answer)).await;
     page(&app.client(), &app.url(&pay_path(&o))).await;
     let first = open_intent(&app, o.id).await;
-    customer_pays(&stripe, &first.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &first.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    pays_online(&app, &stripe, &first.intent_id).await;
     assert_eq!(order_no(&app, o.number).await.status, "partially_paid");
 
     let res = admin
@@ -509,9 +505,7 @@ async fn a_refunded_deposit_can_be_paid_again_online(backend: Backend) {
         html.contains(&second.client_secret),
         "the page hands out the open intent"
     );
-    customer_pays(&stripe, &second.intent_id).await;
-    let (body, sig) = signed_event(&stripe, "payment_intent.succeeded", &second.intent_id).await;
-    assert_eq!(deliver(&app, &body, Some(&sig)).await, 200);
+    pays_online(&app, &stripe, &second.intent_id).await;
     assert_eq!(order_no(&app, o.number).await.status, "partially_paid");
     app.stop().await;
 }
