@@ -216,9 +216,15 @@ impl Money {
     /// spaces, as French keyboards and copied prices have them). Refuses more
     /// decimals than the currency has rather than rounding someone's money, so
     /// "1,234" is never read as a thousand: in EUR it is refused as too precise.
+    /// "12.50" in the currency's decimals ("13" in JPY, "12.500" in KWD): the
+    /// amount every "enter an amount such as …" message shows.
+    pub fn typing_example(currency: Currency) -> String {
+        Money::from_minor(1250 * currency.scale() / 100, currency).format_plain()
+    }
+
     pub fn parse(input: &str, currency: Currency) -> Result<Money, MoneyError> {
         let malformed = || MoneyError::Malformed {
-            example: Money::from_minor(1250 * currency.scale() / 100, currency).format_plain(),
+            example: Money::typing_example(currency),
         };
         let trimmed = input.trim();
         let trimmed = trimmed

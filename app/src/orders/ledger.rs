@@ -14,7 +14,7 @@
 //!   covers it, the rest of the balance is due (on the order's due date). A
 //!   customer may always pay the whole balance at once.
 use super::status::OrderStatus;
-use super::totals::{div_round_half_away, parse_percent, DiscountError};
+use super::totals::{div_round_half_away, parse_percent, percent_text, DiscountError};
 use crate::domain::{Currency, Money, MoneyError};
 use serde::{Deserialize, Serialize};
 
@@ -280,17 +280,7 @@ impl Deposit {
     /// How the deposit reads on the till: "Deposit (30%)" or "Deposit".
     pub fn label(self) -> String {
         match self {
-            Deposit::Percent(bp) => {
-                let (whole, frac) = (bp / 100, bp % 100);
-                if frac == 0 {
-                    format!("Deposit ({whole}%)")
-                } else {
-                    format!(
-                        "Deposit ({whole}.{}%)",
-                        format!("{frac:02}").trim_end_matches('0')
-                    )
-                }
-            }
+            Deposit::Percent(bp) => format!("Deposit ({})", percent_text(bp)),
             _ => "Deposit".to_owned(),
         }
     }
@@ -314,11 +304,7 @@ pub fn check_deposit_due(
 
 fn malformed(currency: Currency) -> DepositError {
     DepositError::Malformed {
-        example: Money::from_minor(
-            1250 * 10i64.pow(u32::from(currency.exponent())) / 100,
-            currency,
-        )
-        .format_plain(),
+        example: Money::typing_example(currency),
     }
 }
 

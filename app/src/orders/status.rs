@@ -112,6 +112,14 @@ impl OrderStatus {
         )
     }
 
+    /// Something may still be owed on it: a quote, or an order waiting for
+    /// payment. A paid, refunded or cancelled order owes nothing, whatever
+    /// was given back from it (a refund from a paid order is money returned,
+    /// not a balance owed again: `Ledger::state_after_refund`).
+    pub fn may_owe(self) -> bool {
+        self.is_payable() || self == OrderStatus::Quote
+    }
+
     /// Payable with nothing paid yet: the only states a cashier may cancel
     /// from without refunding first.
     pub fn is_unpaid(self) -> bool {
@@ -294,6 +302,17 @@ mod tests {
     fn a_late_failure_never_unpays() {
         for status in [S::Paid, S::Cancelled, S::Refunded] {
             assert!(status.apply(A::PaymentFailed, Actor::Stripe).is_err());
+        }
+    }
+
+    #[test]
+    fn only_a_closed_order_owes_nothing() {
+        for s in S::ALL {
+            assert_eq!(
+                s.may_owe(),
+                !matches!(s, S::Paid | S::Refunded | S::Cancelled),
+                "{s:?}"
+            );
         }
     }
 

@@ -183,7 +183,7 @@ impl Discount {
 }
 
 /// "10%", "12.5%", "0.01%" for basis points.
-fn percent_text(bp: u32) -> String {
+pub(crate) fn percent_text(bp: u32) -> String {
     let (whole, frac) = (bp / 100, bp % 100);
     if frac == 0 {
         format!("{whole}%")
@@ -193,9 +193,8 @@ fn percent_text(bp: u32) -> String {
 }
 
 fn malformed(currency: Currency) -> DiscountError {
-    let scale = 10i64.pow(u32::from(currency.exponent()));
     DiscountError::Malformed {
-        example: Money::from_minor(1250 * scale / 100, currency).format_plain(),
+        example: Money::typing_example(currency),
     }
 }
 

@@ -207,21 +207,25 @@ pub async fn cancel_stale_intents(
         return cancel_open_intents(db, gw, order_id).await;
     }
     let position = ledger_position(&payment_rows(db, o.id).await?);
-    let stale = intent::Entity::find()
-        .filter(intent::Column::OrderId.eq(order_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|r| r.status.is_open() && r.ledger_position != position);
-    for r in stale {
-        match gw.cancel_intent(&r.intent_id).await {
-            Ok(_) => set_intent_status(db, &r.intent_id, IntentStatus::Canceled).await?,
-            Err(e) => {
-                tracing::warn!(error = %e, intent = %r.intent_id, order_id, "cancelling a stale PaymentIntent; the pay page cancels it on its next view");
-            }
-        }
-    }
-    Ok(())
+    cancel_intents(db, gw, order_id, |r| r.ledger_position != position).await
+}
+
+/// After an online payment was recorded: the excess beyond the balance (if
+/// any) goes back, and the order's intents for the old balance stop taking
+/// money. What the webhook, the return page and reconciliation do next.
+pub async fn after_online_payment(
+    db: &DatabaseConnection,
+    gw: &Gateway,
+    order_id: i32,
+    excess_refund: Option<i32>,
+) -> Result<(), DbErr> {
+    // Both are tried whatever the other did; the first error is returned.
+    let refunded = match excess_refund {
+        Some(row) => super::refunds::send_reserved(db, gw, row).await,
+        None => Ok(()),
+    };
+    let cancelled = cancel_stale_intents(db, gw, order_id).await;
+    refunded.and(cancelled)
 }
 
 /// Records the status Stripe reported for one of our intents. A cancelled
@@ -301,17 +305,30 @@ pub async fn cancel_open_intents(
     gw: &Gateway,
     order_id: i32,
 ) -> Result<(), DbErr> {
+    cancel_intents(db, gw, order_id, |_| true).await
+}
+
+/// Cancels at Stripe each open intent of the order that `which` picks, and
+/// records it. One Stripe refuses to cancel may have succeeded meanwhile: it
+/// is asked about, so the pay page is truthful (a payment it took arrives by
+/// webhook or reconciliation).
+async fn cancel_intents(
+    db: &DatabaseConnection,
+    gw: &Gateway,
+    order_id: i32,
+    which: impl Fn(&intent::Model) -> bool,
+) -> Result<(), DbErr> {
     let open = intent::Entity::find()
         .filter(intent::Column::OrderId.eq(order_id))
         .all(db)
         .await?
         .into_iter()
-        .filter(|r| r.status.is_open());
+        .filter(|r| r.status.is_open() && which(r));
     for r in open {
         match gw.cancel_intent(&r.intent_id).await {
             Ok(_) => set_intent_status(db, &r.intent_id, IntentStatus::Canceled).await?,
             Err(e) => {
-                tracing::warn!(error = %e, intent = %r.intent_id, order_id, "cancelling an open PaymentIntent of an order no longer payable");
+                tracing::warn!(error = %e, intent = %r.intent_id, order_id, "cancelling a PaymentIntent that must not take money any more");
                 // It may have succeeded meanwhile: ask, so the page is truthful.
                 if let Ok(pi) = gw.retrieve_intent(&r.intent_id).await {
                     set_intent_status(

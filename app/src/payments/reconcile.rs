@@ -145,10 +145,7 @@ async fn check_intent(
                 excess_refund,
             } => {
                 tracing::warn!(intent = %row.intent_id, order_id, "a payment no webhook reported was found by reconciliation and recorded");
-                if let Some(refund) = excess_refund {
-                    super::refunds::send_reserved(db, gw, refund).await?;
-                }
-                super::intents::cancel_stale_intents(db, gw, order_id).await?;
+                super::intents::after_online_payment(db, gw, order_id, excess_refund).await?;
                 Ok(true)
             }
             Recorded::NeedsRefund { payment_id, .. } => {

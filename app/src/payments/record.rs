@@ -11,7 +11,7 @@ use crate::domain::{Currency, Email, Money};
 use crate::orders::ledger::Ledger;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
-use crate::orders::service::{add_event, ledger_of, paid_line, queue_receipt};
+use crate::orders::service::{add_event, balance_note, ledger_of, paid_line, queue_receipt};
 use crate::orders::{Actor, OrderAction, OrderStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
@@ -213,14 +213,11 @@ pub async fn record_success(
             active.updated_at = Set(now);
             let o = active.update(&txn).await?;
             let money = |m: i64| Money::from_minor(m, currency).to_string();
-            let mut what = format!("Paid online by card: {shown} ({})", facts.id);
-            if after.balance_minor() > 0 {
-                what.push_str(&format!(
-                    ". Paid so far {}, balance due {}",
-                    money(after.paid_minor),
-                    money(after.balance_minor())
-                ));
-            }
+            let what = format!(
+                "Paid online by card: {shown} ({}){}",
+                facts.id,
+                balance_note(&after, currency)
+            );
             add_event(&txn, o.id, EventKind::PaidOnline, &what, None).await?;
             // Beyond the balance (the till took money while the customer
             // paid): the excess is reserved as a refund at once, so the

@@ -12,14 +12,14 @@ use crate::domain::{Currency, Money};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{
-    add_event, ledger_of, order_by_id_for_update, order_for_update, payment_lines, payment_rows,
+    add_event, ledger_from, order_by_id_for_update, order_for_update, payment_lines, payment_rows,
     OrderActionError,
 };
 use crate::orders::{Actor, OrderAction, OrderStatus, Refusal};
 use crate::staff::{Role, StaffView};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -264,13 +264,12 @@ async fn finish_refund_in(
     active.provider_reference = Set(stripe_refund.clone());
     active.updated_at = Set(OffsetDateTime::now_utc());
     active.update(txn).await?;
-    let others_unconfirmed = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Refunding))
-        .count(txn)
-        .await?;
-    let ledger = ledger_of(txn, &o).await?;
-    let full = ledger.paid_minor == 0 && others_unconfirmed == 0;
+    // One read of the order's rows: the ledger, and whether another refund
+    // is still unconfirmed.
+    let rows = payment_rows(txn, o.id).await?;
+    let others_unconfirmed = rows.iter().any(|p| p.status == PaymentStatus::Refunding);
+    let ledger = ledger_from(&o, &rows);
+    let full = ledger.paid_minor == 0 && !others_unconfirmed;
     let how = match &stripe_refund {
         Some(r) => format!("through Stripe ({r})"),
         None => "in store".to_owned(),
@@ -483,9 +482,7 @@ async fn drop_refund(
     payment::Entity::delete_by_id(row.id).exec(&txn).await?;
     let mut active: order::ActiveModel = o.clone().into();
     if row.staff_id.is_none() {
-        let money = Currency::parse(&row.currency)
-            .map(|c| Money::from_minor(-row.amount_minor, c).to_string())
-            .unwrap_or_else(|_| Money::display_stored(-row.amount_minor, &row.currency));
+        let money = Money::display_stored(-row.amount_minor, &row.currency);
         active.attention = Set(Some(format!(
             "The automatic refund of {money} paid beyond the balance was NOT made ({why}). Refund it in the Stripe dashboard, or from this page."
         )));

@@ -11,8 +11,8 @@ use crate::orders::ledger::Ledger;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{
-    actor_of, add_event, create_in, ledger_from, order_and_status, paid_line, payment_rows,
-    queue_receipt, CreateOrderError, Intent, OnlineCheck, OrderActionError,
+    actor_of, add_event, balance_note, create_in, ledger_from, order_and_status, paid_line,
+    payment_rows, queue_receipt, CreateOrderError, Intent, OnlineCheck, OrderActionError,
 };
 use crate::orders::{OrderAction, OrderStatus, Refusal};
 use crate::staff::StaffView;
@@ -228,13 +228,7 @@ async fn record_in_store(
         message.push_str(&format!(", reference {reference}"));
     }
     message.push_str(&format!(", taken by {}", staff.name));
-    if after.balance_minor() > 0 {
-        message.push_str(&format!(
-            ". Paid so far {}, balance due {}",
-            money(after.paid_minor),
-            money(after.balance_minor())
-        ));
-    }
+    message.push_str(&balance_note(&after, currency));
     let mut active: order::ActiveModel = o.into();
     active.status = Set(next);
     if next == OrderStatus::Paid {

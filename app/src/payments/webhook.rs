@@ -180,15 +180,10 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes, seen: &mut 
                     // stop taking money; both after answering Stripe.
                     let (db, gw) = (state.db.clone(), gw.clone());
                     tokio::spawn(async move {
-                        if let Some(row) = excess_refund {
-                            if let Err(e) = super::refunds::send_reserved(&db, &gw, row).await {
-                                tracing::error!(error = %e, "refunding an excess payment");
-                            }
-                        }
-                        if let Err(e) =
-                            super::intents::cancel_stale_intents(&db, &gw, order_id).await
-                        {
-                            tracing::warn!(error = %e, "cancelling stale PaymentIntents");
+                        let after =
+                            super::intents::after_online_payment(&db, &gw, order_id, excess_refund);
+                        if let Err(e) = after.await {
+                            tracing::error!(error = %e, "refunding an excess payment or cancelling stale intents");
                         }
                     });
                     Ok(())

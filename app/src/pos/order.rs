@@ -128,9 +128,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
             let can_refund = me.role == Role::Admin
                 && matches!(o.status, OrderStatus::Paid | OrderStatus::PartiallyPaid)
                 && holds_money;
-            // A paid or refunded order owes nothing: a refund from it is money
-            // given back, not a balance owed again.
-            let owes = payable || o.status == OrderStatus::Quote;
+            let owes = o.status.may_owe();
             let balance = if owes { ledger.balance_minor() } else { 0 };
             let refunded: i64 = lines.iter().map(|l| l.refunded_minor).sum();
             let deposit_due = match ledger.next_due(&crate::orders::service::deposit_plan(&o)) {

@@ -5,6 +5,7 @@
 //! opens them (viewing the page), payments the way the customer makes them
 //! (at the double) and Stripe reports them (the signed webhook).
 use crate::common::{self, doubles::LocalStripe, location, page, server_fn_path, Backend, TestApp};
+use crate::money::refunds_at_stripe;
 use crate::stripe::{customer_pays, deliver, signed_event, stripe_app, wait_for, CASHIER};
 use app::email::ssr::model as outbox;
 use app::orders::create::{NewOrderRequest, PaymentChoice};
@@ -383,18 +384,8 @@ async fn races_between_the_till_and_a_deposit_refund_the_excess_once(backend: Ba
         "{:?}",
         o.attention
     );
-    let refunds = crate::stripe::stripe_call(
-        &stripe,
-        reqwest::Method::GET,
-        &format!("/v1/refunds?payment_intent={}", deposit.intent_id),
-        &[],
-    )
-    .await;
-    assert_eq!(
-        refunds["data"].as_array().map(Vec::len),
-        Some(1),
-        "refunded once: {refunds}"
-    );
+    let refunds = refunds_at_stripe(&stripe, &deposit.intent_id).await;
+    assert_eq!(refunds.len(), 1, "refunded once: {refunds:?}");
 
     // 2. Part at the till, then an older intent for the whole balance.
     let answer = send(
@@ -442,16 +433,8 @@ async fn races_between_the_till_and_a_deposit_refund_the_excess_once(backend: Ba
         .map(|p| p.amount_minor)
         .sum();
     assert_eq!(held, o.total_minor, "never more than the total kept");
-    let refunds = crate::stripe::stripe_call(
-        &stripe,
-        reqwest::Method::GET,
-        &format!("/v1/refunds?payment_intent={}", whole.intent_id),
-        &[],
-    )
-    .await;
-    let amounts: Vec<i64> = refunds["data"]
-        .as_array()
-        .unwrap()
+    let amounts: Vec<i64> = refunds_at_stripe(&stripe, &whole.intent_id)
+        .await
         .iter()
         .filter_map(|r| r["amount"].as_i64())
         .collect();

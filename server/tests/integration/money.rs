@@ -40,7 +40,11 @@ async fn woocommerce_intent(stripe: &LocalStripe, o: &app::orders::model::order:
     pi["id"].as_str().expect("an intent id").to_owned()
 }
 
-async fn refunds_at_stripe(stripe: &LocalStripe, intent_id: &str) -> Vec<serde_json::Value> {
+/// The refunds Stripe (the double) holds for an intent.
+pub(crate) async fn refunds_at_stripe(
+    stripe: &LocalStripe,
+    intent_id: &str,
+) -> Vec<serde_json::Value> {
     stripe_call(
         stripe,
         reqwest::Method::GET,

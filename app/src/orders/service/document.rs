@@ -6,7 +6,6 @@ use crate::domain::{Email, Money, StoreZone};
 use crate::email::ssr::{invoice, outbox};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
-use crate::orders::OrderStatus;
 use crate::settings::ssr::model as settings;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use time::{Date, OffsetDateTime};
@@ -182,16 +181,10 @@ pub fn money_state(
     let money = |m: i64| Money::from_minor(m, o.currency).to_string();
     let ledger = super::ledger_from(o, rows);
     let date = |d: Option<Date>| d.map(long_date);
-    // A paid, refunded or cancelled order owes nothing, whatever was given
-    // back from it (a refund from a paid order is money returned, not a
-    // balance owed again: `Ledger::state_after_refund`).
-    let next = if matches!(
-        o.status,
-        OrderStatus::Paid | OrderStatus::Refunded | OrderStatus::Cancelled
-    ) {
-        crate::orders::ledger::NextDue::Nothing
-    } else {
+    let next = if o.status.may_owe() {
         ledger.next_due(&super::deposit_plan(o))
+    } else {
+        crate::orders::ledger::NextDue::Nothing
     };
     let (deposit_due, balance_due) = match next {
         NextDue::Deposit {

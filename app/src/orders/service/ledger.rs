@@ -42,6 +42,20 @@ pub fn ledger_position(rows: &[payment::Model]) -> i64 {
     rows.iter().map(|p| i64::from(p.id)).max().unwrap_or(0)
 }
 
+/// What the timeline adds after a payment that leaves a balance:
+/// ". Paid so far £8.64, balance due £20.16" (nothing once nothing is owed).
+pub fn balance_note(after: &Ledger, currency: crate::domain::Currency) -> String {
+    if after.balance_minor() == 0 {
+        return String::new();
+    }
+    let money = |m: i64| crate::domain::Money::from_minor(m, currency).to_string();
+    format!(
+        ". Paid so far {}, balance due {}",
+        money(after.paid_minor),
+        money(after.balance_minor())
+    )
+}
+
 /// The order's deposit and due dates.
 pub fn deposit_plan(o: &order::Model) -> DepositPlan {
     DepositPlan {

@@ -593,13 +593,10 @@ async fn return_page(
                     state.outbox_wake.notify_one();
                     let db = state.db.clone();
                     tokio::spawn(async move {
-                        if let Some(row) = excess_refund {
-                            if let Err(e) = refunds::send_reserved(&db, &gw, row).await {
-                                tracing::error!(error = %e, "refunding an excess payment");
-                            }
-                        }
-                        if let Err(e) = intents::cancel_stale_intents(&db, &gw, order_id).await {
-                            tracing::warn!(error = %e, "cancelling stale PaymentIntents");
+                        let after =
+                            intents::after_online_payment(&db, &gw, order_id, excess_refund);
+                        if let Err(e) = after.await {
+                            tracing::error!(error = %e, "refunding an excess payment or cancelling stale intents");
                         }
                     });
                 }
