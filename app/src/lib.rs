@@ -15,6 +15,7 @@ pub mod payments;
 pub mod pos;
 #[cfg(feature = "ssr")]
 pub mod proxy;
+pub mod reminders;
 #[cfg(feature = "ssr")]
 pub mod search;
 pub mod settings;

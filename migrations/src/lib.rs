@@ -13,6 +13,7 @@ mod m20261203_000002_barcode;
 mod m20261203_000003_default_payment;
 mod m20261204_000001_throttles;
 mod m20261205_000001_ledger;
+mod m20261206_000001_reminders;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_default_payment::Migration),
             Box::new(m20261204_000001_throttles::Migration),
             Box::new(m20261205_000001_ledger::Migration),
+            Box::new(m20261206_000001_reminders::Migration),
         ]
     }
 }

@@ -27,6 +27,8 @@ pub struct Model {
     pub name_key: String,
     pub name_key_rev: String,
     pub email_key: String,
+    /// The customer asked for no payment reminders (invoices still go).
+    pub no_reminders: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -110,6 +110,29 @@ impl StoreZone {
         t.checked_to_offset(offset).unwrap_or(t)
     }
 
+    /// The instant the store's clocks show `date` at `hour:minute`. A time
+    /// the clocks skip (the spring-forward hour) is read as the one after
+    /// the gap, and one they show twice (autumn) as the first, so a
+    /// reminder at 02:30 on either day still goes once.
+    pub fn instant(&self, date: Date, hour: u8, minute: u8) -> OffsetDateTime {
+        let civil = jiff::civil::DateTime::new(
+            date.year() as i16,
+            date.month() as i8,
+            date.day() as i8,
+            hour.min(23) as i8,
+            minute.min(59) as i8,
+            0,
+            0,
+        );
+        let zoned = civil.and_then(|c| c.to_zoned(self.0.clone()));
+        match zoned.map(|z| z.timestamp().as_second()) {
+            Ok(secs) => OffsetDateTime::from_unix_timestamp(secs)
+                .unwrap_or_else(|_| date.midnight().assume_utc()),
+            // Outside jiff's years (-9999..=9999): no store gets there.
+            Err(_) => date.midnight().assume_utc(),
+        }
+    }
+
     /// The store's date at `now`: what "today" means for due dates and for
     /// whether a pay link has expired.
     pub fn today(&self, now: OffsetDateTime) -> Date {

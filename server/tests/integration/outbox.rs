@@ -18,6 +18,7 @@ fn message(to: &str, n: usize) -> outbox::NewMessage {
         subject: format!("Message {n}"),
         html_body: format!("<p>Message {n}</p>"),
         text_body: format!("Message {n}"),
+        list_unsubscribe: None,
     }
 }
 

@@ -48,6 +48,8 @@ pub struct InvoiceData {
     pub qr: Vec<Vec<bool>>,
     /// What was paid and what is owed (the order's ledger).
     pub money: MoneyState,
+    /// Reminders only: the page that stops reminders for this order.
+    pub unsubscribe_url: Option<String>,
 }
 
 /// Where an order's money stands, formatted from its ledger
@@ -236,6 +238,7 @@ mod tests {
                 balance: "£29.40".into(),
                 ..MoneyState::default()
             },
+            unsubscribe_url: None,
         }
     }
 

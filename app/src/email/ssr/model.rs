@@ -21,6 +21,9 @@ pub struct Model {
     pub smtp_response: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub sent_at: Option<TimeDateTimeWithTimeZone>,
+    /// RFC 8058 one-click unsubscribe URL (reminders only): sent as
+    /// `List-Unsubscribe` with `List-Unsubscribe-Post`.
+    pub list_unsubscribe: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,8 @@ pub struct NewMessage {
     pub subject: String,
     pub html_body: String,
     pub text_body: String,
+    /// Reminders only: the one-click unsubscribe URL.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// Writes a message to the outbox; pass the transaction of the change that causes it.
@@ -42,6 +44,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         subject: Set(message.subject),
         html_body: Set(message.html_body),
         text_body: Set(message.text_body),
+        list_unsubscribe: Set(message.list_unsubscribe),
         status: Set(QUEUED.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),

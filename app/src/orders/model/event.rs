@@ -62,4 +62,16 @@ pub enum EventKind {
     Cancelled,
     #[sea_orm(string_value = "due_date_changed")]
     DueDateChanged,
+    /// A payment reminder went to the outbox.
+    #[sea_orm(string_value = "reminder_sent")]
+    ReminderSent,
+    /// A reminder that was due was not sent, and why.
+    #[sea_orm(string_value = "reminder_skipped")]
+    ReminderSkipped,
+    /// Staff paused or resumed reminders, or they stopped (unsubscribed).
+    #[sea_orm(string_value = "reminders_changed")]
+    RemindersChanged,
+    /// The customer said they will pay in store on a date.
+    #[sea_orm(string_value = "pay_in_store")]
+    PayInStore,
 }

@@ -50,6 +50,19 @@ pub struct Model {
     pub name_key: String,
     pub name_key_rev: String,
     pub email_key: String,
+    /// When the next reminder is due (UTC) and which it is: step (index in
+    /// the store's policy) and repeat (0, then 1.. for "then every N days").
+    /// Kept by `reminders::schedule` only; NULL: none planned.
+    pub next_reminder_at: Option<TimeDateTimeWithTimeZone>,
+    pub next_reminder_step: Option<i32>,
+    pub next_reminder_repeat: Option<i32>,
+    /// Staff paused reminders up to and including this day, and why.
+    pub reminders_paused_until: Option<TimeDate>,
+    pub reminders_pause_reason: Option<String>,
+    /// Reminders stopped for good, and why.
+    pub reminders_stopped: Option<crate::reminders::Stopped>,
+    /// The day the customer said they will pay in store (pay page).
+    pub in_store_on: Option<TimeDate>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

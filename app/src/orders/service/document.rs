@@ -12,7 +12,7 @@ use time::{Date, OffsetDateTime};
 
 /// "27 November 2026": a date as invoices, receipts and the timeline print it.
 /// A moment becomes a date in the store's zone first (`StoreZone::local`).
-pub(super) fn long_date(d: Date) -> String {
+pub fn long_date(d: Date) -> String {
     d.format(time::macros::format_description!(
         "[day padding:none] [month repr:long] [year]"
     ))
@@ -168,6 +168,7 @@ pub async fn order_document<C: ConnectionTrait>(
         receipt,
         qr: crate::orders::qr::order_qr(o.number),
         money: money_state,
+        unsubscribe_url: None,
     })
 }
 
@@ -242,6 +243,7 @@ pub async fn queue_invoice<C: ConnectionTrait>(
             subject: rendered.subject,
             html_body: rendered.html,
             text_body: rendered.text,
+            list_unsubscribe: None,
         },
     )
     .await?;
@@ -286,6 +288,7 @@ pub async fn queue_receipt<C: ConnectionTrait>(
             subject: rendered.subject,
             html_body: rendered.html,
             text_body: rendered.text,
+            list_unsubscribe: None,
         },
     )
     .await?;

@@ -38,6 +38,9 @@ pub struct Model {
     pub mail_tested_at: Option<TimeDateTimeWithTimeZone>,
     /// The payment method the POS starts with and returns to after a sale.
     pub default_payment: crate::orders::create::PaymentChoice,
+    /// The reminder policy as JSON (`reminders::Policy`); empty: the
+    /// default policy, switched off.
+    pub reminder_policy: String,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 

@@ -1,0 +1,396 @@
+//! The scheduler: every order keeps its next reminder (`orders.next_reminder_*`,
+//! indexed by time), so a tick reads only what is due, never the whole table.
+//! Each due reminder is handled in one transaction under the order's lock:
+//! re-checked, then sent (to the outbox) or skipped with its reason, recorded
+//! once in `reminders` (unique per order, step and repeat, so a second
+//! process or a second run inserts nothing and sends nothing), and the
+//! order's next reminder planned.
+use super::model::{self as reminder, Outcome};
+use crate::customers::model as customer;
+use crate::domain::StoreZone;
+use crate::email::ssr::model as outbox_row;
+use crate::email::ssr::outbox;
+use crate::orders::model::event::EventKind;
+use crate::orders::model::order;
+use crate::orders::service::{add_event, ledger_of, order_by_id_for_update};
+use crate::orders::Lateness;
+use crate::payments::intent as stripe_intent;
+use crate::reminders::{Policy, Skip, Slot, Stopped};
+use crate::settings::ssr::model as settings;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use time::{Duration, OffsetDateTime};
+
+/// Reminders handled per batch of a tick.
+const BATCH: u64 = 100;
+/// No reminder within this long of any email about the order.
+pub const QUIET: Duration = Duration::hours(24);
+
+/// The store's policy. A row that cannot be read (edited by hand) is logged
+/// and reads as the default, which is off: nothing goes by mistake.
+pub fn policy_of(store: &settings::Model) -> Policy {
+    Policy::from_json(&store.reminder_policy).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the stored reminder policy cannot be read; reminders are off");
+        Policy::default()
+    })
+}
+
+/// The last reminder handled for the order (sent or skipped), if any.
+async fn last_handled<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<Option<Slot>, DbErr> {
+    let row: Option<(i32, i32)> = reminder::Entity::find()
+        .select_only()
+        .column(reminder::Column::Step)
+        .column(reminder::Column::Repeat)
+        .filter(reminder::Column::OrderId.eq(order_id))
+        .order_by_desc(reminder::Column::Step)
+        .order_by_desc(reminder::Column::Repeat)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.map(|(step, repeat)| Slot {
+        step: u16::try_from(step).unwrap_or(0),
+        repeat: u16::try_from(repeat).unwrap_or(0),
+    }))
+}
+
+/// Whether reminders can be planned for the order at all: a payable
+/// invoice with a due date and an address, not stopped.
+fn plannable(o: &order::Model) -> bool {
+    o.status.is_payable()
+        && o.due_date.is_some()
+        && o.billing_email.is_some()
+        && o.reminders_stopped.is_none()
+}
+
+/// Plans the order's next reminder from the policy: the first after the
+/// last one handled that is still to come after `now`; none when reminders
+/// are off or the order cannot have any. Called when an invoice is sent,
+/// its due date moves, reminders resume, and the policy changes.
+pub async fn reschedule<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    o: &order::Model,
+    now: OffsetDateTime,
+) -> Result<Option<(Slot, OffsetDateTime)>, DbErr> {
+    let policy = policy_of(store);
+    let next = match o.due_date {
+        Some(due) if policy.enabled && plannable(o) => {
+            let zone = StoreZone::stored(&store.time_zone);
+            let handled = last_handled(conn, o.id).await?;
+            policy.next_after(&zone, due, handled, now)
+        }
+        _ => None,
+    };
+    set_next(conn, o.id, next).await?;
+    Ok(next)
+}
+
+async fn set_next<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i32,
+    next: Option<(Slot, OffsetDateTime)>,
+) -> Result<(), DbErr> {
+    // Not through the ActiveModel: this is the scheduler's bookkeeping, not
+    // a change to the order, and must not move `updated_at` (pay pages are
+    // cached by it).
+    order::Entity::update_many()
+        .col_expr(
+            order::Column::NextReminderAt,
+            sea_orm::sea_query::Expr::value(next.map(|(_, at)| at)),
+        )
+        .col_expr(
+            order::Column::NextReminderStep,
+            sea_orm::sea_query::Expr::value(next.map(|(s, _)| i32::from(s.step))),
+        )
+        .col_expr(
+            order::Column::NextReminderRepeat,
+            sea_orm::sea_query::Expr::value(next.map(|(s, _)| i32::from(s.repeat))),
+        )
+        .filter(order::Column::Id.eq(order_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// After a policy change: re-plans every order still waiting for payment,
+/// in batches by id (each its own short write), and clears the plan of any
+/// other order that still has one. Returns how many orders have a reminder
+/// planned.
+pub async fn reschedule_all(db: &DatabaseConnection, now: OffsetDateTime) -> Result<u64, DbErr> {
+    use crate::orders::OrderStatus;
+    let store = crate::settings::ssr::store(db).await?;
+    let mut after = 0;
+    let mut planned = 0;
+    loop {
+        let batch = order::Entity::find()
+            .filter(order::Column::Status.is_in([
+                OrderStatus::Pending,
+                OrderStatus::Failed,
+                OrderStatus::PartiallyPaid,
+            ]))
+            .filter(order::Column::Id.gt(after))
+            .order_by_asc(order::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let txn = db.begin().await?;
+        for o in &batch {
+            if reschedule(&txn, &store, o, now).await?.is_some() {
+                planned += 1;
+            }
+        }
+        txn.commit().await?;
+    }
+    Ok(planned)
+}
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    pub sent: u32,
+    pub skipped: u32,
+    /// Due, but outside the sending window: moved to its next opening.
+    pub deferred: u32,
+}
+
+/// Handles every reminder due at `now`. Runs every minute in every process;
+/// tests call it with the time they want.
+pub async fn tick(db: &DatabaseConnection, public_url: &str, now: OffsetDateTime) -> Result<Tick, DbErr> {
+    let mut done = Tick::default();
+    let store = crate::settings::ssr::store(db).await?;
+    let policy = policy_of(&store);
+    if !policy.enabled {
+        return Ok(done);
+    }
+    let zone = StoreZone::stored(&store.time_zone);
+    loop {
+        // The index on next_reminder_at: what is due, oldest first.
+        let due: Vec<i32> = order::Entity::find()
+            .select_only()
+            .column(order::Column::Id)
+            .filter(order::Column::NextReminderAt.lte(now))
+            .order_by_asc(order::Column::NextReminderAt)
+            .order_by_asc(order::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut moved = 0;
+        for id in &due {
+            match handle(db, &store, &policy, &zone, public_url, *id, now).await? {
+                Handled::Sent => done.sent += 1,
+                Handled::Skipped => done.skipped += 1,
+                Handled::Deferred => done.deferred += 1,
+                Handled::Elsewhere => continue,
+            }
+            moved += 1;
+        }
+        // A short batch was all there was; one where nothing moved is held
+        // by another process, which will finish it.
+        if (due.len() as u64) < BATCH || moved == 0 {
+            return Ok(done);
+        }
+    }
+}
+
+enum Handled {
+    Sent,
+    Skipped,
+    Deferred,
+    /// Another process (or run) handled it first.
+    Elsewhere,
+}
+
+async fn handle(
+    db: &DatabaseConnection,
+    store: &settings::Model,
+    policy: &Policy,
+    zone: &StoreZone,
+    public_url: &str,
+    order_id: i32,
+    now: OffsetDateTime,
+) -> Result<Handled, DbErr> {
+    let txn = db.begin().await?;
+    let Some(o) = order_by_id_for_update(&txn, order_id).await? else {
+        return Ok(Handled::Elsewhere);
+    };
+    // Re-read under the lock: another process may have just handled it.
+    let (Some(at), Some(step), Some(repeat)) =
+        (o.next_reminder_at, o.next_reminder_step, o.next_reminder_repeat)
+    else {
+        return Ok(Handled::Elsewhere);
+    };
+    if at > now {
+        return Ok(Handled::Elsewhere);
+    }
+    let slot = Slot {
+        step: u16::try_from(step).unwrap_or(u16::MAX),
+        repeat: u16::try_from(repeat).unwrap_or(u16::MAX),
+    };
+    if !policy.has(slot) {
+        // The policy shrank since this was planned: plan again from it.
+        reschedule(&txn, store, &o, now).await?;
+        txn.commit().await?;
+        return Ok(Handled::Deferred);
+    }
+    let open = policy.window.next_open(zone, now);
+    if open > now {
+        set_next(&txn, o.id, Some((slot, open))).await?;
+        txn.commit().await?;
+        return Ok(Handled::Deferred);
+    }
+    let skip = check(&txn, store, zone, &o, now).await?;
+    let label = policy.label(slot);
+    let record = reminder::ActiveModel {
+        order_id: Set(o.id),
+        step: Set(i32::from(slot.step)),
+        repeat: Set(i32::from(slot.repeat)),
+        outcome: Set(if skip.is_some() {
+            Outcome::Skipped
+        } else {
+            Outcome::Sent
+        }),
+        reason: Set(skip.map(|s| s.code().to_owned())),
+        outbox_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let record = match record.insert(&txn).await {
+        Ok(r) => r,
+        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+            // Handled by another run between our read and our insert.
+            return Ok(Handled::Elsewhere);
+        }
+        Err(e) => return Err(e),
+    };
+    let handled = match skip {
+        None => {
+            let queued = super::email::queue_reminder(&txn, store, policy, &o, slot, public_url).await?;
+            let mut r: reminder::ActiveModel = record.into();
+            r.outbox_id = Set(Some(queued.id));
+            r.update(&txn).await?;
+            add_event(
+                &txn,
+                o.id,
+                EventKind::ReminderSent,
+                &format!("Reminder ({label}) queued to {}", queued.recipient),
+                None,
+            )
+            .await?;
+            Handled::Sent
+        }
+        Some(why) => {
+            add_event(
+                &txn,
+                o.id,
+                EventKind::ReminderSkipped,
+                &format!("Reminder ({label}) not sent: {}", why.reason()),
+                None,
+            )
+            .await?;
+            if why == Skip::AddressRefused {
+                order::Entity::update_many()
+                    .col_expr(
+                        order::Column::RemindersStopped,
+                        sea_orm::sea_query::Expr::value(Stopped::AddressRefused),
+                    )
+                    .filter(order::Column::Id.eq(o.id))
+                    .exec(&txn)
+                    .await?;
+            }
+            Handled::Skipped
+        }
+    };
+    let next = match (skip.is_some_and(Skip::ends_schedule), o.due_date, policy.after(slot)) {
+        (false, Some(due), Some(next)) => Some((next, policy.when(zone, due, next))),
+        _ => None,
+    };
+    set_next(&txn, o.id, next).await?;
+    txn.commit().await?;
+    Ok(handled)
+}
+
+/// Whether a reminder due now must not go, and why (the first reason that
+/// applies, most lasting first).
+pub async fn check<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    zone: &StoreZone,
+    o: &order::Model,
+    now: OffsetDateTime,
+) -> Result<Option<Skip>, DbErr> {
+    if !o.status.is_payable() {
+        return Ok(Some(Skip::Closed));
+    }
+    if o.reminders_stopped.is_some() {
+        return Ok(Some(Skip::Stopped));
+    }
+    if ledger_of(conn, o).await?.balance_minor() <= 0 {
+        return Ok(Some(Skip::NothingOwed));
+    }
+    let Some(address) = o.billing_email.as_deref() else {
+        return Ok(Some(Skip::NoAddress));
+    };
+    if let Some(customer_id) = o.customer_id {
+        let opted_out = customer::Entity::find_by_id(customer_id)
+            .select_only()
+            .column(customer::Column::NoReminders)
+            .into_tuple::<bool>()
+            .one(conn)
+            .await?
+            .unwrap_or(false);
+        if opted_out {
+            return Ok(Some(Skip::CustomerOptedOut));
+        }
+    }
+    // The newest message to this address, about any order.
+    let last_status: Option<String> = outbox_row::Entity::find()
+        .select_only()
+        .column(outbox_row::Column::Status)
+        .filter(outbox_row::Column::Recipient.eq(address))
+        .order_by_desc(outbox_row::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    if last_status.as_deref() == Some(outbox::FAILED) {
+        return Ok(Some(Skip::AddressRefused));
+    }
+    let today = zone.today(now);
+    if Lateness::of(o.status, o.due_date, store.expiry_grace_days, today) == Some(Lateness::Expired) {
+        return Ok(Some(Skip::Expired));
+    }
+    let paying = stripe_intent::Entity::find()
+        .filter(stripe_intent::Column::OrderId.eq(o.id))
+        .all(conn)
+        .await?
+        .iter()
+        .any(|i| i.status.in_progress());
+    if paying {
+        return Ok(Some(Skip::PaymentInProgress));
+    }
+    if o.in_store_on.is_some_and(|d| d >= today) {
+        return Ok(Some(Skip::PayInStore));
+    }
+    if o.reminders_paused_until.is_some_and(|d| d >= today) {
+        return Ok(Some(Skip::Paused));
+    }
+    let recent = outbox_row::Entity::find()
+        .select_only()
+        .column(outbox_row::Column::Id)
+        .filter(outbox_row::Column::OrderId.eq(o.id))
+        .filter(outbox_row::Column::CreatedAt.gt(now - QUIET))
+        .limit(1)
+        .into_tuple::<i32>()
+        .one(conn)
+        .await?;
+    if recent.is_some() {
+        return Ok(Some(Skip::RecentEmail));
+    }
+    Ok(None)
+}
