@@ -47,6 +47,14 @@ pub enum Command {
     /// and print how to restore it. FILE must not exist. For PostgreSQL it
     /// prints the pg_dump command to use instead.
     Backup { file: std::path::PathBuf },
+    /// Send the payment reminders due now (the server does this every
+    /// minute by itself), or due at `--at` (RFC 3339, e.g.
+    /// 2026-12-24T10:00:00Z) to see what a day would send. Reminders it
+    /// sends go to the outbox and out with the server's next pass.
+    Reminders {
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,6 +163,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::TaxRate { command } => tax_rate(&store_db(&config).await?, command).await,
         // Not `store_db`: a backup neither migrates nor changes the database.
         Command::Backup { file } => backup(&config, &file).await,
+        Command::Reminders { at } => {
+            let now = match at {
+                Some(at) => time::OffsetDateTime::parse(
+                    &at,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|e| anyhow::anyhow!("--at {at:?}: not an RFC 3339 time ({e})"))?,
+                None => time::OffsetDateTime::now_utc(),
+            };
+            let db = store_db(&config).await?;
+            let done =
+                app::reminders::ssr::schedule::tick(&db, config.public_url.as_str(), now).await?;
+            println!(
+                "Reminders: {} sent, {} skipped (see each order's timeline), {} waiting for the sending window.",
+                done.sent, done.skipped, done.deferred
+            );
+            Ok(())
+        }
         Command::Staff {
             command: StaffCommand::Add { email, name, admin },
         } => {

@@ -11,6 +11,7 @@ pub mod mail {
 }
 pub mod metrics;
 pub mod outbox_worker;
+pub mod reminder_worker;
 pub mod router;
 pub mod security;
 pub mod seed;

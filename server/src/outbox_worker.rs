@@ -101,6 +101,7 @@ async fn deliver(
             &row.html_body,
             dkim,
             sender,
+            row.list_unsubscribe.as_deref(),
         )
         .await?
     {

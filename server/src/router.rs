@@ -104,6 +104,7 @@ pub fn build(
         )
         .merge(form_routes.into_router())
         .merge(app::payments::pay::ssr::routes())
+        .merge(app::reminders::ssr::web::routes())
         .merge(app::payments::webhook::routes())
         .leptos_routes_with_context(
             &state,

@@ -76,6 +76,17 @@ fn default_settings(
         setup_dismissed: Set(String::new()),
         mail_tested_at: Set(None),
         default_payment: Set(app::orders::create::PaymentChoice::EmailInvoice),
+        // Off for a new store (nobody gets reminders they were not told
+        // about); the demo store shows them working.
+        reminder_policy: Set(if name == NEW_STORE_NAME {
+            String::new()
+        } else {
+            app::reminders::Policy {
+                enabled: true,
+                ..Default::default()
+            }
+            .to_json()
+        }),
         updated_at: Set(OffsetDateTime::now_utc()),
     }
 }

@@ -88,6 +88,11 @@ pub async fn serve_with_passwords(
             payments_wake.clone(),
         )
     });
+    let reminders = crate::reminder_worker::spawn(
+        db.clone(),
+        config.public_url.as_str().into(),
+        wake.clone(),
+    );
     let app = router::build(
         config,
         db,
@@ -113,6 +118,7 @@ pub async fn serve_with_passwords(
     .await
     .context("serving HTTP");
     cleanup.abort();
+    reminders.abort();
     drop(metrics);
     if let Some(job) = payments_job {
         job.abort();

@@ -7,6 +7,8 @@ pub mod policy;
 pub mod ssr;
 
 pub use policy::{Policy, PolicyForm, Slot};
+#[cfg(feature = "ssr")]
+use sea_orm::entity::prelude::StringLen;
 use serde::{Deserialize, Serialize};
 
 /// Why reminders stopped for good on an order (`orders.reminders_stopped`).

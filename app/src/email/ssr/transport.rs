@@ -103,11 +103,13 @@ impl Mailer {
         text: &str,
         html: &str,
     ) -> Result<Delivery, MailError> {
-        self.send_signed(to, subject, text, html, None, None).await
+        self.send_signed(to, subject, text, html, None, None, None).await
     }
 
     /// Sends one message, DKIM-signed when `dkim` is given, from the store
-    /// (`sender`) when given.
+    /// (`sender`) when given, with RFC 8058 one-click unsubscribe headers
+    /// when `list_unsubscribe` is given (reminders).
+    #[allow(clippy::too_many_arguments)]
     pub async fn send_signed(
         &self,
         to: &Email,
@@ -116,6 +118,7 @@ impl Mailer {
         html: &str,
         dkim: Option<&DkimConfig>,
         sender: Option<&Sender>,
+        list_unsubscribe: Option<&str>,
     ) -> Result<Delivery, MailError> {
         let Some(transport) = &self.transport else {
             return Ok(Delivery::NotConfigured);
@@ -137,6 +140,22 @@ impl Mailer {
                 .parse::<Mailbox>()
                 .map_err(|e| MailError::Message(e.to_string()))?;
             builder = builder.reply_to(mailbox);
+        }
+        if let Some(url) = list_unsubscribe {
+            use lettre::message::header::{HeaderName, HeaderValue};
+            // Only our own https/http URL, on one line: nothing a header could be injected through.
+            if url.contains(['\r', '\n', '<', '>']) {
+                return Err(MailError::Message("unsubscribe URL with line breaks".into()));
+            }
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
         }
         let mut message = builder
             .to(to)

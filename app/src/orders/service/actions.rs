@@ -158,8 +158,14 @@ pub async fn resend_invoice(
     };
     let o = if o.billing_email.as_deref() != Some(to.as_str()) {
         let previous = o.billing_email.clone().unwrap_or_default();
+        let previous_stop = o.reminders_stopped;
         let mut active: order::ActiveModel = o.into();
         active.billing_email = Set(Some(to.as_str().to_owned()));
+        // A new address may take mail the old one refused: reminders may go again.
+        active.reminders_stopped = Set(match previous_stop {
+            Some(crate::reminders::Stopped::AddressRefused) => None,
+            other => other,
+        });
         active.updated_at = Set(OffsetDateTime::now_utc());
         let updated = active.update(&txn).await?;
         add_event(
@@ -296,7 +302,10 @@ pub async fn change_due_date(
     active.due_date = Set(Some(due));
     active.deposit_due_date = Set(deposit_due);
     active.updated_at = Set(OffsetDateTime::now_utc());
-    active.update(&txn).await?;
+    let updated = active.update(&txn).await?;
+    // Reminders follow the new date (an expired invoice extended gets them again).
+    crate::reminders::ssr::schedule::reschedule(&txn, &store, &updated, OffsetDateTime::now_utc())
+        .await?;
     add_event(
         &txn,
         id,

@@ -223,7 +223,9 @@ pub fn money_state(
     }
 }
 
-/// Writes the invoice to the outbox, with a timeline event.
+/// Writes the invoice to the outbox, with a timeline event, and plans the
+/// order's first reminder from it (every send, resend and conversion
+/// comes through here).
 pub async fn queue_invoice<C: ConnectionTrait>(
     conn: &C,
     store: &settings::Model,
@@ -255,6 +257,7 @@ pub async fn queue_invoice<C: ConnectionTrait>(
         staff_id,
     )
     .await?;
+    crate::reminders::ssr::schedule::reschedule(conn, store, o, OffsetDateTime::now_utc()).await?;
     Ok(())
 }
 

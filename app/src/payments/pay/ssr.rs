@@ -179,7 +179,7 @@ pub const WRONG_KEYS: Policy = Policy::Cap {
 /// A wrong key or no such order: counted against the client's address,
 /// answered 404 while it has wrong keys to spare and 429 once it has not.
 /// Only the address is keyed, never the key that was tried.
-async fn wrong_key(state: &AppState, client: ClientAddr) -> Response {
+pub(crate) async fn wrong_key(state: &AppState, client: ClientAddr) -> Response {
     let key = Key::new("pay/wrong-key", &[&client.bucket()]);
     // A client already over its allowance is answered from a read on the
     // readers: a loop of wrong keys never queues behind the one SQLite
@@ -251,7 +251,7 @@ async fn pay_page(
 /// The order when `number` and `key` both match it. Every order number that
 /// parses is looked up and every key compared in constant time, so timing
 /// says nothing about which part was wrong.
-async fn find(
+pub(crate) async fn find(
     db: &DatabaseConnection,
     number: &str,
     key: &str,

@@ -3,3 +3,4 @@
 pub mod email;
 pub mod model;
 pub mod schedule;
+pub mod web;

@@ -259,6 +259,7 @@ async fn test_email(
             html,
             dkim.as_ref(),
             sender.as_ref(),
+            None,
         )
         .await;
     let sent = matches!(result, Ok(Delivery::Sent { .. }));
