@@ -76,6 +76,8 @@ fn default_settings(
         setup_dismissed: Set(String::new()),
         mail_tested_at: Set(None),
         default_payment: Set(app::orders::create::PaymentChoice::EmailInvoice),
+        // Empty: the default policy, switched off until an admin turns it on.
+        reminder_policy: Set(String::new()),
         updated_at: Set(OffsetDateTime::now_utc()),
     }
 }
