@@ -234,6 +234,38 @@ async fn an_admin_saves_the_reminder_policy_and_sees_it_again(backend: Backend) 
         assert!(html.contains(placeholder), "{placeholder} explained");
     }
 
+    // A new time zone moves the planned reminder to the window's opening there.
+    let planned = next_reminder().await;
+    let before = store(&app).await;
+    let mut settings_form: Vec<(String, String)> = [
+        ("name", before.name.as_str()),
+        ("email", before.email.as_str()),
+        ("phone", before.phone.as_str()),
+        ("address", before.address.as_str()),
+        ("default_due_days", "14"),
+        ("expiry_grace_days", "7"),
+        ("logo_url", ""),
+        ("brand_color", before.brand_color.as_str()),
+        ("accent_color", before.accent_color.as_str()),
+        ("invoice_subject", before.invoice_subject.as_str()),
+        ("invoice_heading", before.invoice_heading.as_str()),
+        ("invoice_intro", before.invoice_intro.as_str()),
+        ("invoice_footer", before.invoice_footer.as_str()),
+        ("currency", before.currency.as_str()),
+        ("time_zone", "Pacific/Kiritimati"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    settings_form.push(("default_payment".to_owned(), String::new()));
+    let res = post(&admin, &app, "/settings", &settings_form).await;
+    assert_eq!(location(&res), "/settings?done=saved");
+    let moved = next_reminder().await;
+    assert!(
+        moved.is_some() && moved != planned,
+        "{planned:?} moved to {moved:?}"
+    );
+
     // Clearing a step's fields removes it; unticking the box switches them off
     // and the invoice's planned reminder goes.
     let mut off = three_steps();

@@ -201,8 +201,22 @@ async fn save(
         Ok(row) => row,
         Err(_) => return see_other("/settings?error=internal"),
     };
+    let zone_before = row.time_zone.clone();
     match edit::save(&state.db, row, &form).await {
-        Ok(Ok(())) => see_other("/settings?done=saved"),
+        Ok(Ok(())) => {
+            // Planned reminders are instants worked out in the store's time
+            // zone: a new zone moves every one of them.
+            let zone_moved = crate::domain::StoreZone::parse(&form.time_zone)
+                .is_ok_and(|z| z.name() != zone_before);
+            if zone_moved {
+                if let Err(e) =
+                    schedule::reschedule_all(&state.db, time::OffsetDateTime::now_utc()).await
+                {
+                    tracing::error!(error = %e, "planning reminders after the time zone changed");
+                }
+            }
+            see_other("/settings?done=saved")
+        }
         Ok(Err(errors)) => {
             // The key is a secret: never kept in the session, even when refused.
             let values = SettingsForm {
