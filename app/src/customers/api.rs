@@ -161,6 +161,7 @@ pub async fn customer_for_edit(id: Option<i32>) -> Result<super::CustomerEdit, A
                 id,
                 form,
                 errors,
+                no_reminders: stored.as_ref().is_some_and(|c| c.no_reminders),
                 orders,
             })
         }

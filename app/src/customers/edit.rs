@@ -22,6 +22,7 @@ pub fn form_of(c: &model::Model) -> CustomerForm {
             .payment_terms_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        no_reminders: c.no_reminders.then(|| "on".to_owned()),
     }
 }
 
@@ -115,6 +116,7 @@ pub async fn save(
     row.country = Set(country);
     row.preferred_language = Set(language);
     row.payment_terms_days = Set(terms);
+    row.no_reminders = Set(form.no_reminders.is_some());
     row.updated_at = Set(now);
     let result = if id.is_some() {
         row.update(db).await

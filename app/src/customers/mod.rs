@@ -27,6 +27,8 @@ pub struct CustomerForm {
     pub country: String,
     pub preferred_language: String,
     pub payment_terms_days: String,
+    /// "on" when **No reminders** is ticked.
+    pub no_reminders: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +36,8 @@ pub struct CustomerEdit {
     pub id: Option<i32>,
     pub form: CustomerForm,
     pub errors: Vec<crate::forms::FieldError>,
+    /// As stored (the form may hold a refused change).
+    pub no_reminders: bool,
     /// The customer's orders, newest first: (number, date, status, total).
     pub orders: Vec<(i64, String, String, String)>,
 }

@@ -106,6 +106,7 @@ fn customer_view(c: CustomerEdit) -> impl IntoView {
     view! {
         <p><a href="/customers">"← Customers"</a></p>
         <h1>{heading}</h1>
+        {c.no_reminders.then(|| view! { <p><span class="badge" data-testid="no-reminders">"No reminders"</span></p> })}
         <form method="post" action=action class="stack">
             {view! {
             <Field label="Email" name="email" value=f.email kind="email" required=true maxlength=254 error=err("email")/>
@@ -126,6 +127,9 @@ fn customer_view(c: CustomerEdit) -> impl IntoView {
             {view! {
             <Field label="Preferred language (e.g. en)" name="preferred_language" value=f.preferred_language maxlength=16 error=err("preferred_language")/>
             <Field label="Payment terms in days (empty for the store default)" name="payment_terms_days" value=f.payment_terms_days kind="number" maxlength=3 error=err("payment_terms_days")/>
+            <label class="check"><input type="checkbox" name="no_reminders" value="on" checked=f.no_reminders.is_some()
+                aria-describedby="f-no_reminders-help"/>" No reminders"</label>
+            <span class="muted" id="f-no_reminders-help">"Invoices still go; payment reminders do not."</span>
             }.into_any()}
             <button type="submit" class="primary">"Save customer"</button>
         </form>

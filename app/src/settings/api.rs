@@ -17,6 +17,9 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
     let test_result: Option<(bool, String)> = take_flash(web::TEST_FLASH).await;
     let rate_refused: Option<web::RateRefused> = take_flash(web::RATE_FLASH).await;
     let preset_result: Option<String> = take_flash(web::PRESET_FLASH).await;
+    let reminders_refused: Option<Refused<crate::reminders::PolicyForm>> =
+        take_flash(web::REMINDERS_FLASH).await;
+    let reminders_result: Option<String> = take_flash(web::REMINDERS_DONE_FLASH).await;
     crate::error::with_status(
         async {
             let row = super::ssr::store(&state.db).await?;
@@ -43,6 +46,15 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
             let (form, errors) = match refused {
                 Some(r) => (r.values, r.errors),
                 None => (edit::form_of(&row), Vec::new()),
+            };
+            let (reminders, reminder_errors) = match reminders_refused {
+                Some(r) => (r.values, r.errors),
+                None => (
+                    crate::reminders::PolicyForm::of(&crate::reminders::ssr::schedule::policy_of(
+                        &row,
+                    )),
+                    Vec::new(),
+                ),
             };
             Ok(SettingsPageData {
                 form,
@@ -73,6 +85,10 @@ pub async fn get_settings() -> Result<SettingsPageData, AppError> {
                 dkim_key_stored: !row.dkim_private_key.is_empty(),
                 smtp_configured: state.mailer.is_configured(),
                 test_result,
+                reminders,
+                reminder_errors,
+                reminders_result,
+                time_zone_name: row.time_zone.clone(),
             })
         }
         .await,

@@ -101,4 +101,13 @@ pub struct SettingsPageData {
     pub smtp_configured: bool,
     /// The last **Send test email**: (succeeded, what the SMTP server said).
     pub test_result: Option<(bool, String)>,
+    /// The Reminders form: the stored policy with blank rows for new steps,
+    /// or what a refused save typed.
+    pub reminders: crate::reminders::PolicyForm,
+    pub reminder_errors: Vec<crate::forms::FieldError>,
+    /// What the last save of the reminders did (how many invoices have one planned).
+    pub reminders_result: Option<String>,
+    /// The stored time zone, which the sending window is in (the Store form
+    /// may be showing a refused one).
+    pub time_zone_name: String,
 }

@@ -1,8 +1,10 @@
 use super::api::get_settings;
 use super::SettingsPageData;
-use crate::forms::{message_for, query_notice, AreaField, Field, FieldMessage, Notice};
+use crate::forms::{message_for, query_notice, AreaField, Field, FieldError, FieldMessage, Notice};
 use crate::orders::create::PaymentChoice;
 use crate::orders::TaxRate;
+use crate::reminders::policy::{StepForm, MAX_DAYS, MAX_REPEAT_EVERY, MAX_REPEAT_TIMES, WEEKDAYS};
+use crate::reminders::PolicyForm;
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
 
@@ -21,6 +23,9 @@ fn settings_message(code: &str) -> Option<&'static str> {
         "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
         // The test email's own outcome is shown beside its button.
         "test" => return None,
+        // The reminders' outcome is shown in their section (the redirect lands there).
+        "reminders_saved" | "reminders_invalid" => return None,
+        "reminders_unplanned" => "Reminders saved, but the open invoices could not be planned again. Save the reminders once more to retry.",
         _ => return None,
     })
 }
@@ -102,6 +107,8 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
             <button type="submit" class="primary">"Save settings"</button>
         </form>
 
+        {reminders_view(d.reminders, d.reminder_errors, d.time_zone_name, d.reminders_result)}
+
         <section aria-labelledby="test-email-h" id="test-email">
             <h2 id="test-email-h">"Test email"</h2>
             <p class="muted">{if d.smtp_configured { "Sends one message now and shows what the mail server answered." } else { "SMTP is not configured (SMTP_URL): emails stay queued until it is." }}</p>
@@ -119,6 +126,167 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
 
         {tax_rates_view(d.rates, d.rate_form, d.presets, d.preset_result)}
     }
+}
+
+/// `aria-describedby` for a field with help text and perhaps a refusal.
+fn described_by(help: &str, error_id: &str, invalid: bool) -> String {
+    if invalid {
+        format!("{help} {error_id}")
+    } else {
+        help.to_owned()
+    }
+}
+
+/// Settings → Reminders: its own form, so that saving it re-plans every open
+/// invoice without touching the store's details, and the reverse.
+fn reminders_view(
+    f: PolicyForm,
+    errors: Vec<FieldError>,
+    time_zone: String,
+    result: Option<String>,
+) -> AnyView {
+    let err = |field: &str| message_for(&errors, field);
+    let refused = !errors.is_empty();
+    let steps = f
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, row)| step_fields(i, row, &errors))
+        .collect_view();
+    let every_err = err("repeat_every");
+    let times_err = err("repeat_times");
+    let start_err = err("window_start");
+    let end_err = err("window_end");
+    let days_err = err("window_days");
+    view! {
+        <section aria-labelledby="reminders-h" id="reminders">
+            <h2 id="reminders-h">"Reminders"</h2>
+            <p class="muted">"Emails that remind customers of an invoice not yet paid, with its pay link. They go only to invoices with a due date and an email address, never to customers marked " <em>"No reminders"</em> ", and never within a day of another email about the same order."</p>
+            {result.map(|m| view! { <p class="notice" role="status">{m}</p> })}
+            {refused.then(|| view! { <p class="error" role="alert">"The reminders were not saved: correct the fields marked below."</p> })}
+            <form method="post" action="/settings/reminders" class="stack reminders-form">
+                <label class="check"><input type="checkbox" name="enabled" value="on" checked=f.enabled/>" Send payment reminders"</label>
+                {view! { <fieldset>
+                    <legend>"Steps"</legend>
+                    <p class="muted" id="reminder-days-help">"Days from the due date: a negative number is before it (-3: three days before), 0 is on the day, a positive number after it. Steps go in order of days, one per day."</p>
+                    <p class="muted" id="reminder-wording-help">"In the subject, heading and introduction, {order_number}, {store_name}, {amount} (what is due next) and {due_date} are replaced with the invoice's own. Left empty, they get a wording that suits the step's day."</p>
+                    <p class="muted">"A blank row is ignored. To remove a step, clear all its fields and save."</p>
+                    <FieldMessage id="f-steps-error" message=err("steps")/>
+                    {steps}
+                </fieldset> }.into_any()}
+                {view! { <fieldset>
+                    <legend>"Repeat (optional)"</legend>
+                    <p class="muted" id="reminder-repeat-help">"After the last step, send it again every so many days, at most so many more times. Leave both empty for no repeat."</p>
+                    <p class="field-row">
+                        <label for="f-repeat_every">"Then every"</label>
+                        <input id="f-repeat_every" name="repeat_every" type="number" min="1" max=MAX_REPEAT_EVERY.to_string() step="1" class="short"
+                            value=f.repeat_every.clone()
+                            aria-invalid=every_err.is_some().then_some("true")
+                            aria-describedby=described_by("reminder-repeat-help", "f-repeat_every-error", every_err.is_some())/>
+                        <label for="f-repeat_times">"days, at most"</label>
+                        <input id="f-repeat_times" name="repeat_times" type="number" min="1" max=MAX_REPEAT_TIMES.to_string() step="1" class="short"
+                            value=f.repeat_times.clone()
+                            aria-invalid=times_err.is_some().then_some("true")
+                            aria-describedby=described_by("reminder-repeat-help", "f-repeat_times-error", times_err.is_some())/>
+                        <span>"more times"</span>
+                    </p>
+                    <FieldMessage id="f-repeat_every-error" message=every_err.clone()/>
+                    <FieldMessage id="f-repeat_times-error" message=times_err.clone()/>
+                </fieldset> }.into_any()}
+                {view! { <fieldset>
+                    <legend>"Sending window"</legend>
+                    <p class="muted" id="reminder-window-help">
+                        "Reminders go out between these times, on the days ticked; one due outside them waits for the next opening. Times are in the store's time zone, "
+                        <strong>{time_zone}</strong>
+                        " (" <a href="#f-time_zone">"change the time zone"</a> ")."
+                    </p>
+                    <div class="field-row">
+                        <span class="stack">
+                            <label for="f-window_start">"From"</label>
+                            <input id="f-window_start" name="window_start" type="time" required value=f.window_start.clone()
+                                aria-invalid=start_err.is_some().then_some("true")
+                                aria-describedby=described_by("reminder-window-help", "f-window_start-error", start_err.is_some())/>
+                        </span>
+                        <span class="stack">
+                            <label for="f-window_end">"Until"</label>
+                            <input id="f-window_end" name="window_end" type="time" required value=f.window_end.clone()
+                                aria-invalid=end_err.is_some().then_some("true")
+                                aria-describedby=described_by("reminder-window-help", "f-window_end-error", end_err.is_some())/>
+                        </span>
+                    </div>
+                    <FieldMessage id="f-window_start-error" message=start_err.clone()/>
+                    <FieldMessage id="f-window_end-error" message=end_err.clone()/>
+                    <fieldset class="weekdays" aria-describedby=days_err.is_some().then_some("f-window_days-error")>
+                        <legend>"On these days"</legend>
+                        {WEEKDAYS.iter().zip(f.window_days).map(|((code, name), ticked)| view! {
+                            <label class="check"><input type="checkbox" name=format!("day_{code}") value="on" checked=ticked
+                                aria-invalid=days_err.is_some().then_some("true")/>{format!(" {name}")}</label>
+                        }).collect_view()}
+                    </fieldset>
+                    <FieldMessage id="f-window_days-error" message=days_err.clone()/>
+                </fieldset> }.into_any()}
+                <button type="submit" class="primary">"Save reminders"</button>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+fn is_blank(row: &StepForm) -> bool {
+    row.days.trim().is_empty()
+        && row.subject.trim().is_empty()
+        && row.heading.trim().is_empty()
+        && row.intro.trim().is_empty()
+}
+
+/// One step's row: fields `days_{i}`, `subject_{i}`, `heading_{i}`,
+/// `intro_{i}`, their labels numbered so each is unique on the page.
+fn step_fields(i: usize, row: &StepForm, errors: &[FieldError]) -> AnyView {
+    let n = i + 1;
+    let (days_min, days_max) = (format!("-{MAX_DAYS}"), MAX_DAYS.to_string());
+    let id = |field: &str| format!("f-{field}_{i}");
+    let error_id = |field: &str| format!("f-{field}_{i}-error");
+    let message = |field: &str| message_for(errors, &format!("{field}_{i}"));
+    let days_err = message("days");
+    let subject_err = message("subject");
+    let heading_err = message("heading");
+    let intro_err = message("intro");
+    // A stored step is never blank: only the rows offered for new steps are.
+    let legend = if is_blank(row) {
+        format!("Step {n} (new)")
+    } else {
+        format!("Step {n}")
+    };
+    view! {
+        <fieldset class="reminder-step">
+            <legend>{legend}</legend>
+            <label for=id("days")>{format!("Step {n}: days from due date")}</label>
+            <input id=id("days") name=format!("days_{i}") type="number" min=days_min max=days_max step="1" class="short"
+                value=row.days.clone()
+                aria-invalid=days_err.is_some().then_some("true")
+                aria-describedby=described_by("reminder-days-help", &error_id("days"), days_err.is_some())/>
+            <FieldMessage id=error_id("days") message=days_err.clone()/>
+            <label for=id("subject")>{format!("Step {n}: subject")}</label>
+            <input id=id("subject") name=format!("subject_{i}") type="text" maxlength="2000"
+                value=row.subject.clone()
+                aria-invalid=subject_err.is_some().then_some("true")
+                aria-describedby=described_by("reminder-wording-help", &error_id("subject"), subject_err.is_some())/>
+            <FieldMessage id=error_id("subject") message=subject_err.clone()/>
+            <label for=id("heading")>{format!("Step {n}: heading")}</label>
+            <input id=id("heading") name=format!("heading_{i}") type="text" maxlength="2000"
+                value=row.heading.clone()
+                aria-invalid=heading_err.is_some().then_some("true")
+                aria-describedby=described_by("reminder-wording-help", &error_id("heading"), heading_err.is_some())/>
+            <FieldMessage id=error_id("heading") message=heading_err.clone()/>
+            <label for=id("intro")>{format!("Step {n}: introduction")}</label>
+            <textarea id=id("intro") name=format!("intro_{i}") rows="3" maxlength="2000"
+                aria-invalid=intro_err.is_some().then_some("true")
+                aria-describedby=described_by("reminder-wording-help", &error_id("intro"), intro_err.is_some())
+            >{row.intro.clone()}</textarea>
+            <FieldMessage id=error_id("intro") message=intro_err.clone()/>
+        </fieldset>
+    }
+    .into_any()
 }
 
 /// The currency choice: every supported code, those Stripe cannot charge

@@ -43,6 +43,21 @@ pub async fn mark_mail_tested<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<(
     Ok(())
 }
 
+/// Writes the reminder policy and nothing else of the row: the Store form
+/// saves the rest, and saving one section must not put back stale values of
+/// the other (only the columns set here are written).
+pub async fn save_reminder_policy<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    policy: &crate::reminders::Policy,
+) -> Result<(), DbErr> {
+    let row = super::store(conn).await?;
+    let mut active: model::ActiveModel = row.into();
+    active.reminder_policy = Set(policy.to_json());
+    active.updated_at = Set(time::OffsetDateTime::now_utc());
+    active.update(conn).await?;
+    Ok(())
+}
+
 /// How many orders the store has: the currency is fixed once there is one.
 pub async fn order_count<C: sea_orm::ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
     use sea_orm::{EntityTrait, PaginatorTrait};

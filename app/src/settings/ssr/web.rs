@@ -1,4 +1,4 @@
-//! The settings form and **Send test email**, as plain form posts.
+//! The settings form, **Send test email**, tax rates and reminders, as plain form posts.
 use super::{edit, taxes};
 use crate::counters::{self, EmailResult};
 use crate::domain::Email;
@@ -7,6 +7,7 @@ use crate::forms::{
     ssr::{put_flash, see_other, staff_for_post, Access, StaffRoutes},
     Refused,
 };
+use crate::reminders::{ssr::schedule, Policy, PolicyForm};
 use crate::settings::SettingsForm;
 use crate::staff::Role;
 use crate::state::AppState;
@@ -23,11 +24,14 @@ pub const TEST_FLASH: &str = "settings_test";
 
 pub const RATE_FLASH: &str = "settings_rate";
 pub const PRESET_FLASH: &str = "settings_preset";
+pub const REMINDERS_FLASH: &str = "settings_reminders";
+pub const REMINDERS_DONE_FLASH: &str = "settings_reminders_done";
 
 pub fn routes() -> StaffRoutes {
     StaffRoutes::new()
         .form("/settings", Access::ADMIN, save)
         .form("/settings/test-email", Access::ADMIN, test_email)
+        .form("/settings/reminders", Access::ADMIN, save_reminders)
         .form("/settings/tax-rates", Access::ADMIN, add_rate)
         .form("/settings/tax-rates/preset", Access::ADMIN, add_preset)
         .form("/settings/tax-rates/{id}", Access::ADMIN, edit_rate)
@@ -197,8 +201,22 @@ async fn save(
         Ok(row) => row,
         Err(_) => return see_other("/settings?error=internal"),
     };
+    let zone_before = row.time_zone.clone();
     match edit::save(&state.db, row, &form).await {
-        Ok(Ok(())) => see_other("/settings?done=saved"),
+        Ok(Ok(())) => {
+            // Planned reminders are instants worked out in the store's time
+            // zone: a new zone moves every one of them.
+            let zone_moved = crate::domain::StoreZone::parse(&form.time_zone)
+                .is_ok_and(|z| z.name() != zone_before);
+            if zone_moved {
+                if let Err(e) =
+                    schedule::reschedule_all(&state.db, time::OffsetDateTime::now_utc()).await
+                {
+                    tracing::error!(error = %e, "planning reminders after the time zone changed");
+                }
+            }
+            see_other("/settings?done=saved")
+        }
         Ok(Err(errors)) => {
             // The key is a secret: never kept in the session, even when refused.
             let values = SettingsForm {
@@ -212,6 +230,65 @@ async fn save(
             tracing::error!(error = %e, "saving settings");
             see_other("/settings?error=internal")
         }
+    }
+}
+
+/// The Reminders section. Read as pairs rather than a struct: its step rows
+/// are numbered fields (`days_0`, `subject_0`, …), as many as were shown.
+async fn save_reminders(
+    State(state): State<AppState>,
+    session: Session,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(answer) = staff_for_post(&state, &session, Role::Admin).await {
+        return answer;
+    }
+    let form = PolicyForm::from_pairs(&pairs);
+    let policy = match form.parse() {
+        Ok(policy) => policy,
+        Err(errors) => {
+            put_flash(
+                &session,
+                REMINDERS_FLASH,
+                &Refused {
+                    values: form,
+                    errors,
+                },
+            )
+            .await;
+            return see_other("/settings?error=reminders_invalid#reminders");
+        }
+    };
+    if let Err(e) = edit::save_reminder_policy(&state.db, &policy).await {
+        tracing::error!(error = %e, "saving the reminder policy");
+        return see_other("/settings?error=internal#reminders");
+    }
+    // Orders keep their next reminder's time; a new policy moves them all
+    // (or clears them when reminders are switched off).
+    match schedule::reschedule_all(&state.db, time::OffsetDateTime::now_utc()).await {
+        Ok(planned) => {
+            put_flash(
+                &session,
+                REMINDERS_DONE_FLASH,
+                &reminders_saved(&policy, planned),
+            )
+            .await;
+            see_other("/settings?done=reminders_saved#reminders")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "planning reminders after the policy changed");
+            see_other("/settings?error=reminders_unplanned#reminders")
+        }
+    }
+}
+
+fn reminders_saved(policy: &Policy, planned: u64) -> String {
+    if !policy.enabled {
+        return "Reminders saved. They are switched off: none will be sent.".to_owned();
+    }
+    match planned {
+        1 => "Reminders saved: 1 open invoice has a reminder planned.".to_owned(),
+        n => format!("Reminders saved: {n} open invoices have a reminder planned."),
     }
 }
 
