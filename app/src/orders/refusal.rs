@@ -1,10 +1,11 @@
 //! Why an order or payment action was refused: one enum for every action on
-//! an order (cancel, resend, convert, due date, take payment, refund). Each
-//! variant has a stable `code()` the form handlers put in the redirect and
-//! the order page turns into its message; handlers decide by the variant,
-//! never by a message's text.
+//! an order (cancel, resend, convert, due date, take payment, refund, pause
+//! and resume reminders). Each variant has a stable `code()` the form
+//! handlers put in the redirect and the order page turns into its message;
+//! handlers decide by the variant, never by a message's text.
 use super::status::{IllegalTransition, OrderAction};
 use super::OrderStatus;
+use crate::reminders::{MAX_PAUSE_DAYS, MAX_PAUSE_REASON};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,11 +47,21 @@ pub enum Refusal {
     StripeOff,
     /// Online payment is on and the total cannot be charged online (why).
     NotChargeable(String),
-    /// Resend or change the due date of an order that is not awaiting payment.
+    /// Resend, change the due date of, or pause or resume the reminders of
+    /// an order that is not awaiting payment.
     NotPayable(OrderStatus),
     /// The order's data could not be used (a field error from the order
     /// service, joined).
     Invalid(String),
+    /// Pause reminders until a day already past in the store's time zone.
+    PauseInPast,
+    /// Pause reminders for longer than `MAX_PAUSE_DAYS`.
+    PauseTooFar,
+    /// A reason for pausing longer than `MAX_PAUSE_REASON` characters or
+    /// more than one line.
+    PauseReasonTooLong,
+    /// Resume reminders that are not paused (a second click, a stale page).
+    NotPaused,
 }
 
 impl Refusal {
@@ -75,6 +86,10 @@ impl Refusal {
             Refusal::Invalid(_) => "refused",
             Refusal::NotPayable(_) => "refused",
             Refusal::NotChargeable(_) => "not_chargeable",
+            Refusal::PauseInPast => "pause_date",
+            Refusal::PauseTooFar => "pause_too_far",
+            Refusal::PauseReasonTooLong => "pause_reason",
+            Refusal::NotPaused => "not_paused",
         }
     }
 
@@ -161,6 +176,18 @@ impl fmt::Display for Refusal {
                 "A {} order is not awaiting payment.",
                 status.label().to_lowercase()
             ),
+            Refusal::PauseInPast => {
+                f.write_str("Reminders can be paused until today or a later day, not a day already past.")
+            }
+            Refusal::PauseTooFar => write!(
+                f,
+                "Reminders can be paused for at most {MAX_PAUSE_DAYS} days; agree a later due date instead."
+            ),
+            Refusal::PauseReasonTooLong => write!(
+                f,
+                "The reason for pausing can be at most {MAX_PAUSE_REASON} characters on one line."
+            ),
+            Refusal::NotPaused => f.write_str("Reminders on this order are not paused."),
         }
     }
 }

@@ -23,6 +23,16 @@ pub fn routes() -> crate::forms::ssr::StaffRoutes {
         .form("/orders/{number}/resend", Access::STAFF, resend)
         .form("/orders/{number}/convert", Access::STAFF, convert)
         .form("/orders/{number}/due", Access::STAFF, due_date)
+        .form(
+            "/orders/{number}/reminders/pause",
+            Access::STAFF,
+            pause_reminders,
+        )
+        .form(
+            "/orders/{number}/reminders/resume",
+            Access::STAFF,
+            resume_reminders,
+        )
         .get("/orders/{number}/email", Access::STAFF, preview)
 }
 
@@ -50,6 +60,14 @@ struct ConvertForm {
 struct DueForm {
     #[serde(default)]
     due_date: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PauseForm {
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    reason: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,5 +288,50 @@ async fn due_date(
         n,
         "due_changed",
         super::service::change_due_date(&state.db, &who, n, due).await,
+    )
+}
+
+/// **Pause reminders** until a day (the store's), with an optional reason.
+async fn pause_reminders(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<PauseForm>,
+) -> Response {
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let n = number.get();
+    // No date, or not one: the same answer as a past one (the date field).
+    let Ok(until) = time::Date::parse(
+        form.until.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) else {
+        return back(n, "error=pause_date");
+    };
+    outcome(
+        n,
+        "reminders_paused",
+        crate::reminders::ssr::actions::pause_reminders(&state.db, &who, n, until, &form.reason)
+            .await,
+    )
+}
+
+/// **Resume reminders** before the pause's day; the next one is planned again.
+async fn resume_reminders(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Response {
+    let (who, number) = match signed_in_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
+    };
+    let n = number.get();
+    outcome(
+        n,
+        "reminders_resumed",
+        crate::reminders::ssr::actions::resume_reminders(&state.db, &who, n).await,
     )
 }

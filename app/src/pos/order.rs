@@ -60,6 +60,8 @@ pub struct OrderDetail {
     pub timeline: Vec<(String, String)>,
     /// (when, recipient, subject, state)
     pub emails: Vec<(String, String, String, String)>,
+    /// The order's payment reminders: planned, paused, promised, stopped.
+    pub reminders: crate::reminders::OrderReminders,
 }
 
 /// One payment on the order page.
@@ -161,7 +163,16 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                     },
                 })
                 .collect();
+            let reminders = crate::reminders::ssr::actions::order_reminders(
+                &state.db,
+                &store,
+                &zone,
+                &o,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
             Ok(OrderDetail {
+                reminders,
                 can_refund,
                 payments,
                 paid_so_far: ledger.paid_minor,
@@ -313,6 +324,12 @@ fn order_message(code: &str) -> Option<&'static str> {
         "reason" => "Give a reason for cancelling (at most 500 characters).",
         "refused" => "That is not possible for this order in its current status.",
         "email" => "Enter a valid email address for the invoice.",
+        "reminders_paused" => "Reminders paused. A reminder that falls due before the pause ends is skipped; the ones after it go as planned.",
+        "reminders_resumed" => "Reminders resumed. The next one is planned from the store's reminder policy.",
+        "pause_date" => "Enter the day to pause reminders until: today or a later date.",
+        "pause_too_far" => "Reminders can be paused for at most a year; agree a later due date instead.",
+        "pause_reason" => "The reason for pausing can be at most 200 characters on one line.",
+        "not_paused" => "Reminders on this order are not paused.",
         "internal" => "Something went wrong on our side. Nothing was changed; please try again.",
         _ => return None,
     })
@@ -415,6 +432,7 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                 </section>
             }
         })}
+        {reminders_section(o.number, o.reminders.clone())}
         {o.can_refund.then(|| {
             let number = o.number;
             let holding: Vec<PaymentView> = o.payments.iter().filter(|p| p.holds > 0).cloned().collect();
@@ -508,6 +526,53 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
     }
 }
 
+/// The order's reminders, shown when the store sends them or when there is
+/// something to say (a pause, a promise, a stop outlives the policy being
+/// switched off). An order awaiting payment gets the Pause form, and the
+/// Resume button while paused: plain posts, working without JavaScript.
+fn reminders_section(number: i64, r: crate::reminders::OrderReminders) -> impl IntoView {
+    let lines: Vec<String> = [&r.next, &r.paused, &r.in_store, &r.stopped]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let shown = r.enabled || !lines.is_empty();
+    shown.then(move || {
+        let quiet = if lines.is_empty() {
+            Some(if r.can_pause {
+                "No reminder is planned for this order."
+            } else {
+                "No reminders: the order is not awaiting payment."
+            })
+        } else {
+            None
+        };
+        let paused = r.paused.is_some();
+        let max_reason = crate::reminders::MAX_PAUSE_REASON.to_string();
+        view! {
+            <section aria-labelledby="reminders-h" data-testid="order-reminders">
+                <h2 id="reminders-h">"Reminders"</h2>
+                {lines.into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+                {quiet.map(|q| view! { <p class="muted">{q}</p> })}
+                {r.can_pause.then(|| view! {
+                    <form method="post" action=format!("/orders/{number}/reminders/pause") class="stack">
+                        <label for="pause-until">"Until"</label>
+                        <input id="pause-until" name="until" type="date" required min=r.pause_min.clone() max=r.pause_max.clone()/>
+                        <label for="pause-reason">"Reason"</label>
+                        <input id="pause-reason" name="reason" type="text" maxlength=max_reason autocomplete="off"/>
+                        <button type="submit" class="secondary">"Pause reminders"</button>
+                    </form>
+                })}
+                {(r.can_pause && paused).then(|| view! {
+                    <form method="post" action=format!("/orders/{number}/reminders/resume")>
+                        <button type="submit" class="secondary">"Resume reminders"</button>
+                    </form>
+                })}
+            </section>
+        }
+    })
+}
+
 /// **Take payment**: a GET form that opens the settle form (so it works
 /// without JavaScript); the settle form posts the payment.
 fn take_payment(
@@ -573,5 +638,28 @@ fn CopyButton(text: String, label: String) -> impl IntoView {
     view! {
         <button type="button" class="secondary" hidden=move || !hydrated.get() on:click=copy>{label}</button>
         <span role="status">{move || if copied.get() { "Copied." } else { "" }}</span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order_message;
+    use crate::orders::Refusal;
+
+    /// A refusal whose code the page has no words for would come back as no
+    /// message at all: staff would see the page unchanged and not know why.
+    #[test]
+    fn every_reminder_refusal_has_its_message() {
+        for r in [
+            Refusal::PauseInPast,
+            Refusal::PauseTooFar,
+            Refusal::PauseReasonTooLong,
+            Refusal::NotPaused,
+        ] {
+            assert!(order_message(r.code()).is_some(), "{}", r.code());
+        }
+        for done in ["reminders_paused", "reminders_resumed"] {
+            assert!(order_message(done).is_some(), "{done}");
+        }
     }
 }

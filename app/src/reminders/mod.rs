@@ -11,6 +11,12 @@ pub use policy::{Policy, PolicyForm, Slot};
 use sea_orm::entity::prelude::StringLen;
 use serde::{Deserialize, Serialize};
 
+/// The furthest ahead staff may pause an order's reminders, in days: a
+/// longer wait is an agreement about the due date, not a pause.
+pub const MAX_PAUSE_DAYS: i64 = 365;
+/// Longest reason for a pause kept (one line; it goes into the timeline).
+pub const MAX_PAUSE_REASON: usize = 200;
+
 /// Why reminders stopped for good on an order (`orders.reminders_stopped`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
@@ -128,4 +134,9 @@ pub struct OrderReminders {
     pub stopped: Option<String>,
     /// Pause/Resume may be offered (the order may still owe).
     pub can_pause: bool,
+    /// The Pause form's date bounds (YYYY-MM-DD): the store's today, and
+    /// `MAX_PAUSE_DAYS` after it. The browser keeps to them; the server
+    /// checks them again.
+    pub pause_min: String,
+    pub pause_max: String,
 }

@@ -23,6 +23,7 @@ mod outbox;
 mod pay;
 mod prometheus;
 mod proxy;
+mod reminder_pause;
 mod reminder_settings;
 mod reminders;
 mod scale;

@@ -34,6 +34,8 @@ fn staff_routes() -> Vec<StaffRoute> {
         ("/orders/{number}/convert", Access::STAFF),
         ("/orders/{number}/settle", Access::STAFF),
         ("/orders/{number}/due", Access::STAFF),
+        ("/orders/{number}/reminders/pause", Access::STAFF),
+        ("/orders/{number}/reminders/resume", Access::STAFF),
         ("/orders/{number}/refund", Access::ADMIN),
         ("/orders/{number}/email", Access::STAFF),
         ("/customers/new", Access::STAFF),
