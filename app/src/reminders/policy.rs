@@ -120,6 +120,7 @@ impl Policy {
     /// The policy a settings row holds: its JSON, or the default (off) when
     /// it holds none. A row that cannot be read (edited by hand) is logged
     /// by the caller and reads as the default, so nothing is sent by mistake.
+    #[cfg(feature = "ssr")]
     pub fn from_json(json: &str) -> Result<Policy, serde_json::Error> {
         if json.trim().is_empty() {
             return Ok(Policy::default());
@@ -127,6 +128,7 @@ impl Policy {
         serde_json::from_str(json)
     }
 
+    #[cfg(feature = "ssr")]
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
@@ -604,8 +606,11 @@ mod tests {
         let p = Policy::default();
         assert!(!p.enabled);
         assert_eq!(PolicyForm::of(&p).parse().unwrap(), p);
-        assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
-        assert_eq!(Policy::from_json("").unwrap(), p);
+        #[cfg(feature = "ssr")]
+        {
+            assert_eq!(Policy::from_json(&p.to_json()).unwrap(), p);
+            assert_eq!(Policy::from_json("").unwrap(), p);
+        }
     }
 
     #[test]
