@@ -1,4 +1,5 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from '@playwright/test';
+import { baseURL } from '../playwright.config';
 import { cashier } from './accounts';
 import { lastMailTo, mailsTo } from './mail';
 import { expectReadable } from './contrast';
@@ -33,6 +34,28 @@ async function payLinkFromEmail(guest: string, number: string): Promise<string> 
   expect(link, 'the invoice carries a pay link').not.toBeNull();
   return link![0];
 }
+
+/**
+ * An invoice from the POS, which needs JavaScript: sent from a context of its
+ * own with it on, so the no-js run checks the customer's side all the same.
+ * The pay link is the one the order page shows staff (the same link the
+ * email carries), so no SMTP server is needed.
+ */
+async function invoiceFromPos(browser: Browser, guest: string): Promise<{ number: string; payLink: string }> {
+  const context = await browser.newContext({ baseURL, javaScriptEnabled: true });
+  try {
+    const page = await context.newPage();
+    const number = await sendInvoice(page, guest);
+    await page.goto(`/orders/${number}`);
+    const payLink = await page.locator('.paylink a').getAttribute('href');
+    expect(payLink).toMatch(new RegExp(`/pay/${number}\\?key=`));
+    return { number, payLink: payLink! };
+  } finally {
+    await context.close();
+  }
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 test('a customer pays the emailed invoice online and the order is paid', async ({ page, browser }, info) => {
   test.skip(info.project.name === 'no-js', 'card payment needs JavaScript (Stripe.js)');
@@ -141,4 +164,42 @@ test('a customer pays a deposit from the emailed link on a phone; the till takes
   await customer.close();
   // A receipt for each payment.
   await expect.poll(() => mailsTo(guest).filter((m) => m.includes(`Receipt for order #${number}`)).length, { timeout: 10_000 }).toBe(2);
+});
+
+test('a customer on a phone says they will pay in store', async ({ browser }, info) => {
+  const { number, payLink } = await invoiceFromPos(browser, `in-store-${info.project.name}-${Date.now()}@example.com`);
+  // The customer: no session, a phone, JavaScript as the project has it.
+  const customer = await browser.newContext({
+    baseURL,
+    javaScriptEnabled: info.project.use.javaScriptEnabled !== false,
+    viewport: { width: 390, height: 844 },
+  });
+  try {
+    const phone = await customer.newPage();
+    await phone.goto(payLink);
+    await expect(phone.getByRole('heading', { name: `Pay for order #${number}` })).toBeVisible();
+    // A disclosure, not a script: it opens the same with JavaScript off.
+    await phone.locator('summary', { hasText: "I'll pay in store" }).click();
+    const date = phone.getByLabel('Date', { exact: true });
+    await expect(date).toBeVisible();
+    // Tomorrow in the store's time zone: the field's first day is the store's today.
+    const today = await date.getAttribute('min');
+    expect(today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const tomorrow = new Date(`${today}T00:00:00Z`);
+    tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
+    await date.fill(tomorrow.toISOString().slice(0, 10));
+    await phone.getByRole('button', { name: 'Confirm', exact: true }).click();
+    const longDate = `${tomorrow.getUTCDate()} ${MONTHS[tomorrow.getUTCMonth()]} ${tomorrow.getUTCFullYear()}`;
+    await expect(phone.getByText(
+      `You said you will pay in store on ${longDate}. See you then! Show the QR code or order number at the till.`,
+    )).toBeVisible();
+    await expect(phone).toHaveURL(new RegExp(`/pay/${number}\\?key=[A-Za-z0-9_-]+$`));
+    // Paying online (with Stripe configured), or at the till with the code, is still on offer.
+    await expect(phone.getByRole('heading', { name: /^(Pay|Total due:) £14\.40$/ })).toBeVisible();
+    await expect(phone.getByRole('img', { name: `QR code of order number ${number}` })).toBeVisible();
+    await expect(phone.locator('summary', { hasText: 'Change the date' })).toBeVisible();
+    await expectNoSeriousAxe(phone, 'pay page: the customer will pay in store');
+  } finally {
+    await customer.close();
+  }
 });

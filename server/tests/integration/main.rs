@@ -14,6 +14,7 @@ mod crash;
 mod deposits;
 mod fuzz;
 mod hostile;
+mod in_store;
 mod mail;
 mod money;
 mod names;

@@ -2,6 +2,8 @@
 //! as plain server-rendered HTML (askama, no wasm): customers open it on
 //! phones, and it must stay within its 60 KB budget and answer fast.
 #[cfg(feature = "ssr")]
+pub mod in_store;
+#[cfg(feature = "ssr")]
 pub mod ssr;
 
 use crate::orders::OrderStatus;

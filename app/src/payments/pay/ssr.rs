@@ -1,6 +1,7 @@
 //! Serving the pay page: key check in constant time, the same 404 for a wrong
 //! key and a missing order, wrong keys throttled per client address (a valid
 //! key is never throttled), the first view recorded in the timeline.
+use super::in_store::{self, Refusal};
 use super::{expires_after, pay_state, PayState};
 use crate::email::ssr::invoice::InvoiceData;
 use crate::orders::model::event::EventKind;
@@ -16,7 +17,7 @@ use axum::{
     extract::{Path, Query, State},
     http::{header, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -89,6 +90,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/pay/{number}", get(pay_page))
         .route("/pay/{number}/return", get(return_page))
+        .route("/pay/{number}/in-store", post(in_store::in_store))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +104,9 @@ struct PayQuery {
     /// a choice: the amount is always the server's (`intents::PayChoice`).
     #[serde(default)]
     pay: String,
+    /// Set after a refused "I'll pay in store" (`in_store::Refusal::code`).
+    #[serde(default)]
+    in_store_error: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -149,6 +154,15 @@ struct PayPage<'a> {
     online: bool,
     /// The order-number QR code, for paying at the till (payable or expired).
     show_qr: bool,
+    /// "15 December 2026": the day the customer said they will pay in store,
+    /// while it has not passed.
+    in_store_on: Option<String>,
+    /// Where the in-store forms post, and the days the date field offers.
+    in_store_action: String,
+    in_store_min: String,
+    in_store_max: String,
+    /// Why the last date was refused, shown beside the field (form open).
+    in_store_error: Option<&'static str>,
     offline_reason: &'a str,
     notice: Option<(bool, &'static str)>,
     publishable_key: &'a str,
@@ -234,7 +248,14 @@ async fn pay_page(
     } else {
         PayChoice::Next
     };
-    match render(&state, &o, notice_text(&q.notice), choice).await {
+    // A closed order has no date field to show a refusal beside: that one
+    // goes above the order with the other notices.
+    let refused = Refusal::from_code(&q.in_store_error);
+    let notice = notice_text(&q.notice).or_else(|| {
+        (refused == Some(Refusal::Closed)).then_some((true, Refusal::Closed.message()))
+    });
+    let field_error = refused.filter(|r| *r != Refusal::Closed);
+    match render(&state, &o, notice, field_error, choice).await {
         Ok(Some(page)) => page,
         Ok(None) => not_found(),
         Err(e) => {
@@ -281,6 +302,7 @@ async fn render(
     state: &AppState,
     o: &order::Model,
     notice: Option<(bool, &'static str)>,
+    field_error: Option<Refusal>,
     choice: PayChoice,
 ) -> Result<Option<Response>, PageError> {
     let cache = &state.pay_cache;
@@ -294,16 +316,20 @@ async fn render(
         today,
         choice == PayChoice::Balance,
     );
-    if notice.is_none() {
+    // A page with a message on it is for this one answer only.
+    let plain = notice.is_none() && field_error.is_none();
+    if plain {
         if let Some(html) = cache.page(o.id, &key) {
             return Ok(Some(respond(state, &html)));
         }
     }
-    let Some((html, cacheable)) = build(state, &store, o, notice, today, choice).await? else {
+    let Some((html, cacheable)) =
+        build(state, &store, o, notice, field_error, today, choice).await?
+    else {
         return Ok(None);
     };
     let html: Arc<str> = html.into();
-    if cacheable && notice.is_none() {
+    if cacheable && plain {
         cache.keep(o.id, key, html.clone());
     }
     Ok(Some(respond(state, &html)))
@@ -316,6 +342,7 @@ async fn build(
     store: &settings::Model,
     o: &order::Model,
     notice: Option<(bool, &'static str)>,
+    field_error: Option<Refusal>,
     today: Date,
     choice: PayChoice,
 ) -> Result<Option<(String, bool)>, PageError> {
@@ -451,6 +478,16 @@ async fn build(
             .unwrap_or_default(),
         online: intent.is_some(),
         show_qr: matches!(page_state, PayState::Payable | PayState::Expired),
+        // Only a payable order shows the promise: paid or expired, the page
+        // says so instead.
+        in_store_on: o
+            .in_store_on
+            .filter(|d| page_state == PayState::Payable && *d >= today)
+            .map(crate::orders::service::long_date),
+        in_store_action: in_store::action(o),
+        in_store_min: today.to_string(),
+        in_store_max: in_store::last_day(today).to_string(),
+        in_store_error: field_error.map(Refusal::message),
         offline_reason,
         notice,
         publishable_key: state
