@@ -1,4 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 // One Settle (release build, fresh SQLite database) for the whole run, started
 // by serve.sh. Every spec runs twice: with JavaScript, and without it, which
@@ -6,6 +8,8 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 3917);
 export const baseURL = `http://127.0.0.1:${port}`;
 export const emptyStoreURL = `http://127.0.0.1:${port + 1}`;
+// The demo store's database directory, so a spec can run `settle` on it (serve.sh empties it first).
+export const dbDir = path.join(os.tmpdir(), `settle-e2e-${port}`);
 
 export default defineConfig({
   testDir: './tests',
@@ -38,7 +42,7 @@ export default defineConfig({
       timeout: 60_000,
       stdout: 'pipe',
       stderr: 'pipe',
-      env: { E2E_PORT: String(port) },
+      env: { E2E_PORT: String(port), E2E_DB_DIR: dbDir },
     },
     {
       // A second Settle on an empty database, for the new owner's setup.

@@ -7,7 +7,13 @@ bin="${SETTLE_BIN:-$root/target/release/settle}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-export DATABASE_URL="sqlite://$work/settle.db?mode=rwc"
+# A spec may run `settle` on this database (tests/settle.ts): then it lives
+# where the spec looks, emptied first.
+db_dir="$work"
+if [ -n "${E2E_DB_DIR:-}" ]; then
+  rm -rf "$E2E_DB_DIR" && mkdir -p "$E2E_DB_DIR" && db_dir="$E2E_DB_DIR"
+fi
+export DATABASE_URL="sqlite://$db_dir/settle.db?mode=rwc"
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3917}"
 export SETTLE_PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3917}"
 # scripts/test starts a real SMTP server (aiosmtpd) and passes its port.

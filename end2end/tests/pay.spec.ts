@@ -4,6 +4,7 @@ import { cashier } from './accounts';
 import { lastMailTo, mailsTo } from './mail';
 import { expectReadable } from './contrast';
 import { expectNoSeriousAxe } from './axe';
+import { runSettle } from './settle';
 
 async function signInAsCashier(page: Page, next: string) {
   await page.goto(`/login?next=${next}`);
@@ -166,14 +167,16 @@ test('a customer pays a deposit from the emailed link on a phone; the till takes
   await expect.poll(() => mailsTo(guest).filter((m) => m.includes(`Receipt for order #${number}`)).length, { timeout: 10_000 }).toBe(2);
 });
 
-test('a customer on a phone says they will pay in store', async ({ browser }, info) => {
-  const { number, payLink } = await invoiceFromPos(browser, `in-store-${info.project.name}-${Date.now()}@example.com`);
+test('a customer on a phone says they will pay in store; staff expect them, take payment, and no reminder follows', async ({ browser }, info) => {
+  const guest = `in-store-${info.project.name}-${Date.now()}@example.com`;
+  const { number, payLink } = await invoiceFromPos(browser, guest);
   // The customer: no session, a phone, JavaScript as the project has it.
   const customer = await browser.newContext({
     baseURL,
     javaScriptEnabled: info.project.use.javaScriptEnabled !== false,
     viewport: { width: 390, height: 844 },
   });
+  let promised: string;
   try {
     const phone = await customer.newPage();
     await phone.goto(payLink);
@@ -182,14 +185,14 @@ test('a customer on a phone says they will pay in store', async ({ browser }, in
     await phone.locator('summary', { hasText: "I'll pay in store" }).click();
     const date = phone.getByLabel('Date', { exact: true });
     await expect(date).toBeVisible();
-    // Tomorrow in the store's time zone: the field's first day is the store's today.
+    // Today in the store's time zone: the field's first day.
     const today = await date.getAttribute('min');
     expect(today).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    const tomorrow = new Date(`${today}T00:00:00Z`);
-    tomorrow.setUTCDate(tomorrow.getUTCDate() + 1);
-    await date.fill(tomorrow.toISOString().slice(0, 10));
+    promised = today!;
+    const day = new Date(`${today}T00:00:00Z`);
+    await date.fill(today!);
     await phone.getByRole('button', { name: 'Confirm', exact: true }).click();
-    const longDate = `${tomorrow.getUTCDate()} ${MONTHS[tomorrow.getUTCMonth()]} ${tomorrow.getUTCFullYear()}`;
+    const longDate = `${day.getUTCDate()} ${MONTHS[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
     await expect(phone.getByText(
       `You said you will pay in store on ${longDate}. See you then! Show the QR code or order number at the till.`,
     )).toBeVisible();
@@ -201,5 +204,48 @@ test('a customer on a phone says they will pay in store', async ({ browser }, in
     await expectNoSeriousAxe(phone, 'pay page: the customer will pay in store');
   } finally {
     await customer.close();
+  }
+
+  // Staff: Home lists the order under Expected in store (today), and so does the POS.
+  const staff = await browser.newContext({ baseURL, javaScriptEnabled: info.project.use.javaScriptEnabled !== false });
+  try {
+    const page = await staff.newPage();
+    await signInAsCashier(page, '/');
+    const expected = page.getByTestId('home-expected');
+    await expect(expected.getByRole('link', { name: `#${number}`, exact: true })).toBeVisible();
+    await expect(expected).toContainText('£14.40');
+    await expected.getByRole('link', { name: `#${number}`, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/orders/${number}$`));
+    await expect(page.getByTestId('order-reminders')).toContainText('Customer will pay in store on');
+    // The customer arrives and pays cash.
+    await page.getByRole('button', { name: 'Take payment' }).click();
+    await page.getByRole('radio', { name: 'Cash' }).check();
+    await page.getByRole('button', { name: 'Confirm payment' }).click();
+    await expect(page.locator('.status strong')).toHaveText('Paid');
+    await page.goto('/');
+    await expect(page.getByTestId('home-expected').getByRole('link', { name: `#${number}`, exact: true })).toHaveCount(0);
+  } finally {
+    await staff.close();
+  }
+
+  // Every reminder the policy has (the last is 10 days after the due date,
+  // 14 days away), a month from now: the scheduler sends this order none.
+  const inAMonth = new Date(`${promised!}T12:00:00Z`);
+  inAMonth.setUTCDate(inAMonth.getUTCDate() + 30);
+  // Inside the demo store's sending window (Monday to Saturday, 09:00–18:00 UTC).
+  if (inAMonth.getUTCDay() === 0) inAMonth.setUTCDate(inAMonth.getUTCDate() + 1);
+  const out = runSettle(['reminders', '--at', inAMonth.toISOString().replace(/\.\d{3}Z$/, 'Z')]);
+  expect(out).toContain('Reminders:');
+  if (process.env.E2E_MAIL_DIR) {
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(mailsTo(guest).filter((m) => /Subject: .*(Reminder|overdue)/i.test(m))).toEqual([]);
+  }
+  const check = await browser.newContext({ baseURL });
+  try {
+    const page = await check.newPage();
+    await signInAsCashier(page, `/orders/${number}`);
+    await expect(page.getByText('Reminder (1st of 3) not sent: the order is no longer waiting for payment')).toBeVisible();
+  } finally {
+    await check.close();
   }
 });
