@@ -17,6 +17,8 @@ pub struct PosSetup {
     pub is_admin: bool,
     /// What the till starts with, and returns to after every sale.
     pub default_payment: PaymentChoice,
+    /// Orders the customer said they would pay in store today, still owing.
+    pub expected: Vec<crate::setup::ExpectedRow>,
 }
 
 #[server]
@@ -26,6 +28,9 @@ pub async fn pos_context() -> Result<PosSetup, AppError> {
     let result = async {
         let store = crate::settings::ssr::store(&state.db).await?;
         let ready = crate::setup::ssr::ready_to_sell(&state.db, &store).await?;
+        let expected =
+            crate::setup::day::expected_today(&state.db, &store, time::OffsetDateTime::now_utc())
+                .await?;
         Ok::<_, sea_orm::DbErr>(PosSetup {
             currency: store.currency,
             default_due_days: store.default_due_days,
@@ -33,6 +38,7 @@ pub async fn pos_context() -> Result<PosSetup, AppError> {
             ready,
             is_admin: me.role == crate::staff::Role::Admin,
             default_payment: store.default_payment,
+            expected,
         })
     }
     .await;

@@ -20,6 +20,7 @@ pub fn PosPage() -> impl IntoView {
             load=pos_context
             render=|ctx: PosSetup| view! {
                 <h1>"Point of sale"</h1>
+                {expected_today(ctx.expected)}
                 {if ctx.ready {
                     view! {
                         <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax default_payment=ctx.default_payment/>
@@ -33,6 +34,32 @@ pub fn PosPage() -> impl IntoView {
             }
         />
     }
+}
+
+/// The orders whose customers said they would pay in store today, so the
+/// cashier recognises them at the counter; nothing when there are none.
+/// Rendered on the server, outside the island: plain links to each order's
+/// page, where payment is taken.
+fn expected_today(expected: Vec<crate::setup::ExpectedRow>) -> Option<impl IntoView> {
+    if expected.is_empty() {
+        return None;
+    }
+    let count = expected.len();
+    // Open while it is short; a long list folds away so the till stays in view.
+    let open = count <= 5;
+    Some(view! {
+        <details class="pos-expected" data-testid="pos-expected" open=open>
+            <summary>{format!("Expected in store today: {count}")}</summary>
+            <ul>
+                {expected.into_iter().map(|r| view! {
+                    <li>
+                        <a href=format!("/orders/{}", r.number)>{format!("#{}", r.number)}</a>
+                        " " {r.customer} " " <span class="num">{r.balance}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </details>
+    })
 }
 
 /// Says so when the till's script cannot start, instead of "Loading the

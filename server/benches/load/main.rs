@@ -12,6 +12,10 @@
 //!   for a full name, the name reversed, a name and the start of a surname,
 //!   and a first name alone, through the POS order search, and a full name
 //!   on the Orders page; the Orders search's query plan is printed;
+//! - Home's day at a glance at that size: each of its queries (needs
+//!   attention, expected in store today, overdue, their balances, taken
+//!   today) timed 200 times, then the page; each query's plan printed, and
+//!   a failure when one reads the whole orders table;
 //! - on SQLite and on PostgreSQL (`BENCH_BACKENDS`, default both).
 //!
 //! Prints a table. Exits non-zero when a correctness check fails: an error
@@ -296,7 +300,6 @@ async fn name_searches(
     };
     searches.push(time_searches("Orders page search: full name (50 a page)", page, rows).await?);
 
-    let backend = db.get_database_backend();
     let select = order::Entity::find()
         .filter(
             app::orders::list::by_name_or_email(&search_text(0, 1))
@@ -304,12 +307,19 @@ async fn name_searches(
         )
         .order_by_desc(order::Column::Id)
         .limit(app::orders::list::PAGE_SIZE + 1)
-        .build(backend);
+        .build(db.get_database_backend());
+    let plan = query_plan(db, select).await?;
+    Ok((searches, plan))
+}
+
+/// The database's plan for `select`, one line per step.
+async fn query_plan(db: &DatabaseConnection, select: Statement) -> anyhow::Result<String> {
+    let backend = db.get_database_backend();
     let explain = match backend {
         DbBackend::Postgres => "EXPLAIN",
         _ => "EXPLAIN QUERY PLAN",
     };
-    let plan = db
+    Ok(db
         .query_all_raw(Statement {
             sql: format!("{explain} {}", select.sql),
             ..select
@@ -321,8 +331,151 @@ async fn name_searches(
             _ => r.try_get::<String>("", "detail"),
         })
         .collect::<Result<Vec<_>, _>>()?
-        .join("\n");
-    Ok((searches, plan))
+        .join("\n"))
+}
+
+/// Orders of the big database given to each of Home's lists: more than a
+/// list shows, so its LIMIT is what ends the read.
+const HOME_MARKED: i64 = 60;
+
+/// Whether a plan reads the whole orders table: SQLite's `SCAN orders`,
+/// PostgreSQL's `Seq Scan on orders`, or a walk along the primary key
+/// (none of Home's queries look an order up by id).
+fn scans_orders(plan: &str) -> bool {
+    plan.lines().map(str::trim).any(|l| {
+        l == "SCAN orders"
+            || l.starts_with("SCAN orders ")
+            || l.starts_with("SCAN TABLE orders")
+            || l.contains("Seq Scan on orders ")
+            || l.contains("using orders_pkey on orders")
+    })
+}
+
+/// Home's day at a glance at the big database: each of its queries timed
+/// on its own (the exact SQL Home runs), then the page itself; and each
+/// query's plan, which must not read the whole orders table. Spread over
+/// the copies `first..=last`, `HOME_MARKED` orders are flagged, as many
+/// expected in store today, and as many made overdue, so every list has
+/// more than it shows. Returns the timings, the plans and what failed.
+async fn home_queries(
+    settle: &Settle,
+    db: &DatabaseConnection,
+    first: i64,
+    last: i64,
+) -> anyhow::Result<(Vec<Search>, Vec<(&'static str, String)>, Vec<String>)> {
+    use app::setup::day;
+    use sea_orm::sea_query::Expr;
+    let store = app::settings::ssr::store(db).await?;
+    let zone = app::domain::StoreZone::stored(&store.time_zone);
+    let today = zone.today(time::OffsetDateTime::now_utc());
+    let marks: [(order::Column, sea_orm::Value); 3] = [
+        (order::Column::Attention, "Bench: paid twice".into()),
+        (order::Column::InStoreOn, today.into()),
+        (
+            order::Column::DueDate,
+            (today - time::Duration::days(5)).into(),
+        ),
+    ];
+    for (i, (column, value)) in marks.into_iter().enumerate() {
+        order::Entity::update_many()
+            .col_expr(column, Expr::value(value))
+            .filter(order::Column::Number.is_in(spread(first + i as i64, last, HOME_MARKED)))
+            .exec(db)
+            .await?;
+    }
+    let listed: Vec<i32> = day::expected_query(today)
+        .all(db)
+        .await?
+        .into_iter()
+        .chain(day::overdue_query(today).all(db).await?)
+        .map(|o| o.id)
+        .collect();
+    let from = zone.instant(today, 0, 0);
+    let until = zone.instant(
+        today
+            .next_day()
+            .ok_or_else(|| anyhow::anyhow!("no day after {today}"))?,
+        0,
+        0,
+    );
+    let backend = db.get_database_backend();
+    // (label, the query, the index its plan must name, it must find rows).
+    // The listed copies have no payments, and today's payments are the
+    // mixed run's: neither is a list that must find something.
+    let queries: [(&'static str, Statement, Option<&str>, bool); 5] = [
+        (
+            "Home: needs attention (50 shown)",
+            day::attention_query().build(backend),
+            Some("ix_orders_attention"),
+            true,
+        ),
+        (
+            "  … expected in store today",
+            day::expected_query(today).build(backend),
+            Some("ix_orders_in_store_on"),
+            true,
+        ),
+        (
+            "  … overdue, longest first",
+            day::overdue_query(today).build(backend),
+            Some("ix_orders_status_due_date"),
+            true,
+        ),
+        (
+            "  … balances of the listed orders",
+            day::payments_query(listed).build(backend),
+            None,
+            false,
+        ),
+        (
+            "  … taken today",
+            day::taken_query(from, until).build(backend),
+            None,
+            false,
+        ),
+    ];
+    let mut timings = Vec::new();
+    let mut plans = Vec::new();
+    let mut failures = Vec::new();
+    for (label, select, index, must_find) in queries {
+        let mut times = Vec::new();
+        let mut empty = 0;
+        for _ in 0..SAMPLE {
+            let started = Instant::now();
+            let rows = db.query_all_raw(select.clone()).await?;
+            times.push(started.elapsed());
+            if must_find && rows.is_empty() {
+                empty += 1;
+            }
+        }
+        times.sort();
+        timings.push(Search {
+            label,
+            p50: common::percentile(&times, 0.5),
+            p99: common::percentile(&times, 0.99),
+            empty,
+        });
+        let plan = query_plan(db, select).await?;
+        let name = label.trim_start_matches([' ', '…']);
+        if scans_orders(&plan) {
+            failures.push(format!("{name}: the plan reads the whole orders table"));
+        }
+        if let Some(index) = index.filter(|i| !plan.contains(i)) {
+            failures.push(format!("{name}: the plan does not use {index}"));
+        }
+        plans.push((label, plan));
+    }
+    let home = format!("{}/", settle.base);
+    let links = |body: &str| body.matches("<a href=\"/orders/").count();
+    timings.push(
+        time_searches(
+            "  … the Home page (GET /)",
+            |_| settle.client.get(&home),
+            links,
+        )
+        .await?,
+    );
+    Ok((timings, plans, failures))
 }
 
 struct Figures {
@@ -340,6 +493,10 @@ struct Figures {
     searches: Vec<Search>,
     /// The Orders search's plan names the name index.
     search_indexed: bool,
+    /// Home's queries one by one, then the page.
+    home: Vec<Search>,
+    /// No plan of Home's reads the whole orders table; each names its index.
+    home_indexed: bool,
     failures: Vec<String>,
 }
 
@@ -616,6 +773,24 @@ async fn measure(
             "{backend}: the name search's plan does not use its index"
         ));
     }
+    let (home, home_plans, home_failures) = home_queries(settle, &db, last + 1, big_last).await?;
+    for (label, plan) in &home_plans {
+        eprintln!(
+            "load: {backend}: {} at {orders_big} orders:\n{plan}",
+            label.trim_start_matches([' ', '…'])
+        );
+    }
+    for s in &home {
+        if s.empty > 0 {
+            failures.push(format!(
+                "{backend}: {}: {} of {SAMPLE} reads found nothing",
+                s.label.trim_start_matches([' ', '…']),
+                s.empty
+            ));
+        }
+    }
+    let home_indexed = home_failures.is_empty();
+    failures.extend(home_failures.into_iter().map(|f| format!("{backend}: {f}")));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Figures {
         backend,
@@ -631,6 +806,8 @@ async fn measure(
         emails_sent,
         searches,
         search_indexed,
+        home,
+        home_indexed,
         failures,
     })
 }
@@ -769,6 +946,25 @@ fn print_table(all: &[Figures], seconds: u64) {
         "  name index in the plan (EXPLAIN)",
         all.iter()
             .map(|f| if f.search_indexed { "yes" } else { "NO" }.to_owned())
+            .collect(),
+    );
+    let home_rows = all.first().map_or(0, |f| f.home.len());
+    for k in 0..home_rows {
+        row(
+            all[0].home[k].label,
+            all.iter()
+                .map(|f| {
+                    f.home.get(k).map_or_else(String::new, |s| {
+                        format!("p50 {} p99 {}", common::ms(s.p50), common::ms(s.p99))
+                    })
+                })
+                .collect(),
+        );
+    }
+    row(
+        "  Home: indexes, no orders scan (EXPLAIN)",
+        all.iter()
+            .map(|f| if f.home_indexed { "yes" } else { "NO" }.to_owned())
             .collect(),
     );
     println!();

@@ -13,6 +13,7 @@ mod cli;
 mod crash;
 mod deposits;
 mod fuzz;
+mod home;
 mod hostile;
 mod in_store;
 mod mail;
