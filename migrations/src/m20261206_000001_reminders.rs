@@ -10,7 +10,8 @@ pub struct Migration;
 
 fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
+    stmt.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(table);
     for col in cols {
         stmt.col(*col);
     }
@@ -31,17 +32,29 @@ fn drop(table: &'static str, cols: &[&'static str]) -> IndexDropStatement {
 fn columns() -> Vec<(&'static str, ColumnDef)> {
     vec![
         // JSON (`app::reminders::Policy`); empty: the default policy, off.
-        ("store_settings", text("reminder_policy").default("").to_owned()),
-        ("customers", boolean("no_reminders").default(false).to_owned()),
+        (
+            "store_settings",
+            text("reminder_policy").default("").to_owned(),
+        ),
+        (
+            "customers",
+            boolean("no_reminders").default(false).to_owned(),
+        ),
         // When the order's next reminder is due (UTC), and which it is; NULL: none.
-        ("orders", timestamp_with_time_zone_null("next_reminder_at").to_owned()),
+        (
+            "orders",
+            timestamp_with_time_zone_null("next_reminder_at").to_owned(),
+        ),
         ("orders", integer_null("next_reminder_step").to_owned()),
         ("orders", integer_null("next_reminder_repeat").to_owned()),
         // Staff paused reminders up to and including this day, and why.
         ("orders", date_null("reminders_paused_until").to_owned()),
         ("orders", string_null("reminders_pause_reason").to_owned()),
         // Why reminders stopped for good (`unsubscribed`, `address_refused`).
-        ("orders", string_len_null("reminders_stopped", 32).to_owned()),
+        (
+            "orders",
+            string_len_null("reminders_stopped", 32).to_owned(),
+        ),
         // The day the customer said they will pay in store.
         ("orders", date_null("in_store_on").to_owned()),
         // RFC 8058 one-click unsubscribe URL, for reminders only.

@@ -165,11 +165,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup { file } => backup(&config, &file).await,
         Command::Reminders { at } => {
             let now = match at {
-                Some(at) => time::OffsetDateTime::parse(
-                    &at,
-                    &time::format_description::well_known::Rfc3339,
-                )
-                .map_err(|e| anyhow::anyhow!("--at {at:?}: not an RFC 3339 time ({e})"))?,
+                Some(at) => {
+                    time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                        .map_err(|e| anyhow::anyhow!("--at {at:?}: not an RFC 3339 time ({e})"))?
+                }
                 None => time::OffsetDateTime::now_utc(),
             };
             let db = store_db(&config).await?;

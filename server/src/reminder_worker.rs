@@ -23,10 +23,17 @@ pub fn spawn(
                         outbox_wake.notify_one();
                     }
                     if done != schedule::Tick::default() {
-                        tracing::info!(sent = done.sent, skipped = done.skipped, deferred = done.deferred, "reminders");
+                        tracing::info!(
+                            sent = done.sent,
+                            skipped = done.skipped,
+                            deferred = done.deferred,
+                            "reminders"
+                        );
                     }
                 }
-                Err(e) => tracing::error!(error = %e, "reminder tick failed; trying again in a minute"),
+                Err(e) => {
+                    tracing::error!(error = %e, "reminder tick failed; trying again in a minute")
+                }
             }
             tokio::time::sleep(EVERY).await;
         }

@@ -88,11 +88,8 @@ pub async fn serve_with_passwords(
             payments_wake.clone(),
         )
     });
-    let reminders = crate::reminder_worker::spawn(
-        db.clone(),
-        config.public_url.as_str().into(),
-        wake.clone(),
-    );
+    let reminders =
+        crate::reminder_worker::spawn(db.clone(), config.public_url.as_str().into(), wake.clone());
     let app = router::build(
         config,
         db,

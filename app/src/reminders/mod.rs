@@ -108,12 +108,18 @@ impl Skip {
             Skip::NothingOwed => "nothing is left to pay",
             Skip::CustomerOptedOut => "the customer asked for no reminders",
             Skip::NoAddress => "the order has no invoice address",
-            Skip::AddressRefused => "the last message to this address was refused by the mail server",
+            Skip::AddressRefused => {
+                "the last message to this address was refused by the mail server"
+            }
             Skip::PaymentInProgress => "a payment is in progress at Stripe",
             Skip::PayInStore => "the customer said they will pay in store",
             Skip::Paused => "reminders are paused",
-            Skip::RecentEmail => "an email about this order went to the customer less than 24 hours ago",
-            Skip::Expired => "the pay link has expired (extend the due date to send reminders again)",
+            Skip::RecentEmail => {
+                "an email about this order went to the customer less than 24 hours ago"
+            }
+            Skip::Expired => {
+                "the pay link has expired (extend the due date to send reminders again)"
+            }
             Skip::Stopped => "reminders were stopped",
         }
     }

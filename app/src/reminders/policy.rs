@@ -393,7 +393,10 @@ impl PolicyForm {
                         format!("{field}_{i}"),
                         format!("At most {MAX_TEXT} characters."),
                     ));
-                } else if text.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+                } else if text
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\r')
+                {
                     errors.push(FieldError::new(
                         format!("{field}_{i}"),
                         "Cannot contain control characters.",
@@ -429,8 +432,14 @@ impl PolicyForm {
         let repeat = match (self.repeat_every.trim(), self.repeat_times.trim()) {
             ("", "") => None,
             (every, times) => {
-                let every = every.parse::<u16>().ok().filter(|n| (1..=MAX_REPEAT_EVERY).contains(n));
-                let times = times.parse::<u16>().ok().filter(|n| (1..=MAX_REPEAT_TIMES).contains(n));
+                let every = every
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|n| (1..=MAX_REPEAT_EVERY).contains(n));
+                let times = times
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|n| (1..=MAX_REPEAT_TIMES).contains(n));
                 if every.is_none() {
                     errors.push(FieldError::new(
                         "repeat_every",
@@ -443,16 +452,24 @@ impl PolicyForm {
                         format!("Repeat: 1 to {MAX_REPEAT_TIMES} more times (leave both empty for no repeat)."),
                     ));
                 }
-                every.zip(times).map(|(every_days, times)| Repeat { every_days, times })
+                every
+                    .zip(times)
+                    .map(|(every_days, times)| Repeat { every_days, times })
             }
         };
         let start = parse_clock(&self.window_start);
         let end = parse_clock(&self.window_end);
         if start.is_none() {
-            errors.push(FieldError::new("window_start", "From: a time such as 09:00."));
+            errors.push(FieldError::new(
+                "window_start",
+                "From: a time such as 09:00.",
+            ));
         }
         if end.is_none() {
-            errors.push(FieldError::new("window_end", "Until: a time such as 18:00."));
+            errors.push(FieldError::new(
+                "window_end",
+                "Until: a time such as 18:00.",
+            ));
         }
         if let (Some(s), Some(e)) = (start, end) {
             if e <= s {
@@ -598,7 +615,11 @@ mod tests {
     }
 
     fn fields(r: Result<Policy, Vec<FieldError>>) -> Vec<String> {
-        r.err().unwrap_or_default().into_iter().map(|e| e.field).collect()
+        r.err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
     }
 
     #[test]
@@ -652,14 +673,23 @@ mod tests {
         assert_eq!(fields(f.parse()), ["repeat_times"]);
         f.repeat_times = "2".into();
         let p = f.parse().unwrap();
-        assert_eq!(p.repeat, Some(Repeat { every_days: 7, times: 2 }));
+        assert_eq!(
+            p.repeat,
+            Some(Repeat {
+                every_days: 7,
+                times: 2
+            })
+        );
         assert_eq!(p.len(), 3);
     }
 
     #[test]
     fn slots_run_through_the_steps_then_the_repeats() {
         let mut p = form(&["-3", "1", "7"]).parse().unwrap();
-        p.repeat = Some(Repeat { every_days: 5, times: 2 });
+        p.repeat = Some(Repeat {
+            every_days: 5,
+            times: 2,
+        });
         let mut slots = vec![p.first().unwrap()];
         while let Some(next) = p.after(*slots.last().unwrap()) {
             slots.push(next);
@@ -703,13 +733,19 @@ mod tests {
         assert!(p.enabled);
         assert_eq!(p.steps.len(), 1);
         assert_eq!(p.steps[0].subject, "Soon");
-        assert_eq!(p.window.days, [true, false, false, false, false, false, true]);
+        assert_eq!(
+            p.window.days,
+            [true, false, false, false, false, false, true]
+        );
     }
 
     #[test]
     fn ordinals() {
         let got: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22].map(ordinal).to_vec();
-        assert_eq!(got, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]);
+        assert_eq!(
+            got,
+            ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
+        );
     }
 
     #[cfg(feature = "ssr")]
@@ -719,14 +755,17 @@ mod tests {
         use time::macros::{date, datetime};
         let zone = StoreZone::parse("Europe/Paris").unwrap();
         let mut p = form(&["-1", "3"]).parse().unwrap();
-        p.repeat = Some(Repeat { every_days: 2, times: 1 });
+        p.repeat = Some(Repeat {
+            every_days: 2,
+            times: 1,
+        });
         // Due Friday 26 March 2027; clocks go forward on Sunday 28 March.
         let due = date!(2027 - 03 - 26);
         let first = p.first().unwrap();
         assert_eq!(p.when(&zone, due, first), datetime!(2027-03-25 08:00 UTC)); // 09:00 CET
         let second = p.after(first).unwrap();
         assert_eq!(p.when(&zone, due, second), datetime!(2027-03-29 07:00 UTC)); // 09:00 CEST
-        // The repeat falls on Wednesday 31 March.
+                                                                                 // The repeat falls on Wednesday 31 March.
         let third = p.after(second).unwrap();
         assert_eq!(p.when(&zone, due, third), datetime!(2027-03-31 07:00 UTC));
         // A Sunday moves to Monday (the window is closed on Sundays).

@@ -14,7 +14,6 @@ use crate::orders::model::payment::{self, PaymentMethod};
 use crate::orders::service::{ledger_from, long_date};
 use crate::orders::{Lateness, OrderStatus};
 use crate::reminders::ssr::schedule::policy_of;
-use crate::reminders::{Policy, Slot};
 use crate::settings::ssr::model as settings;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -130,31 +129,6 @@ fn customer(o: &order::Model) -> String {
     o.billing_email
         .clone()
         .unwrap_or_else(|| "No name given".to_owned())
-}
-
-/// "Tue 8 Dec, 2nd of 3", in the store's time, from the plan the scheduler
-/// keeps on the order. The order page words the same plan the same way.
-fn next_reminder(policy: &Policy, zone: &StoreZone, o: &order::Model) -> Option<String> {
-    if !policy.enabled {
-        return None;
-    }
-    let at = o.next_reminder_at?;
-    let slot = Slot {
-        step: u16::try_from(o.next_reminder_step?).ok()?,
-        repeat: u16::try_from(o.next_reminder_repeat?).ok()?,
-    };
-    // A plan the policy no longer has (it shrank) is planned again by the
-    // scheduler when it falls due; its "4th of 3" would make no sense.
-    if !policy.has(slot) {
-        return None;
-    }
-    let day = zone
-        .local(at)
-        .format(time::macros::format_description!(
-            "[weekday repr:short] [day padding:none] [month repr:short]"
-        ))
-        .ok()?;
-    Some(format!("{day}, {}", policy.label(slot)))
 }
 
 fn expected_row(o: &order::Model, rows: &RowsByOrder) -> ExpectedRow {
@@ -294,7 +268,9 @@ pub async fn glance<C: ConnectionTrait>(
                     days_overdue: o.due_date.map_or(0, |due| (today - due).whole_days()),
                     expired: Lateness::of(o.status, o.due_date, store.expiry_grace_days, today)
                         == Some(Lateness::Expired),
-                    next_reminder: next_reminder(&policy, &zone, o),
+                    next_reminder: crate::reminders::ssr::schedule::planned_label(
+                        &policy, &zone, o,
+                    ),
                 })
                 .collect(),
             more: overdue_more,

@@ -3,8 +3,7 @@
 //! need a person, orders expected in store today, overdue orders, and what
 //! the tills took today.
 use super::{
-    AttentionRow, Checklist, DayGlance, ExpectedRow, HomeData, Listed, OverdueRow, Step,
-    TakenToday,
+    AttentionRow, Checklist, DayGlance, ExpectedRow, HomeData, Listed, OverdueRow, Step, TakenToday,
 };
 use crate::error::AppError;
 use crate::forms::{query_notice, Notice};

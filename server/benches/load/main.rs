@@ -16,6 +16,10 @@
 //!   attention, expected in store today, overdue, their balances, taken
 //!   today) timed 200 times, then the page; each query's plan printed, and
 //!   a failure when one reads the whole orders table;
+//! - the reminder scheduler at that size: one tick with 50 reminders due
+//!   among 100,000 planned, then 200 ticks with nothing due (what each
+//!   process pays every minute), and the due query's plan, which must use
+//!   its index;
 //! - on SQLite and on PostgreSQL (`BENCH_BACKENDS`, default both).
 //!
 //! Prints a table. Exits non-zero when a correctness check fails: an error
@@ -478,6 +482,98 @@ async fn home_queries(
     Ok((timings, plans, failures))
 }
 
+/// The reminder scheduler at the big database's size: `PLANNED` orders
+/// with a reminder planned (a month away), then `HOME_MARKED` of them due
+/// now. One tick that handles those, then `SAMPLE` ticks with nothing due:
+/// what every process pays each minute. The due query's plan must use
+/// `ix_orders_next_reminder_at`, never read the orders table.
+async fn reminder_ticks(
+    settle: &Settle,
+    db: &DatabaseConnection,
+    first: i64,
+    last: i64,
+) -> anyhow::Result<(Vec<Search>, String, Vec<String>)> {
+    use app::reminders::ssr::schedule;
+    use sea_orm::sea_query::Expr;
+    const PLANNED: i64 = 100_000;
+    let now = time::OffsetDateTime::now_utc();
+    // The demo policy's steps 0..=2: the due ones are at the last step, so
+    // handling them plans nothing after and the idle ticks find nothing.
+    let plan_for = |at: time::OffsetDateTime, step: i32| {
+        order::Entity::update_many()
+            .col_expr(order::Column::NextReminderAt, Expr::value(at))
+            .col_expr(order::Column::NextReminderStep, Expr::value(step))
+            .col_expr(order::Column::NextReminderRepeat, Expr::value(0))
+    };
+    plan_for(now + time::Duration::days(30), 0)
+        .filter(order::Column::Number.between(first, (first + PLANNED).min(last)))
+        .exec(db)
+        .await?;
+    plan_for(now - time::Duration::minutes(1), 2)
+        .filter(order::Column::Number.is_in(spread(first, last, HOME_MARKED)))
+        .exec(db)
+        .await?;
+    let mut failures = Vec::new();
+    // Inside the store's sending window whenever the bench runs, so due
+    // reminders are handled, not deferred.
+    let store = app::settings::ssr::store(db).await?;
+    let policy = schedule::policy_of(&store);
+    if !policy.enabled {
+        // A tick with reminders off returns at once: it would measure nothing.
+        failures.push("reminders: the demo store's reminders are off".into());
+    }
+    let open = policy
+        .window
+        .next_open(&app::domain::StoreZone::stored(&store.time_zone), now);
+    let busy_at = open.max(now);
+    let started = Instant::now();
+    let busy = schedule::tick(db, &settle.base, busy_at).await?;
+    let busy_time = started.elapsed();
+    // The server's own scheduler may have taken some of them first.
+    if busy.sent + busy.skipped > HOME_MARKED as u32 {
+        failures.push(format!(
+            "reminders: one tick handled {busy:?} of {HOME_MARKED}"
+        ));
+    }
+    let mut times = Vec::new();
+    for _ in 0..SAMPLE {
+        let started = Instant::now();
+        let idle = schedule::tick(db, &settle.base, busy_at).await?;
+        times.push(started.elapsed());
+        if idle != schedule::Tick::default() {
+            failures.push(format!("reminders: a tick with nothing due did {idle:?}"));
+            break;
+        }
+    }
+    times.sort();
+    let backend = db.get_database_backend();
+    let plan = query_plan(db, schedule::due_query(busy_at).build(backend)).await?;
+    if scans_orders(&plan) {
+        failures.push("reminders: the due query reads the whole orders table".into());
+    }
+    if !plan.contains("ix_orders_next_reminder_at") {
+        failures.push("reminders: the due query does not use ix_orders_next_reminder_at".into());
+    }
+    Ok((
+        vec![
+            Search {
+                label: "Reminders: a tick, 60 due (100,000 planned)",
+                p50: busy_time,
+                p99: busy_time,
+                empty: 0,
+            },
+            Search {
+                label: "  … a tick with nothing due",
+                p50: common::percentile(&times, 0.5),
+                p99: common::percentile(&times, 0.99),
+                empty: 0,
+            },
+        ],
+        plan,
+        failures,
+    ))
+}
+
 struct Figures {
     backend: &'static str,
     pay_1k: Wrk,
@@ -497,6 +593,8 @@ struct Figures {
     home: Vec<Search>,
     /// No plan of Home's reads the whole orders table; each names its index.
     home_indexed: bool,
+    /// The reminder scheduler's due query uses its index.
+    reminders_indexed: bool,
     failures: Vec<String>,
 }
 
@@ -773,7 +871,8 @@ async fn measure(
             "{backend}: the name search's plan does not use its index"
         ));
     }
-    let (home, home_plans, home_failures) = home_queries(settle, &db, last + 1, big_last).await?;
+    let (mut home, home_plans, home_failures) =
+        home_queries(settle, &db, last + 1, big_last).await?;
     for (label, plan) in &home_plans {
         eprintln!(
             "load: {backend}: {} at {orders_big} orders:\n{plan}",
@@ -791,6 +890,16 @@ async fn measure(
     }
     let home_indexed = home_failures.is_empty();
     failures.extend(home_failures.into_iter().map(|f| format!("{backend}: {f}")));
+    let (reminders, reminder_plan, reminder_failures) =
+        reminder_ticks(settle, &db, last + 1, big_last).await?;
+    eprintln!("load: {backend}: the reminders due at {orders_big} orders:\n{reminder_plan}");
+    let reminders_indexed = reminder_failures.is_empty();
+    failures.extend(
+        reminder_failures
+            .into_iter()
+            .map(|f| format!("{backend}: {f}")),
+    );
+    home.extend(reminders);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Figures {
         backend,
@@ -808,6 +917,7 @@ async fn measure(
         search_indexed,
         home,
         home_indexed,
+        reminders_indexed,
         failures,
     })
 }
@@ -965,6 +1075,12 @@ fn print_table(all: &[Figures], seconds: u64) {
         "  Home: indexes, no orders scan (EXPLAIN)",
         all.iter()
             .map(|f| if f.home_indexed { "yes" } else { "NO" }.to_owned())
+            .collect(),
+    );
+    row(
+        "  reminders: index, no orders scan (EXPLAIN)",
+        all.iter()
+            .map(|f| if f.reminders_indexed { "yes" } else { "NO" }.to_owned())
             .collect(),
     );
     println!();

@@ -133,8 +133,8 @@ async fn an_admin_saves_the_reminder_policy_and_sees_it_again(backend: Backend) 
     assert!(html.contains("action=\"/settings/reminders\""), "{html}");
     assert!(html.contains("Save reminders"), "{html}");
     assert!(
-        !tag(&html, "enabled").contains("checked"),
-        "a new store's reminders are off"
+        tag(&html, "enabled").contains("checked"),
+        "the demo store sends reminders"
     );
 
     // An invoice still open, due in the store's default 14 days.

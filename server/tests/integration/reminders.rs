@@ -34,7 +34,11 @@ async fn store_with(app: &TestApp, days: &[&str], repeat: Option<Repeat>) {
         .collect();
     let mut policy = form.parse().expect("a valid policy");
     policy.repeat = repeat;
-    let row = settings::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let row = settings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut row = row.into_active_model();
     row.reminder_policy = Set(policy.to_json());
     row.time_zone = Set("Europe/Paris".into());
@@ -43,7 +47,11 @@ async fn store_with(app: &TestApp, days: &[&str], repeat: Option<Repeat>) {
 
 /// Reminders may go at any hour of any day (tests that tick at "now").
 async fn always_open(app: &TestApp) {
-    let row = settings::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let row = settings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut policy = Policy::from_json(&row.reminder_policy).unwrap();
     policy.window.start = 0;
     policy.window.end = 24 * 60;
@@ -122,7 +130,9 @@ async fn timeline(db: &DatabaseConnection, order_id: i32) -> Vec<String> {
 }
 
 async fn tick(app: &TestApp, at: OffsetDateTime) -> schedule::Tick {
-    schedule::tick(&app.db, "http://shop.test", at).await.unwrap()
+    schedule::tick(&app.db, "http://shop.test", at)
+        .await
+        .unwrap()
 }
 
 /// Due Friday 26 March 2027 in Paris; the clocks go forward on Sunday 28th.
@@ -130,10 +140,21 @@ async fn tick(app: &TestApp, at: OffsetDateTime) -> schedule::Tick {
 /// 09:00 CEST = 07:00 UTC), then once more two days later.
 async fn each_reminder_goes_once_at_the_local_hour_across_a_dst_change(backend: Backend) {
     let (app, cashier) = till(backend).await;
-    store_with(&app, &["-1", "3"], Some(Repeat { every_days: 2, times: 1 })).await;
+    store_with(
+        &app,
+        &["-1", "3"],
+        Some(Repeat {
+            every_days: 2,
+            times: 1,
+        }),
+    )
+    .await;
     let o = invoice(&app, &cashier, "ada@example.com", "2027-03-26").await;
     assert_eq!(o.next_reminder_at, Some(datetime!(2027-03-25 08:00 UTC)));
-    assert_eq!((o.next_reminder_step, o.next_reminder_repeat), (Some(0), Some(0)));
+    assert_eq!(
+        (o.next_reminder_step, o.next_reminder_repeat),
+        (Some(0), Some(0))
+    );
 
     let plan = [
         datetime!(2027-03-25 08:00 UTC),
@@ -141,7 +162,10 @@ async fn each_reminder_goes_once_at_the_local_hour_across_a_dst_change(backend: 
         datetime!(2027-03-31 07:00 UTC),
     ];
     for (n, at) in plan.iter().enumerate() {
-        assert_eq!(tick(&app, *at - Duration::minutes(1)).await, schedule::Tick::default());
+        assert_eq!(
+            tick(&app, *at - Duration::minutes(1)).await,
+            schedule::Tick::default()
+        );
         let done = tick(&app, *at).await;
         assert_eq!(done.sent, 1, "reminder {n} at {at}");
         // Again at the same minute, and a minute later: nothing more.
@@ -156,8 +180,18 @@ async fn each_reminder_goes_once_at_the_local_hour_across_a_dst_change(backend: 
     assert_eq!(slots, [(0, 0), (1, 0), (1, 1)]);
     assert!(rows.iter().all(|r| r.outcome == reminder::Outcome::Sent));
     let events = timeline(&app.db, o.id).await;
-    assert!(events.iter().any(|e| e == "Reminder (1st of 3) queued to ada@example.com"), "{events:?}");
-    assert!(events.iter().any(|e| e == "Reminder (3rd of 3) queued to ada@example.com"), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e == "Reminder (1st of 3) queued to ada@example.com"),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e == "Reminder (3rd of 3) queued to ada@example.com"),
+        "{events:?}"
+    );
 
     // The email: the invoice's document with the step's wording, the live
     // balance, the pay link, and the one-click stop link for this order.
@@ -165,16 +199,29 @@ async fn each_reminder_goes_once_at_the_local_hour_across_a_dst_change(backend: 
     let first = &mails[0];
     assert_eq!(
         first.subject,
-        format!("Reminder: invoice #{} from Corner Coffee Co. is due 26 March 2027", o.number)
+        format!(
+            "Reminder: invoice #{} from Corner Coffee Co. is due 26 March 2027",
+            o.number
+        )
     );
     assert!(first.text_body.contains("£28.80"), "{}", first.text_body);
     let pay = app::orders::service::pay_url("http://shop.test", &o);
     assert!(first.text_body.contains(&pay));
     let stop = first.list_unsubscribe.clone().expect("a stop link");
-    assert_eq!(stop, app::reminders::ssr::email::stop_url("http://shop.test", &o));
+    assert_eq!(
+        stop,
+        app::reminders::ssr::email::stop_url("http://shop.test", &o)
+    );
     assert!(first.text_body.contains(&stop));
     assert!(first.html_body.contains("Stop reminders for this invoice"));
-    assert_eq!(mails[1].subject, format!("Invoice #{} from Corner Coffee Co. is overdue", o.number));
+    // The last of several steps after the due date is the final one.
+    assert_eq!(
+        mails[1].subject,
+        format!(
+            "Final reminder: invoice #{} from Corner Coffee Co.",
+            o.number
+        )
+    );
     // The invoice itself carries no stop link.
     let invoice_mail = outbox::Entity::find()
         .filter(outbox::Column::OrderId.eq(o.id))
@@ -187,18 +234,30 @@ async fn each_reminder_goes_once_at_the_local_hour_across_a_dst_change(backend: 
     assert!(!invoice_mail.text_body.contains("Stop reminders"));
 }
 
-/// Two schedulers (two processes' connections) racing over the same due
-/// reminders: each goes exactly once.
+/// Two schedulers racing over the same due reminders: each goes exactly
+/// once. On PostgreSQL they have pools of their own, as two processes do;
+/// SQLite is one process with one writer, so there they share its pool.
 async fn two_schedulers_racing_send_each_reminder_once(backend: Backend) {
     let (app, cashier) = till(backend).await;
     store_with(&app, &["2"], None).await;
     let mut orders = Vec::new();
     for n in 0..12 {
-        orders.push(invoice(&app, &cashier, &format!("race{n}@example.com"), "2027-03-01").await);
+        orders.push(
+            invoice(
+                &app,
+                &cashier,
+                &format!("race{n}@example.com"),
+                "2027-03-01",
+            )
+            .await,
+        );
     }
     // Wednesday 3 March 2027, 09:00 in Paris.
     let at = datetime!(2027-03-03 08:00 UTC);
-    let other = app.test_db.connect().await;
+    let other = match backend {
+        Backend::Postgres => app.test_db.connect().await,
+        Backend::Sqlite => app.db.clone(),
+    };
     let (a, b) = tokio::join!(
         schedule::tick(&app.db, "http://shop.test", at),
         schedule::tick(&other, "http://shop.test", at),
@@ -206,7 +265,12 @@ async fn two_schedulers_racing_send_each_reminder_once(backend: Backend) {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.sent + b.sent, 12, "{a:?} {b:?}");
     for o in &orders {
-        assert_eq!(reminder_mails(&app.db, o.id).await.len(), 1, "order {}", o.number);
+        assert_eq!(
+            reminder_mails(&app.db, o.id).await.len(),
+            1,
+            "order {}",
+            o.number
+        );
         assert_eq!(handled(&app.db, o.id).await.len(), 1);
     }
 }
@@ -222,11 +286,19 @@ async fn a_reminder_states_the_balance_after_a_part_payment(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert!(location(&res).contains("done=part_paid"), "{}", location(&res));
+    assert!(
+        location(&res).contains("done=part_paid"),
+        "{}",
+        location(&res)
+    );
     assert_eq!(tick(&app, datetime!(2027-03-02 08:00 UTC)).await.sent, 1);
     let mail = &reminder_mails(&app.db, o.id).await[0];
     assert!(mail.text_body.contains("£18.80"), "{}", mail.text_body);
-    assert!(mail.text_body.contains("£10.00"), "paid so far: {}", mail.text_body);
+    assert!(
+        mail.text_body.contains("£10.00"),
+        "paid so far: {}",
+        mail.text_body
+    );
 }
 
 /// Every reason a due reminder is not sent, each recorded on the order's
@@ -256,7 +328,11 @@ async fn due_reminders_are_skipped_for_every_reason_with_the_reason_kept(backend
         .send()
         .await
         .unwrap();
-    assert!(location(&res).contains("done=cancelled"), "{}", location(&res));
+    assert!(
+        location(&res).contains("done=cancelled"),
+        "{}",
+        location(&res)
+    );
     // Grace Hopper is a demo customer; she asked for no reminders. The
     // invoice to her address is attached to her as the POS attaches it.
     let grace = app::customers::model::Entity::find()
@@ -289,27 +365,52 @@ async fn due_reminders_are_skipped_for_every_reason_with_the_reason_kept(backend
     .insert(&app.db)
     .await
     .unwrap();
-    set_dates(&app.db, in_store.id, Some(time::macros::date!(2027 - 03 - 02)), None).await;
-    set_dates(&app.db, paused.id, None, Some(time::macros::date!(2027 - 03 - 05))).await;
+    set_dates(
+        &app.db,
+        in_store.id,
+        Some(time::macros::date!(2027 - 03 - 02)),
+        None,
+    )
+    .await;
+    set_dates(
+        &app.db,
+        paused.id,
+        None,
+        Some(time::macros::date!(2027 - 03 - 05)),
+    )
+    .await;
 
     // Monday 1 March 2027, 09:00 in Paris: the on-the-day step.
     let done = tick(&app, datetime!(2027-03-01 08:00 UTC)).await;
     assert_eq!((done.sent, done.skipped), (1, 6), "{done:?}");
     let reason = |id| {
         let db = app.db.clone();
-        async move { handled(&db, id).await.first().and_then(|r| r.reason.clone()) }
+        async move {
+            handled(&db, id)
+                .await
+                .first()
+                .and_then(|r| r.reason.clone())
+        }
     };
     assert_eq!(reason(paid.id).await.as_deref(), Some("closed"));
     assert_eq!(reason(cancelled.id).await.as_deref(), Some("closed"));
-    assert_eq!(reason(opted_out.id).await.as_deref(), Some("customer_opted_out"));
-    assert_eq!(reason(paying.id).await.as_deref(), Some("payment_in_progress"));
+    assert_eq!(
+        reason(opted_out.id).await.as_deref(),
+        Some("customer_opted_out")
+    );
+    assert_eq!(
+        reason(paying.id).await.as_deref(),
+        Some("payment_in_progress")
+    );
     assert_eq!(reason(in_store.id).await.as_deref(), Some("pay_in_store"));
     assert_eq!(reason(paused.id).await.as_deref(), Some("paused"));
     assert_eq!(reason(fine.id).await, None);
     assert_eq!(reminder_mails(&app.db, fine.id).await.len(), 1);
     let events = timeline(&app.db, paused.id).await;
     assert!(
-        events.iter().any(|e| e == "Reminder (1st of 2) not sent: reminders are paused"),
+        events
+            .iter()
+            .any(|e| e == "Reminder (1st of 2) not sent: reminders are paused"),
         "{events:?}"
     );
     // Closed and opted-out orders have nothing more planned; the others do.
@@ -327,8 +428,14 @@ async fn due_reminders_are_skipped_for_every_reason_with_the_reason_kept(backend
     // Ten days on the promise and the pause are past: reminders go again.
     // (`paying` is still processing; `fine`'s link has expired: due + 7 days.)
     let done = tick(&app, datetime!(2027-03-11 08:00 UTC)).await;
-    assert_eq!(reason_of(&app.db, fine.id, 1).await.as_deref(), Some("expired"));
-    assert_eq!(reason_of(&app.db, paying.id, 1).await.as_deref(), Some("expired"));
+    assert_eq!(
+        reason_of(&app.db, fine.id, 1).await.as_deref(),
+        Some("expired")
+    );
+    assert_eq!(
+        reason_of(&app.db, paying.id, 1).await.as_deref(),
+        Some("expired")
+    );
     assert_eq!(done.sent, 0, "every link has expired by then: {done:?}");
 }
 
@@ -346,7 +453,11 @@ async fn set_dates(
     in_store: Option<time::Date>,
     paused: Option<time::Date>,
 ) {
-    let o = order::Entity::find_by_id(order_id).one(db).await.unwrap().unwrap();
+    let o = order::Entity::find_by_id(order_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut o = o.into_active_model();
     o.in_store_on = Set(in_store);
     o.reminders_paused_until = Set(paused);
@@ -384,14 +495,24 @@ async fn no_reminder_within_a_day_of_a_resend(backend: Backend) {
     // The first reminder at its time, but never less than a minute from now
     // (the resend is now; the rule looks back 24 hours from the tick).
     let at = resent.next_reminder_at.expect("a reminder planned");
-    let at = at.max(now + Duration::minutes(1)).min(now + Duration::hours(23));
+    let at = at
+        .max(now + Duration::minutes(1))
+        .min(now + Duration::hours(23));
     tick(&app, at).await;
-    assert_eq!(reason_of(&app.db, resent.id, 0).await.as_deref(), Some("recent_email"));
+    assert_eq!(
+        reason_of(&app.db, resent.id, 0).await.as_deref(),
+        Some("recent_email")
+    );
     assert!(reminder_mails(&app.db, resent.id).await.is_empty());
     assert_eq!(reminder_mails(&app.db, quiet.id).await.len(), 1);
     // Three days later nothing is recent: the next one goes.
-    let store = settings::Entity::find().one(&app.db).await.unwrap().unwrap();
-    let later = schedule::policy_of(&store).when(&zone, due, app::reminders::Slot { step: 1, repeat: 0 });
+    let store = settings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let later =
+        schedule::policy_of(&store).when(&zone, due, app::reminders::Slot { step: 1, repeat: 0 });
     tick(&app, later).await;
     assert_eq!(reminder_mails(&app.db, resent.id).await.len(), 1);
 }
@@ -408,27 +529,42 @@ async fn an_address_that_refused_mail_stops_reminders(backend: Backend) {
     .unwrap();
     let o = invoice(&app, &cashier, "gone@example.com", "2027-03-01").await;
     let ok = invoice(&app, &cashier, "ada@example.com", "2027-03-01").await;
-    server::outbox_worker::deliver_due(&app.db, &mailer).await.unwrap();
+    server::outbox_worker::deliver_due(&app.db, &mailer)
+        .await
+        .unwrap();
     let done = tick(&app, datetime!(2027-03-02 08:00 UTC)).await;
     assert_eq!((done.sent, done.skipped), (1, 1));
-    assert_eq!(reason_of(&app.db, o.id, 0).await.as_deref(), Some("address_refused"));
+    assert_eq!(
+        reason_of(&app.db, o.id, 0).await.as_deref(),
+        Some("address_refused")
+    );
     let stopped = by_number(&app.db, o.number).await;
     assert_eq!(stopped.reminders_stopped, Some(Stopped::AddressRefused));
     assert_eq!(stopped.next_reminder_at, None);
 
     // The reminder that went carries RFC 8058's headers; the invoice did not.
-    server::outbox_worker::deliver_due(&app.db, &mailer).await.unwrap();
+    server::outbox_worker::deliver_due(&app.db, &mailer)
+        .await
+        .unwrap();
     let messages = sink.messages();
     let reminder = messages
         .iter()
         .find(|m| m.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"))
         .expect("the reminder arrived with one-click headers");
-    let stop = app::reminders::ssr::email::stop_url(&app_public_url(&app), &by_number(&app.db, ok.number).await);
+    let stop = app::reminders::ssr::email::stop_url(
+        &app_public_url(&app),
+        &by_number(&app.db, ok.number).await,
+    );
     assert!(
-        reminder.replace("\n ", " ").contains(&format!("List-Unsubscribe: <{stop}>")),
+        reminder
+            .replace("\n ", " ")
+            .contains(&format!("List-Unsubscribe: <{stop}>")),
         "{reminder}"
     );
-    let invoices = messages.iter().filter(|m| m.contains("Subject: Invoice for order")).count();
+    let invoices = messages
+        .iter()
+        .filter(|m| m.contains("Subject: Invoice for order"))
+        .count();
     assert_eq!(invoices, 1);
     assert!(messages
         .iter()
@@ -504,13 +640,20 @@ async fn the_one_click_stop_needs_a_post_and_stops_only_that_order(backend: Back
 /// Reminders off (a new store): nothing is planned or sent.
 async fn a_store_with_reminders_off_plans_none(backend: Backend) {
     let (app, cashier) = till(backend).await;
-    let row = settings::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let row = settings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut row = row.into_active_model();
     row.reminder_policy = Set(String::new());
     row.update(&app.db).await.unwrap();
     let o = invoice(&app, &cashier, "ada@example.com", "2027-03-01").await;
     assert_eq!(o.next_reminder_at, None);
-    assert_eq!(tick(&app, datetime!(2027-04-01 08:00 UTC)).await, schedule::Tick::default());
+    assert_eq!(
+        tick(&app, datetime!(2027-04-01 08:00 UTC)).await,
+        schedule::Tick::default()
+    );
 }
 
 both_backends!(

@@ -103,7 +103,8 @@ impl Mailer {
         text: &str,
         html: &str,
     ) -> Result<Delivery, MailError> {
-        self.send_signed(to, subject, text, html, None, None, None).await
+        self.send_signed(to, subject, text, html, None, None, None)
+            .await
     }
 
     /// Sends one message, DKIM-signed when `dkim` is given, from the store
@@ -145,7 +146,9 @@ impl Mailer {
             use lettre::message::header::{HeaderName, HeaderValue};
             // Only our own https/http URL, on one line: nothing a header could be injected through.
             if url.contains(['\r', '\n', '<', '>']) {
-                return Err(MailError::Message("unsubscribe URL with line breaks".into()));
+                return Err(MailError::Message(
+                    "unsubscribe URL with line breaks".into(),
+                ));
             }
             builder = builder
                 .raw_header(HeaderValue::new(

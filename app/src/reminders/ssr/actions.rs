@@ -8,7 +8,7 @@ use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{add_event, long_date, order_and_status, OrderActionError};
 use crate::orders::Refusal;
-use crate::reminders::{OrderReminders, Policy, Slot, MAX_PAUSE_DAYS, MAX_PAUSE_REASON};
+use crate::reminders::{OrderReminders, MAX_PAUSE_DAYS, MAX_PAUSE_REASON};
 use crate::settings::ssr::model as settings;
 use crate::staff::StaffView;
 use sea_orm::{
@@ -76,7 +76,7 @@ pub async fn order_reminders<C: ConnectionTrait>(
     Ok(OrderReminders {
         enabled: policy.enabled,
         next: if may_go {
-            next_line(&policy, zone, o)
+            super::schedule::planned_label(&policy, zone, o).map(|l| format!("Next reminder: {l}"))
         } else {
             None
         },
@@ -91,28 +91,6 @@ pub async fn order_reminders<C: ConnectionTrait>(
             .unwrap_or(today)
             .to_string(),
     })
-}
-
-/// "Next reminder: Tue 8 Dec, 2nd of 3", in the store's time, from the plan
-/// the scheduler keeps on the order.
-fn next_line(policy: &Policy, zone: &StoreZone, o: &order::Model) -> Option<String> {
-    let at = o.next_reminder_at?;
-    let slot = Slot {
-        step: u16::try_from(o.next_reminder_step?).ok()?,
-        repeat: u16::try_from(o.next_reminder_repeat?).ok()?,
-    };
-    // A plan the policy no longer has (it shrank) is re-planned by the
-    // scheduler when it falls due; its "4th of 3" would make no sense.
-    if !policy.has(slot) {
-        return None;
-    }
-    let day = zone
-        .local(at)
-        .format(time::macros::format_description!(
-            "[weekday repr:short] [day padding:none] [month repr:short]"
-        ))
-        .ok()?;
-    Some(format!("Next reminder: {day}, {}", policy.label(slot)))
 }
 
 /// Pauses the order's reminders up to and including `until` (a day in the

@@ -37,6 +37,31 @@ pub fn policy_of(store: &settings::Model) -> Policy {
     })
 }
 
+/// The order's planned reminder as staff read it, "Tue 8 Dec, 2nd of 3"
+/// (store time), or `None` when none will go: reminders off, nothing
+/// planned, or a plan the policy no longer has (it shrank; the scheduler
+/// plans again when it falls due, and "4th of 3" would make no sense).
+pub fn planned_label(policy: &Policy, zone: &StoreZone, o: &order::Model) -> Option<String> {
+    if !policy.enabled {
+        return None;
+    }
+    let at = o.next_reminder_at?;
+    let slot = Slot {
+        step: u16::try_from(o.next_reminder_step?).ok()?,
+        repeat: u16::try_from(o.next_reminder_repeat?).ok()?,
+    };
+    if !policy.has(slot) {
+        return None;
+    }
+    let day = zone
+        .local(at)
+        .format(time::macros::format_description!(
+            "[weekday repr:short] [day padding:none] [month repr:short]"
+        ))
+        .ok()?;
+    Some(format!("{day}, {}", policy.label(slot)))
+}
+
 /// The last reminder handled for the order (sent or skipped), if any.
 async fn last_handled<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<Option<Slot>, DbErr> {
     let row: Option<(i32, i32)> = reminder::Entity::find()
@@ -149,6 +174,19 @@ pub async fn reschedule_all(db: &DatabaseConnection, now: OffsetDateTime) -> Res
     Ok(planned)
 }
 
+/// The orders with a reminder due at `now`, oldest first, a batch at a
+/// time: a range on the `next_reminder_at` index, whatever the table holds
+/// (the load bench checks its plan at 1,000,000 orders).
+pub fn due_query(now: OffsetDateTime) -> sea_orm::Select<order::Entity> {
+    order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::NextReminderAt.lte(now))
+        .order_by_asc(order::Column::NextReminderAt)
+        .order_by_asc(order::Column::Id)
+        .limit(BATCH)
+}
+
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tick {
@@ -160,7 +198,11 @@ pub struct Tick {
 
 /// Handles every reminder due at `now`. Runs every minute in every process;
 /// tests call it with the time they want.
-pub async fn tick(db: &DatabaseConnection, public_url: &str, now: OffsetDateTime) -> Result<Tick, DbErr> {
+pub async fn tick(
+    db: &DatabaseConnection,
+    public_url: &str,
+    now: OffsetDateTime,
+) -> Result<Tick, DbErr> {
     let mut done = Tick::default();
     let store = crate::settings::ssr::store(db).await?;
     let policy = policy_of(&store);
@@ -169,17 +211,7 @@ pub async fn tick(db: &DatabaseConnection, public_url: &str, now: OffsetDateTime
     }
     let zone = StoreZone::stored(&store.time_zone);
     loop {
-        // The index on next_reminder_at: what is due, oldest first.
-        let due: Vec<i32> = order::Entity::find()
-            .select_only()
-            .column(order::Column::Id)
-            .filter(order::Column::NextReminderAt.lte(now))
-            .order_by_asc(order::Column::NextReminderAt)
-            .order_by_asc(order::Column::Id)
-            .limit(BATCH)
-            .into_tuple()
-            .all(db)
-            .await?;
+        let due: Vec<i32> = due_query(now).into_tuple().all(db).await?;
         let mut moved = 0;
         for id in &due {
             match handle(db, &store, &policy, &zone, public_url, *id, now).await? {
@@ -220,9 +252,11 @@ async fn handle(
         return Ok(Handled::Elsewhere);
     };
     // Re-read under the lock: another process may have just handled it.
-    let (Some(at), Some(step), Some(repeat)) =
-        (o.next_reminder_at, o.next_reminder_step, o.next_reminder_repeat)
-    else {
+    let (Some(at), Some(step), Some(repeat)) = (
+        o.next_reminder_at,
+        o.next_reminder_step,
+        o.next_reminder_repeat,
+    ) else {
         return Ok(Handled::Elsewhere);
     };
     if at > now {
@@ -262,7 +296,12 @@ async fn handle(
     };
     let record = match record.insert(&txn).await {
         Ok(r) => r,
-        Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
             // Handled by another run between our read and our insert.
             return Ok(Handled::Elsewhere);
         }
@@ -270,7 +309,8 @@ async fn handle(
     };
     let handled = match skip {
         None => {
-            let queued = super::email::queue_reminder(&txn, store, policy, &o, slot, public_url).await?;
+            let queued =
+                super::email::queue_reminder(&txn, store, policy, &o, slot, public_url).await?;
             let mut r: reminder::ActiveModel = record.into();
             r.outbox_id = Set(Some(queued.id));
             r.update(&txn).await?;
@@ -306,7 +346,11 @@ async fn handle(
             Handled::Skipped
         }
     };
-    let next = match (skip.is_some_and(Skip::ends_schedule), o.due_date, policy.after(slot)) {
+    let next = match (
+        skip.is_some_and(Skip::ends_schedule),
+        o.due_date,
+        policy.after(slot),
+    ) {
         (false, Some(due), Some(next)) => Some((next, policy.when(zone, due, next))),
         _ => None,
     };
@@ -362,7 +406,8 @@ pub async fn check<C: ConnectionTrait>(
         return Ok(Some(Skip::AddressRefused));
     }
     let today = zone.today(now);
-    if Lateness::of(o.status, o.due_date, store.expiry_grace_days, today) == Some(Lateness::Expired) {
+    if Lateness::of(o.status, o.due_date, store.expiry_grace_days, today) == Some(Lateness::Expired)
+    {
         return Ok(Some(Skip::Expired));
     }
     let paying = stripe_intent::Entity::find()

@@ -24,10 +24,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/pay/{number}/stop-reminders",
-        get(confirm_page).post(stop),
-    )
+    Router::new().route("/pay/{number}/stop-reminders", get(confirm_page).post(stop))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,7 +98,12 @@ async fn confirm_page(
     let Ok(store) = crate::settings::ssr::store(&state.readers).await else {
         return unavailable();
     };
-    page(&state, &o, &store.name, o.reminders_stopped == Some(Stopped::Unsubscribed))
+    page(
+        &state,
+        &o,
+        &store.name,
+        o.reminders_stopped == Some(Stopped::Unsubscribed),
+    )
 }
 
 async fn stop(
