@@ -656,6 +656,119 @@ async fn a_store_with_reminders_off_plans_none(backend: Backend) {
     );
 }
 
+
+/// The customer's promise on the pay page and a staff pause, through their
+/// real forms: reminders due meanwhile are skipped and say why; once the
+/// promised day (or the pause) is past, the next one goes. Resuming plans
+/// the next reminder again.
+async fn a_promise_or_a_pause_holds_reminders_until_its_day_is_past(backend: Backend) {
+    let (app, cashier) = till(backend).await;
+    // Every day from 2 days before the due date, up to 3 days after.
+    store_with(&app, &["-2", "-1", "0", "1", "2", "3"], None).await;
+    always_open(&app).await;
+    let zone = app::domain::StoreZone::parse("Europe/Paris").unwrap();
+    let today = zone.today(OffsetDateTime::now_utc());
+    let due = today + Duration::days(3);
+    let promised = invoice(&app, &cashier, "promise@example.com", &due.to_string()).await;
+    let paused = invoice(&app, &cashier, "paused@example.com", &due.to_string()).await;
+    // Nothing recent by the time the reminders run: the invoices "went" days ago.
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(OffsetDateTime::now_utc() - Duration::days(5)),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+
+    // The customer will come in the day before the due date.
+    let in_store_day = due - Duration::days(1);
+    let promise = app::orders::service::pay_url("", &promised).replacen("?key=", "/in-store?key=", 1);
+    let res = app
+        .client()
+        .post(app.url(&promise))
+        .form(&[("date", in_store_day.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{promise}");
+    // Staff pause the other until the due date, with a reason.
+    let res = cashier
+        .post(app.url(&format!("/orders/{}/reminders/pause", paused.number)))
+        .form(&[("until", due.to_string()), ("reason", "Customer on holiday".into())])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("done=reminders_paused"), "{}", location(&res));
+
+    let store = settings::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let policy = schedule::policy_of(&store);
+    let at = |step: u16| policy.when(&zone, due, app::reminders::Slot { step, repeat: 0 });
+    // Each step's time, from 2 days before the due date (step 0) on; the
+    // first ones may already be past by the time the invoice was sent.
+    for step in 0..6 {
+        if at(step) > OffsetDateTime::now_utc() {
+            tick(&app, at(step)).await;
+        }
+    }
+    let outcome = |id: i32| {
+        let db = app.db.clone();
+        async move {
+            handled(&db, id)
+                .await
+                .into_iter()
+                .map(|r| (r.step, r.reason.unwrap_or_else(|| "sent".into())))
+                .collect::<Vec<_>>()
+        }
+    };
+    let promised_rows = outcome(promised.id).await;
+    // Up to the promised day: skipped; from the day after: sent.
+    for (step, reason) in &promised_rows {
+        let day = due + Duration::days(i64::from(*step) - 2);
+        let want = if day <= in_store_day { "pay_in_store" } else { "sent" };
+        assert_eq!(reason, want, "step {step} on {day}: {promised_rows:?}");
+    }
+    assert!(promised_rows.iter().any(|(_, r)| r == "sent"), "{promised_rows:?}");
+    let paused_rows = outcome(paused.id).await;
+    for (step, reason) in &paused_rows {
+        let day = due + Duration::days(i64::from(*step) - 2);
+        let want = if day <= due { "paused" } else { "sent" };
+        assert_eq!(reason, want, "step {step} on {day}: {paused_rows:?}");
+    }
+    let events = timeline(&app.db, promised.id).await;
+    assert!(
+        events.iter().any(|e| e.contains("not sent: the customer said they will pay in store")),
+        "{events:?}"
+    );
+}
+
+/// Staff resume a paused order: its next reminder is planned again.
+async fn resuming_plans_the_next_reminder(backend: Backend) {
+    let (app, cashier) = till(backend).await;
+    store_with(&app, &["1", "5"], None).await;
+    let o = invoice(&app, &cashier, "ada@example.com", "2027-03-01").await;
+    let planned = o.next_reminder_at;
+    assert!(planned.is_some());
+    let res = cashier
+        .post(app.url(&format!("/orders/{}/reminders/pause", o.number)))
+        .form(&[("until", "2026-12-24"), ("reason", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("done=reminders_paused"), "{}", location(&res));
+    let res = cashier
+        .post(app.url(&format!("/orders/{}/reminders/resume", o.number)))
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("done=reminders_resumed"), "{}", location(&res));
+    let o = by_number(&app.db, o.number).await;
+    assert_eq!(o.reminders_paused_until, None);
+    assert_eq!(o.next_reminder_at, planned);
+    let (_, html) = page(&cashier, &app.url(&format!("/orders/{}", o.number))).await;
+    assert!(html.contains("Next reminder: Tue 2 Mar, 1st of 2"), "{html}");
+}
+
 both_backends!(
     each_reminder_goes_once_at_the_local_hour_across_a_dst_change,
     two_schedulers_racing_send_each_reminder_once,
@@ -665,4 +778,6 @@ both_backends!(
     an_address_that_refused_mail_stops_reminders,
     the_one_click_stop_needs_a_post_and_stops_only_that_order,
     a_store_with_reminders_off_plans_none,
+    a_promise_or_a_pause_holds_reminders_until_its_day_is_past,
+    resuming_plans_the_next_reminder,
 );

@@ -172,12 +172,21 @@ struct PayPage<'a> {
 }
 
 /// One answer for "no such order" and "wrong key", so a guesser learns nothing.
-const NOT_FOUND: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Order not found</title><link rel=\"stylesheet\" href=\"/pkg/settle.css\"></head><body class=\"pay\"><main class=\"pay-main\"><h1>Order not found</h1><p>This payment link is not valid. Check that you opened the whole link from your invoice email, or contact the store.</p></main></body></html>";
+const NOT_FOUND: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Order not found</title><link rel=\"stylesheet\" href=\"{STYLESHEET}\"></head><body class=\"pay\"><main class=\"pay-main\"><h1>Order not found</h1><p>This payment link is not valid. Check that you opened the whole link from your invoice email, or contact the store.</p></main></body></html>";
 
-const THROTTLED: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Too many attempts</title><link rel=\"stylesheet\" href=\"/pkg/settle.css\"></head><body class=\"pay\"><main class=\"pay-main\"><h1>Too many attempts</h1><p>Too many payment links that do not match were opened from this connection. Please wait a few minutes and open the link from your invoice email again.</p></main></body></html>";
+const THROTTLED: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Too many attempts</title><link rel=\"stylesheet\" href=\"{STYLESHEET}\"></head><body class=\"pay\"><main class=\"pay-main\"><h1>Too many attempts</h1><p>Too many payment links that do not match were opened from this connection. Please wait a few minutes and open the link from your invoice email again.</p></main></body></html>";
 
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Html(NOT_FOUND)).into_response()
+/// A short page with the site's stylesheet, which lives under the build's
+/// version (`server::assets`): never a fixed `/pkg/settle.css`.
+fn short_page(state: &AppState, html: &str) -> String {
+    html.replace(
+        "{STYLESHEET}",
+        &crate::shell::stylesheet_href(&state.leptos_options),
+    )
+}
+
+fn not_found(state: &AppState) -> Response {
+    (StatusCode::NOT_FOUND, Html(short_page(state, NOT_FOUND))).into_response()
 }
 
 /// Wrong keys (or numbers) one client address may try in ten minutes.
@@ -207,10 +216,10 @@ pub(crate) async fn wrong_key(state: &AppState, client: ClientAddr) -> Response 
         None => throttle::admit(&state.db, &key, WRONG_KEYS).await,
     };
     match admitted {
-        Ok(Admission::Admitted) => not_found(),
+        Ok(Admission::Admitted) => not_found(state),
         Ok(Admission::Refused { wait }) => {
             tracing::warn!(%client, "pay page throttled after wrong keys");
-            let mut res = (StatusCode::TOO_MANY_REQUESTS, Html(THROTTLED)).into_response();
+            let mut res = (StatusCode::TOO_MANY_REQUESTS, Html(short_page(state, THROTTLED))).into_response();
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
             res
@@ -218,7 +227,7 @@ pub(crate) async fn wrong_key(state: &AppState, client: ClientAddr) -> Response 
         Err(e) => {
             // Not counted this once; the answer is the same 404 either way.
             tracing::error!(error = %e, "counting a wrong pay key");
-            not_found()
+            not_found(state)
         }
     }
 }
@@ -257,7 +266,7 @@ async fn pay_page(
     let field_error = refused.filter(|r| *r != Refusal::Closed);
     match render(&state, &o, notice, field_error, choice).await {
         Ok(Some(page)) => page,
-        Ok(None) => not_found(),
+        Ok(None) => not_found(&state),
         Err(e) => {
             tracing::error!(error = %e, number = o.number, "rendering a pay page");
             (
