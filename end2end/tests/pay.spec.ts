@@ -228,7 +228,7 @@ test('a customer on a phone says they will pay in store; staff expect them, take
     await staff.close();
   }
 
-  // Every reminder the policy has (the last is 10 days after the due date,
+  // Every reminder the policy has (the last is 7 days after the due date,
   // 14 days away), a month from now: the scheduler sends this order none.
   const inAMonth = new Date(`${promised!}T12:00:00Z`);
   inAMonth.setUTCDate(inAMonth.getUTCDate() + 30);

@@ -59,6 +59,10 @@ fn columns() -> Vec<(&'static str, ColumnDef)> {
         ("orders", date_null("in_store_on").to_owned()),
         // RFC 8058 one-click unsubscribe URL, for reminders only.
         ("email_outbox", text_null("list_unsubscribe").to_owned()),
+        // The SMTP server refused the message (a permanent answer), as
+        // opposed to giving up after temporary failures: only a refusal
+        // says the address takes no mail.
+        ("email_outbox", boolean("refused").default(false).to_owned()),
     ]
 }
 

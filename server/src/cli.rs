@@ -48,9 +48,10 @@ pub enum Command {
     /// prints the pg_dump command to use instead.
     Backup { file: std::path::PathBuf },
     /// Send the payment reminders due now (the server does this every
-    /// minute by itself), or due at `--at` (RFC 3339, e.g.
-    /// 2026-12-24T10:00:00Z) to see what a day would send. Reminders it
-    /// sends go to the outbox and out with the server's next pass.
+    /// minute by itself), or those due at `--at` (RFC 3339, e.g.
+    /// 2026-12-24T10:00:00Z): they are really queued, so use `--at` on a
+    /// copy of the database to try a policy out. Queued reminders go out
+    /// with the server's next outbox pass.
     Reminders {
         #[arg(long)]
         at: Option<String>,
@@ -168,6 +169,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(at) => {
                     time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
                         .map_err(|e| anyhow::anyhow!("--at {at:?}: not an RFC 3339 time ({e})"))?
+                        // Stored times are UTC, and SQLite compares them as text.
+                        .to_offset(time::UtcOffset::UTC)
                 }
                 None => time::OffsetDateTime::now_utc(),
             };

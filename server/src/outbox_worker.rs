@@ -5,6 +5,7 @@ use crate::mail::{Delivery, MailError, Mailer};
 use app::counters::{self, EmailResult};
 use app::domain::Email;
 use app::email::ssr::{model, outbox};
+use app::reminders::ssr::schedule;
 use lettre::message::dkim::DkimConfig;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
     // Read once a pass, so a settings change applies from the next message on.
     let dkim = Arc::new(app::settings::ssr::dkim_config(db).await?);
     let sender = Arc::new(app::settings::ssr::sender(db).await?);
+    // Read when the first reminder of the pass needs it.
+    let mut store = None;
     loop {
         // Claim a batch (each row leased, so no other worker takes it), send it
         // concurrently, record each answer.
@@ -42,6 +45,30 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
         if batch.is_empty() {
             return Ok(pass);
         }
+        // A reminder is checked again as it leaves: one that waited out an
+        // outage goes only while the order still waits for payment, and
+        // inside the sending window.
+        let mut sendable = Vec::with_capacity(batch.len());
+        for row in batch {
+            if row.kind != "reminder" {
+                sendable.push(row);
+                continue;
+            }
+            let now = time::OffsetDateTime::now_utc();
+            let store = match &store {
+                Some(s) => s,
+                None => store.insert(app::settings::ssr::store(db).await?),
+            };
+            match schedule::at_delivery(db, store, row.order_id, now).await? {
+                schedule::AtDelivery::Send => sendable.push(row),
+                schedule::AtDelivery::Later(at) => outbox::postpone(db, &row, at).await?,
+                schedule::AtDelivery::Drop(why) => {
+                    outbox::mark_failed(db, &row, why, false).await?;
+                    pass.failed += 1;
+                }
+            }
+        }
+        let batch = sendable;
         let mut sends = tokio::task::JoinSet::new();
         for row in batch {
             let (mailer, dkim, sender) = (mailer.clone(), dkim.clone(), sender.clone());
@@ -76,7 +103,10 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
                 }
                 Err(e) => {
                     tracing::warn!(outbox_id = row.id, error = %e, "email refused");
-                    outbox::mark_failed(db, &row, &e.to_string()).await?;
+                    // Only the server's permanent answer says the address
+                    // takes no mail (reminders stop for it).
+                    let refused = matches!(e, MailError::Permanent(_));
+                    outbox::mark_failed(db, &row, &e.to_string(), refused).await?;
                     counters::email(&row.kind, EmailResult::Failed);
                     pass.failed += 1;
                 }

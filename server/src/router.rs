@@ -104,7 +104,6 @@ pub fn build(
         )
         .merge(form_routes.into_router())
         .merge(app::payments::pay::ssr::routes())
-        .merge(app::reminders::ssr::web::routes())
         .merge(app::payments::webhook::routes())
         .leptos_routes_with_context(
             &state,
@@ -130,10 +129,18 @@ pub fn build(
         .layer(DefaultBodyLimit::max(upload_limit))
         .layer(RequestBodyLimitLayer::new(upload_limit));
 
+    // The one-click stop in reminders is posted from wherever the customer
+    // reads mail (a provider's server, or a webmail page: cross-site by
+    // nature). It uses no session and is guarded by the order's key, so it
+    // sits outside the cross-site check that protects signed-in forms.
+    let one_click = app::reminders::ssr::web::routes()
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     uploads
         .merge(limited)
         .layer(sessions)
         .layer(middleware::from_fn(security::refuse_cross_site))
+        .merge(one_click)
         .layer(middleware::from_fn_with_state(
             security::SecurityHeaders::new(config),
             security::add_security_headers,

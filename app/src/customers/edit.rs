@@ -93,13 +93,17 @@ pub async fn save(
         return Ok(Saved::Refused(errors));
     }
     let now = time::OffsetDateTime::now_utc();
+    let mut opted_out_before = false;
     let mut row = match id {
         None => model::ActiveModel {
             created_at: Set(now),
             ..Default::default()
         },
         Some(id) => match model::Entity::find_by_id(id).one(db).await? {
-            Some(c) => c.into(),
+            Some(c) => {
+                opted_out_before = c.no_reminders;
+                c.into()
+            }
             None => return Ok(Saved::NotFound),
         },
     };
@@ -124,7 +128,14 @@ pub async fn save(
         row.insert(db).await
     };
     match result {
-        Ok(c) => Ok(Saved::Ok(c.id)),
+        Ok(c) => {
+            // Reminders skipped while the customer wanted none ended each
+            // order's plan: wanting them again plans them again.
+            if opted_out_before && !c.no_reminders {
+                crate::reminders::ssr::schedule::reschedule_customer(db, c.id, now).await?;
+            }
+            Ok(Saved::Ok(c.id))
+        }
         Err(e) => match e.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
                 Ok(Saved::Refused(vec![FieldError::new(

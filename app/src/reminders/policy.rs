@@ -11,6 +11,8 @@ pub const MAX_STEPS: usize = 20;
 pub const MAX_DAYS: i32 = 365;
 pub const MAX_REPEAT_TIMES: u16 = 20;
 pub const MAX_REPEAT_EVERY: u16 = 90;
+/// The shortest sending window accepted.
+pub const MIN_WINDOW_MINUTES: u16 = 30;
 /// Blank step rows the settings form offers for new steps.
 pub const BLANK_ROWS: usize = 2;
 
@@ -105,11 +107,12 @@ fn step(days: i32, last_of_several: bool) -> Step {
 
 impl Default for Policy {
     /// Off, with three steps ready to switch on: 3 days before the due
-    /// date, 3 days after, and a final one 10 days after.
+    /// date, 3 days after, and a final one 7 days after (still within the
+    /// default 7 grace days, while the pay link works).
     fn default() -> Self {
         Policy {
             enabled: false,
-            steps: vec![step(-3, false), step(3, false), step(10, true)],
+            steps: vec![step(-3, false), step(3, false), step(7, true)],
             repeat: None,
             window: Window::default(),
         }
@@ -476,6 +479,13 @@ impl PolicyForm {
                 errors.push(FieldError::new(
                     "window_end",
                     "Until: later than From, or reminders would never go out.",
+                ));
+            } else if e - s < MIN_WINDOW_MINUTES {
+                // The scheduler wakes once a minute: a window of a few
+                // minutes can be stepped over day after day.
+                errors.push(FieldError::new(
+                    "window_end",
+                    format!("Until: at least {MIN_WINDOW_MINUTES} minutes after From."),
                 ));
             }
         }

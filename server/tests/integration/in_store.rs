@@ -97,7 +97,7 @@ async fn a_customer_says_they_will_pay_in_store(backend: Backend) {
         format!(r#"action="/pay/{number}/in-store?key={key}""#),
         r#"<label for="in-store-date">Date</label>"#.to_owned(),
         format!(
-            r#"type="date" name="date" required min="{today}" max="{}""#,
+            r#"type="date" name="date" placeholder="YYYY-MM-DD" required min="{today}" max="{}""#,
             today + Duration::days(30)
         ),
         ">Confirm</button>".to_owned(),

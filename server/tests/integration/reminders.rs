@@ -428,15 +428,38 @@ async fn due_reminders_are_skipped_for_every_reason_with_the_reason_kept(backend
     // Ten days on the promise and the pause are past: reminders go again.
     // (`paying` is still processing; `fine`'s link has expired: due + 7 days.)
     let done = tick(&app, datetime!(2027-03-11 08:00 UTC)).await;
-    assert_eq!(
-        reason_of(&app.db, fine.id, 1).await.as_deref(),
-        Some("expired")
-    );
-    assert_eq!(
-        reason_of(&app.db, paying.id, 1).await.as_deref(),
-        Some("expired")
-    );
     assert_eq!(done.sent, 0, "every link has expired by then: {done:?}");
+    // An expired link ends the plan without using the step up: extending
+    // the due date brings it back.
+    for o in [&fine, &paying] {
+        assert_eq!(reason_of(&app.db, o.id, 1).await, None);
+        assert_eq!(by_number(&app.db, o.number).await.next_reminder_at, None);
+        let events = timeline(&app.db, o.id).await;
+        assert!(
+            events.iter().any(|e| e.starts_with(
+                "Reminder (2nd of 2) not sent, and no more for now: the pay link has expired"
+            )),
+            "{events:?}"
+        );
+    }
+    let res = cashier
+        .post(app.url(&format!("/orders/{}/due", fine.number)))
+        .form(&[("due_date", "2027-03-20")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&res).contains("done=due_changed"),
+        "{}",
+        location(&res)
+    );
+    let extended = by_number(&app.db, fine.number).await;
+    // Ten days after Saturday 20 March 2027: Tuesday 30th, 09:00 in Paris (CEST).
+    assert_eq!(
+        extended.next_reminder_at,
+        Some(datetime!(2027-03-30 07:00 UTC))
+    );
+    assert_eq!(extended.next_reminder_step, Some(1));
 }
 
 async fn reason_of(db: &DatabaseConnection, order_id: i32, step: i32) -> Option<String> {
@@ -612,8 +635,11 @@ async fn the_one_click_stop_needs_a_post_and_stops_only_that_order(backend: Back
     assert_eq!(res.status(), 404);
     assert_eq!(by_number(&app.db, o.number).await.reminders_stopped, None);
 
+    // As a webmail page posts it from the customer's browser: cross-site.
     let res = anyone
         .post(app.url(&path))
+        .header("Origin", "https://mail.example")
+        .header("Sec-Fetch-Site", "cross-site")
         .form(&[("List-Unsubscribe", "One-Click")])
         .send()
         .await
@@ -656,7 +682,6 @@ async fn a_store_with_reminders_off_plans_none(backend: Backend) {
     );
 }
 
-
 /// The customer's promise on the pay page and a staff pause, through their
 /// real forms: reminders due meanwhile are skipped and say why; once the
 /// promised day (or the pause) is past, the next one goes. Resuming plans
@@ -683,7 +708,8 @@ async fn a_promise_or_a_pause_holds_reminders_until_its_day_is_past(backend: Bac
 
     // The customer will come in the day before the due date.
     let in_store_day = due - Duration::days(1);
-    let promise = app::orders::service::pay_url("", &promised).replacen("?key=", "/in-store?key=", 1);
+    let promise =
+        app::orders::service::pay_url("", &promised).replacen("?key=", "/in-store?key=", 1);
     let res = app
         .client()
         .post(app.url(&promise))
@@ -695,13 +721,24 @@ async fn a_promise_or_a_pause_holds_reminders_until_its_day_is_past(backend: Bac
     // Staff pause the other until the due date, with a reason.
     let res = cashier
         .post(app.url(&format!("/orders/{}/reminders/pause", paused.number)))
-        .form(&[("until", due.to_string()), ("reason", "Customer on holiday".into())])
+        .form(&[
+            ("until", due.to_string()),
+            ("reason", "Customer on holiday".into()),
+        ])
         .send()
         .await
         .unwrap();
-    assert!(location(&res).contains("done=reminders_paused"), "{}", location(&res));
+    assert!(
+        location(&res).contains("done=reminders_paused"),
+        "{}",
+        location(&res)
+    );
 
-    let store = settings::Entity::find().one(&app.db).await.unwrap().unwrap();
+    let store = settings::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
     let policy = schedule::policy_of(&store);
     let at = |step: u16| policy.when(&zone, due, app::reminders::Slot { step, repeat: 0 });
     // Each step's time, from 2 days before the due date (step 0) on; the
@@ -725,10 +762,17 @@ async fn a_promise_or_a_pause_holds_reminders_until_its_day_is_past(backend: Bac
     // Up to the promised day: skipped; from the day after: sent.
     for (step, reason) in &promised_rows {
         let day = due + Duration::days(i64::from(*step) - 2);
-        let want = if day <= in_store_day { "pay_in_store" } else { "sent" };
+        let want = if day <= in_store_day {
+            "pay_in_store"
+        } else {
+            "sent"
+        };
         assert_eq!(reason, want, "step {step} on {day}: {promised_rows:?}");
     }
-    assert!(promised_rows.iter().any(|(_, r)| r == "sent"), "{promised_rows:?}");
+    assert!(
+        promised_rows.iter().any(|(_, r)| r == "sent"),
+        "{promised_rows:?}"
+    );
     let paused_rows = outcome(paused.id).await;
     for (step, reason) in &paused_rows {
         let day = due + Duration::days(i64::from(*step) - 2);
@@ -737,7 +781,9 @@ async fn a_promise_or_a_pause_holds_reminders_until_its_day_is_past(backend: Bac
     }
     let events = timeline(&app.db, promised.id).await;
     assert!(
-        events.iter().any(|e| e.contains("not sent: the customer said they will pay in store")),
+        events
+            .iter()
+            .any(|e| e.contains("not sent: the customer said they will pay in store")),
         "{events:?}"
     );
 }
@@ -755,18 +801,29 @@ async fn resuming_plans_the_next_reminder(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert!(location(&res).contains("done=reminders_paused"), "{}", location(&res));
+    assert!(
+        location(&res).contains("done=reminders_paused"),
+        "{}",
+        location(&res)
+    );
     let res = cashier
         .post(app.url(&format!("/orders/{}/reminders/resume", o.number)))
         .send()
         .await
         .unwrap();
-    assert!(location(&res).contains("done=reminders_resumed"), "{}", location(&res));
+    assert!(
+        location(&res).contains("done=reminders_resumed"),
+        "{}",
+        location(&res)
+    );
     let o = by_number(&app.db, o.number).await;
     assert_eq!(o.reminders_paused_until, None);
     assert_eq!(o.next_reminder_at, planned);
     let (_, html) = page(&cashier, &app.url(&format!("/orders/{}", o.number))).await;
-    assert!(html.contains("Next reminder: Tue 2 Mar, 1st of 2"), "{html}");
+    assert!(
+        html.contains("Next reminder: Tue 2 Mar, 1st of 2"),
+        "{html}"
+    );
 }
 
 both_backends!(

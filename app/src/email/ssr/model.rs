@@ -24,6 +24,9 @@ pub struct Model {
     /// RFC 8058 one-click unsubscribe URL (reminders only): sent as
     /// `List-Unsubscribe` with `List-Unsubscribe-Post`.
     pub list_unsubscribe: Option<String>,
+    /// Failed because the SMTP server refused it (a permanent answer), not
+    /// because temporary failures ran out: the address takes no mail.
+    pub refused: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -45,6 +45,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         html_body: Set(message.html_body),
         text_body: Set(message.text_body),
         list_unsubscribe: Set(message.list_unsubscribe),
+        refused: Set(false),
         status: Set(QUEUED.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
@@ -164,6 +165,7 @@ pub async fn mark_retry(
                 "gave up after {} attempts; last error: {error}",
                 row.attempts
             ),
+            false,
         )
         .await?;
         return Ok(Retry::GaveUp);
@@ -176,14 +178,31 @@ pub async fn mark_retry(
     Ok(Retry::Later)
 }
 
-/// A permanent failure (the server refused the message): no more attempts.
+/// Not now (a reminder outside its sending window): the claim is released
+/// and the message waits until `at`, without counting an attempt.
+pub async fn postpone(
+    db: &DatabaseConnection,
+    row: &model::Model,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let mut active: model::ActiveModel = row.clone().into();
+    active.next_attempt_at = Set(at);
+    active.claimed_until = Set(None);
+    active.attempts = Set((row.attempts - 1).max(0));
+    active.update(db).await.map(|_| ())
+}
+
+/// No more attempts: the server refused the message (`refused`), or it
+/// cannot be sent at all.
 pub async fn mark_failed(
     db: &DatabaseConnection,
     row: &model::Model,
     error: &str,
+    refused: bool,
 ) -> Result<(), DbErr> {
     let mut active: model::ActiveModel = row.clone().into();
     active.status = Set(FAILED.to_owned());
+    active.refused = Set(refused);
     active.claimed_until = Set(None);
     active.last_error = Set(Some(error.to_owned()));
     active.update(db).await.map(|_| ())

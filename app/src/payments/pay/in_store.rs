@@ -62,7 +62,7 @@ impl Refusal {
     /// Fixed texts, like the page's other notices.
     pub fn message(self) -> &'static str {
         match self {
-            Refusal::Format => "That is not a date. Choose the day you will come in to pay.",
+            Refusal::Format => "That is not a date. Choose the day you will come in to pay (as YYYY-MM-DD, e.g. 2026-12-24, if no calendar opens).",
             Refusal::Past => "That day has passed. Choose today or a later day.",
             Refusal::Far => "Choose a day within the next 30 days.",
             Refusal::Closed => {

@@ -219,7 +219,11 @@ pub(crate) async fn wrong_key(state: &AppState, client: ClientAddr) -> Response 
         Ok(Admission::Admitted) => not_found(state),
         Ok(Admission::Refused { wait }) => {
             tracing::warn!(%client, "pay page throttled after wrong keys");
-            let mut res = (StatusCode::TOO_MANY_REQUESTS, Html(short_page(state, THROTTLED))).into_response();
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Html(short_page(state, THROTTLED)),
+            )
+                .into_response();
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(whole_seconds(wait)));
             res

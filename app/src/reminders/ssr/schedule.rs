@@ -9,7 +9,6 @@ use super::model::{self as reminder, Outcome};
 use crate::customers::model as customer;
 use crate::domain::StoreZone;
 use crate::email::ssr::model as outbox_row;
-use crate::email::ssr::outbox;
 use crate::orders::model::event::EventKind;
 use crate::orders::model::order;
 use crate::orders::service::{add_event, ledger_of, order_by_id_for_update};
@@ -27,6 +26,8 @@ use time::{Duration, OffsetDateTime};
 const BATCH: u64 = 100;
 /// No reminder within this long of any email about the order.
 pub const QUIET: Duration = Duration::hours(24);
+/// An order whose reminder failed (an error, not a skip) is tried again after this.
+const RETRY: Duration = Duration::hours(1);
 
 /// The store's policy. A row that cannot be read (edited by hand) is logged
 /// and reads as the default, which is off: nothing goes by mistake.
@@ -141,9 +142,9 @@ async fn set_next<C: ConnectionTrait>(
 }
 
 /// After a policy change: re-plans every order still waiting for payment,
-/// in batches by id (each its own short write), and clears the plan of any
-/// other order that still has one. Returns how many orders have a reminder
-/// planned.
+/// in batches by id (each its own short write). (A closed order's plan is
+/// ended by the scheduler when it falls due, with the reason on its
+/// timeline.) Returns how many orders have a reminder planned.
 pub async fn reschedule_all(db: &DatabaseConnection, now: OffsetDateTime) -> Result<u64, DbErr> {
     use crate::orders::OrderStatus;
     let store = crate::settings::ssr::store(db).await?;
@@ -187,6 +188,30 @@ pub fn due_query(now: OffsetDateTime) -> sea_orm::Select<order::Entity> {
         .limit(BATCH)
 }
 
+/// Plans again the open invoices of one customer (who wants reminders again).
+pub async fn reschedule_customer(
+    db: &DatabaseConnection,
+    customer_id: i32,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    use crate::orders::OrderStatus;
+    let store = crate::settings::ssr::store(db).await?;
+    let txn = db.begin().await?;
+    for o in order::Entity::find()
+        .filter(order::Column::CustomerId.eq(customer_id))
+        .filter(order::Column::Status.is_in([
+            OrderStatus::Pending,
+            OrderStatus::Failed,
+            OrderStatus::PartiallyPaid,
+        ]))
+        .all(&txn)
+        .await?
+    {
+        reschedule(&txn, &store, &o, now).await?;
+    }
+    txn.commit().await
+}
+
 /// What one tick did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tick {
@@ -214,11 +239,25 @@ pub async fn tick(
         let due: Vec<i32> = due_query(now).into_tuple().all(db).await?;
         let mut moved = 0;
         for id in &due {
-            match handle(db, &store, &policy, &zone, public_url, *id, now).await? {
-                Handled::Sent => done.sent += 1,
-                Handled::Skipped => done.skipped += 1,
-                Handled::Deferred => done.deferred += 1,
-                Handled::Elsewhere => continue,
+            match handle(db, &store, &policy, &zone, public_url, *id, now).await {
+                Ok(Handled::Sent) => done.sent += 1,
+                Ok(Handled::Skipped) => done.skipped += 1,
+                Ok(Handled::Deferred) => done.deferred += 1,
+                Ok(Handled::Elsewhere) => continue,
+                Err(e) => {
+                    // One order that cannot be handled (say its reminder
+                    // fails to render) must not hold up the others behind
+                    // it: it waits an hour and is tried again.
+                    tracing::error!(order_id = id, error = %e, "a reminder could not be handled; trying again in an hour");
+                    order::Entity::update_many()
+                        .col_expr(
+                            order::Column::NextReminderAt,
+                            sea_orm::sea_query::Expr::value(now + RETRY),
+                        )
+                        .filter(order::Column::Id.eq(*id))
+                        .exec(db)
+                        .await?;
+                }
             }
             moved += 1;
         }
@@ -280,6 +319,24 @@ async fn handle(
     }
     let skip = check(&txn, store, zone, &o, now).await?;
     let label = policy.label(slot);
+    if skip == Some(Skip::Expired) {
+        // The plan ends, but no step is used up: extending the due date
+        // plans the reminders that are still to come from the new date.
+        add_event(
+            &txn,
+            o.id,
+            EventKind::ReminderSkipped,
+            &format!(
+                "Reminder ({label}) not sent, and no more for now: {}",
+                Skip::Expired.reason()
+            ),
+            None,
+        )
+        .await?;
+        set_next(&txn, o.id, None).await?;
+        txn.commit().await?;
+        return Ok(Handled::Skipped);
+    }
     let record = reminder::ActiveModel {
         order_id: Set(o.id),
         step: Set(i32::from(slot.step)),
@@ -302,7 +359,15 @@ async fn handle(
                 Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
             ) =>
         {
-            // Handled by another run between our read and our insert.
+            // This reminder was handled already (a plan made before the
+            // policy changed can point at one): nothing is sent; the plan
+            // moves on so that the order does not come back every minute.
+            txn.rollback().await?;
+            let next = match (o.due_date, policy.after(slot)) {
+                (Some(due), Some(next)) => Some((next, policy.when(zone, due, next))),
+                _ => None,
+            };
+            set_next(db, o.id, next).await?;
             return Ok(Handled::Elsewhere);
         }
         Err(e) => return Err(e),
@@ -392,17 +457,18 @@ pub async fn check<C: ConnectionTrait>(
             return Ok(Some(Skip::CustomerOptedOut));
         }
     }
-    // The newest message to this address, about any order.
-    let last_status: Option<String> = outbox_row::Entity::find()
+    // The newest message to this address, about any order, was refused by
+    // the mail server (not merely undelivered while SMTP was down).
+    let last_refused: Option<bool> = outbox_row::Entity::find()
         .select_only()
-        .column(outbox_row::Column::Status)
+        .column(outbox_row::Column::Refused)
         .filter(outbox_row::Column::Recipient.eq(address))
         .order_by_desc(outbox_row::Column::Id)
         .limit(1)
         .into_tuple()
         .one(conn)
         .await?;
-    if last_status.as_deref() == Some(outbox::FAILED) {
+    if last_refused == Some(true) {
         return Ok(Some(Skip::AddressRefused));
     }
     let today = zone.today(now);
@@ -410,12 +476,19 @@ pub async fn check<C: ConnectionTrait>(
     {
         return Ok(Some(Skip::Expired));
     }
+    // A payment Stripe is processing; or a card check (3-D Secure) begun in
+    // the last day: one abandoned in a closed tab must not hold reminders
+    // for ever.
     let paying = stripe_intent::Entity::find()
         .filter(stripe_intent::Column::OrderId.eq(o.id))
         .all(conn)
         .await?
         .iter()
-        .any(|i| i.status.in_progress());
+        .any(|i| {
+            i.status.in_progress()
+                && (i.status != stripe_intent::IntentStatus::RequiresAction
+                    || i.updated_at > now - QUIET)
+        });
     if paying {
         return Ok(Some(Skip::PaymentInProgress));
     }
@@ -425,10 +498,13 @@ pub async fn check<C: ConnectionTrait>(
     if o.reminders_paused_until.is_some_and(|d| d >= today) {
         return Ok(Some(Skip::Paused));
     }
+    // The invoice, a resend or a receipt: not the policy's own reminders,
+    // which may be a day apart by the owner's choice.
     let recent = outbox_row::Entity::find()
         .select_only()
         .column(outbox_row::Column::Id)
         .filter(outbox_row::Column::OrderId.eq(o.id))
+        .filter(outbox_row::Column::Kind.ne("reminder"))
         .filter(outbox_row::Column::CreatedAt.gt(now - QUIET))
         .limit(1)
         .into_tuple::<i32>()
@@ -438,4 +514,50 @@ pub async fn check<C: ConnectionTrait>(
         return Ok(Some(Skip::RecentEmail));
     }
     Ok(None)
+}
+
+/// What the outbox does with a queued reminder when it comes to send it:
+/// a reminder that waited out an SMTP outage must not reach the customer
+/// after they paid, or at night.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AtDelivery {
+    Send,
+    /// Outside the sending window: at its next opening.
+    Later(OffsetDateTime),
+    /// Not any more, and why (kept as the message's error for staff).
+    Drop(&'static str),
+}
+
+pub async fn at_delivery<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    order_id: Option<i32>,
+    now: OffsetDateTime,
+) -> Result<AtDelivery, DbErr> {
+    let Some(order_id) = order_id else {
+        return Ok(AtDelivery::Send);
+    };
+    let Some(o) = order::Entity::find_by_id(order_id).one(conn).await? else {
+        return Ok(AtDelivery::Drop("not sent: the order is gone"));
+    };
+    if !o.status.is_payable() {
+        return Ok(AtDelivery::Drop(
+            "not sent: the order no longer waits for payment",
+        ));
+    }
+    if o.reminders_stopped.is_some() {
+        return Ok(AtDelivery::Drop("not sent: reminders were stopped"));
+    }
+    let policy = policy_of(store);
+    if !policy.enabled {
+        return Ok(AtDelivery::Drop("not sent: reminders were switched off"));
+    }
+    let open = policy
+        .window
+        .next_open(&StoreZone::stored(&store.time_zone), now);
+    Ok(if open > now {
+        AtDelivery::Later(open)
+    } else {
+        AtDelivery::Send
+    })
 }
