@@ -826,6 +826,50 @@ async fn resuming_plans_the_next_reminder(backend: Backend) {
     );
 }
 
+/// A registered customer's invoice sent to an address typed at the till
+/// (not saved to their record): reminders follow the invoice there.
+async fn reminders_go_where_the_invoice_went(backend: Backend) {
+    let (app, cashier) = till(backend).await;
+    store_with(&app, &["1"], None).await;
+    let ada = app::customers::model::Entity::find()
+        .filter(app::customers::model::Column::Email.eq("ada@example.com"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let req = app::orders::create::NewOrderRequest {
+        due_date: "2027-03-01".into(),
+        customer_id: Some(ada.id),
+        save_to_billing: false,
+        ..common::invoice(
+            &[(common::product_id(&app.db, "MUG-01").await, 1)],
+            "ada.work@example.com",
+        )
+    };
+    let res = cashier
+        .post(app.url(server_fn_path::<app::pos::api::SendOrder>()))
+        .json(&serde_json::json!({ "order": req }))
+        .send()
+        .await
+        .unwrap();
+    let answer: serde_json::Value = res.json().await.unwrap();
+    let o = by_number(
+        &app.db,
+        answer["Created"]["number"].as_i64().expect("created"),
+    )
+    .await;
+    assert_eq!(
+        o.billing_email.as_deref(),
+        Some("ada@example.com"),
+        "her record's address is kept"
+    );
+    assert_eq!(tick(&app, datetime!(2027-03-02 08:00 UTC)).await.sent, 1);
+    assert_eq!(
+        reminder_mails(&app.db, o.id).await[0].recipient,
+        "ada.work@example.com"
+    );
+}
+
 both_backends!(
     each_reminder_goes_once_at_the_local_hour_across_a_dst_change,
     two_schedulers_racing_send_each_reminder_once,
@@ -837,4 +881,5 @@ both_backends!(
     a_store_with_reminders_off_plans_none,
     a_promise_or_a_pause_holds_reminders_until_its_day_is_past,
     resuming_plans_the_next_reminder,
+    reminders_go_where_the_invoice_went,
 );

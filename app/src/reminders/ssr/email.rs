@@ -61,7 +61,9 @@ pub async fn queue_reminder<C: ConnectionTrait>(
     let stop = stop_url(public_url, o);
     data.unsubscribe_url = Some(stop.clone());
     let rendered = invoice::render(&data).map_err(|e| render_failed(e.to_string()))?;
-    let recipient = o.billing_email.clone().unwrap_or_default();
+    let recipient = super::schedule::reminder_address(conn, o)
+        .await?
+        .ok_or_else(|| render_failed("no address".into()))?;
     outbox::enqueue(
         conn,
         outbox::NewMessage {

@@ -63,6 +63,26 @@ pub fn planned_label(policy: &Policy, zone: &StoreZone, o: &order::Model) -> Opt
     Some(format!("{day}, {}", policy.label(slot)))
 }
 
+/// Where reminders go: where the invoice last went (a registered
+/// customer's invoice may go to an address typed at the till, their
+/// record keeping its own), else the order's billing email.
+pub async fn reminder_address<C: ConnectionTrait>(
+    conn: &C,
+    o: &order::Model,
+) -> Result<Option<String>, DbErr> {
+    let sent_to: Option<String> = outbox_row::Entity::find()
+        .select_only()
+        .column(outbox_row::Column::Recipient)
+        .filter(outbox_row::Column::OrderId.eq(o.id))
+        .filter(outbox_row::Column::Kind.eq("invoice"))
+        .order_by_desc(outbox_row::Column::Id)
+        .limit(1)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(sent_to.or_else(|| o.billing_email.clone()))
+}
+
 /// The last reminder handled for the order (sent or skipped), if any.
 async fn last_handled<C: ConnectionTrait>(conn: &C, order_id: i32) -> Result<Option<Slot>, DbErr> {
     let row: Option<(i32, i32)> = reminder::Entity::find()
@@ -442,9 +462,10 @@ pub async fn check<C: ConnectionTrait>(
     if ledger_of(conn, o).await?.balance_minor() <= 0 {
         return Ok(Some(Skip::NothingOwed));
     }
-    let Some(address) = o.billing_email.as_deref() else {
+    let Some(address) = reminder_address(conn, o).await? else {
         return Ok(Some(Skip::NoAddress));
     };
+    let address = address.as_str();
     if let Some(customer_id) = o.customer_id {
         let opted_out = customer::Entity::find_by_id(customer_id)
             .select_only()
