@@ -359,7 +359,66 @@ async fn the_default_payment_is_set_from_the_command_line(backend: Backend) {
     assert_eq!(row.default_payment, PaymentChoice::EmailInvoice);
 }
 
+/// An invoice says when it is due; the receipt for the same order, paid in
+/// cash at the order page, says no such thing (issue 12: receipts showed
+/// a "Due" date).
+async fn a_receipt_shows_no_due_date(backend: Backend) {
+    let (app, cashier) = till(backend).await;
+    let req = NewOrderRequest {
+        due_date: "2027-03-01".into(),
+        ..tote(&app, PaymentChoice::EmailInvoice, None).await
+    };
+    let req = NewOrderRequest {
+        invoice_email: "receipt@example.com".into(),
+        tendered_minor: None,
+        ..req
+    };
+    let number = send(&app, &cashier, &req).await["Created"]["number"]
+        .as_i64()
+        .expect("created");
+    let res = cashier
+        .post(app.url(&format!("/orders/{number}/settle")))
+        .form(&[("method", "cash"), ("amount", ""), ("tendered", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(location(&res).contains("done="), "{}", location(&res));
+    let o = order::Entity::find()
+        .filter(order::Column::Number.eq(number))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mail = |kind: &'static str| {
+        let db = app.db.clone();
+        async move {
+            app::email::ssr::model::Entity::find()
+                .filter(app::email::ssr::model::Column::OrderId.eq(o.id))
+                .filter(app::email::ssr::model::Column::Kind.eq(kind))
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("no {kind}"))
+        }
+    };
+    let invoice = mail("invoice").await;
+    assert!(
+        invoice.text_body.contains("Due: 1 March 2027"),
+        "{}",
+        invoice.text_body
+    );
+    assert!(invoice.html_body.contains("Due 1 March 2027"));
+    let receipt = mail("receipt").await;
+    assert!(!receipt.text_body.contains("Due:"), "{}", receipt.text_body);
+    assert!(
+        !receipt.html_body.contains("Due 1 March"),
+        "{}",
+        receipt.html_body
+    );
+}
+
 both_backends!(
+    a_receipt_shows_no_due_date,
     a_cash_sale_records_the_tendered_amount_and_the_change,
     cash_short_of_the_total_is_refused_and_nothing_saved,
     the_default_payment_is_set_in_settings_and_the_till_starts_with_it,
