@@ -503,6 +503,8 @@ test('Lighthouse gives the payable pay page 100 for accessibility', async ({ bro
   for (const c of Object.values(categories)) {
     info.annotations.push({ type: 'lighthouse', description: `${c.title}: ${c.score === null ? 'n/a' : Math.round(c.score * 100)}` });
   }
+  const cls = report.audits['cumulative-layout-shift']?.numericValue;
+  info.annotations.push({ type: 'lighthouse', description: `Cumulative layout shift: ${cls ?? 'n/a'}` });
   const a11y = categories['accessibility'];
   const failing = a11y.auditRefs
     .filter((ref) => ref.weight > 0)
