@@ -89,6 +89,16 @@ async fn invoice(app: &TestApp, till: &reqwest::Client, email: &str, due: &str) 
     by_number(&app.db, number).await
 }
 
+/// Posts a form as the page does (no JavaScript): the answer, to read its redirect.
+async fn post(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    form: &impl serde::Serialize,
+) -> reqwest::Response {
+    client.post(app.url(path)).form(form).send().await.unwrap()
+}
+
 async fn by_number(db: &DatabaseConnection, number: i64) -> order::Model {
     order::Entity::find()
         .filter(order::Column::Number.eq(number))
@@ -280,12 +290,13 @@ async fn a_reminder_states_the_balance_after_a_part_payment(backend: Backend) {
     let (app, cashier) = till(backend).await;
     store_with(&app, &["1"], None).await;
     let o = invoice(&app, &cashier, "ada@example.com", "2027-03-01").await;
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/settle", o.number)))
-        .form(&[("method", "cash"), ("amount", "10.00"), ("tendered", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/settle", o.number),
+        &[("method", "cash"), ("amount", "10.00"), ("tendered", "")],
+    )
+    .await;
     assert!(
         location(&res).contains("done=part_paid"),
         "{}",
@@ -315,19 +326,21 @@ async fn due_reminders_are_skipped_for_every_reason_with_the_reason_kept(backend
     let paused = invoice(&app, &cashier, "paused@example.com", due).await;
     let fine = invoice(&app, &cashier, "fine@example.com", due).await;
 
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/settle", paid.number)))
-        .form(&[("method", "cash"), ("amount", ""), ("tendered", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/settle", paid.number),
+        &[("method", "cash"), ("amount", ""), ("tendered", "")],
+    )
+    .await;
     assert!(location(&res).contains("done="), "{}", location(&res));
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/cancel", cancelled.number)))
-        .form(&[("reason", "Customer changed their mind")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/cancel", cancelled.number),
+        &[("reason", "Customer changed their mind")],
+    )
+    .await;
     assert!(
         location(&res).contains("done=cancelled"),
         "{}",
@@ -442,12 +455,13 @@ async fn due_reminders_are_skipped_for_every_reason_with_the_reason_kept(backend
             "{events:?}"
         );
     }
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/due", fine.number)))
-        .form(&[("due_date", "2027-03-20")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/due", fine.number),
+        &[("due_date", "2027-03-20")],
+    )
+    .await;
     assert!(
         location(&res).contains("done=due_changed"),
         "{}",
@@ -508,12 +522,13 @@ async fn no_reminder_within_a_day_of_a_resend(backend: Backend) {
         .exec(&app.db)
         .await
         .unwrap();
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/resend", resent.number)))
-        .form(&[("email", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/resend", resent.number),
+        &[("email", "")],
+    )
+    .await;
     assert!(location(&res).contains("done=resent"), "{}", location(&res));
     // The first reminder at its time, but never less than a minute from now
     // (the resend is now; the rule looks back 24 hours from the tick).
@@ -595,12 +610,13 @@ async fn an_address_that_refused_mail_stops_reminders(backend: Backend) {
         .all(|m| !m.contains("List-Unsubscribe")));
 
     // A corrected address takes reminders again.
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/resend", o.number)))
-        .form(&[("email", "ada.new@example.com")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/resend", o.number),
+        &[("email", "ada.new@example.com")],
+    )
+    .await;
     assert!(location(&res).contains("done=resent"), "{}", location(&res));
     assert_eq!(by_number(&app.db, o.number).await.reminders_stopped, None);
 }
@@ -710,24 +726,25 @@ async fn a_promise_or_a_pause_holds_reminders_until_its_day_is_past(backend: Bac
     let in_store_day = due - Duration::days(1);
     let promise =
         app::orders::service::pay_url("", &promised).replacen("?key=", "/in-store?key=", 1);
-    let res = app
-        .client()
-        .post(app.url(&promise))
-        .form(&[("date", in_store_day.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &app.client(),
+        &app,
+        &promise,
+        &[("date", in_store_day.to_string())],
+    )
+    .await;
     assert_eq!(res.status(), 303, "{promise}");
     // Staff pause the other until the due date, with a reason.
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/reminders/pause", paused.number)))
-        .form(&[
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/reminders/pause", paused.number),
+        &[
             ("until", due.to_string()),
             ("reason", "Customer on holiday".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert!(
         location(&res).contains("done=reminders_paused"),
         "{}",
@@ -795,12 +812,13 @@ async fn resuming_plans_the_next_reminder(backend: Backend) {
     let o = invoice(&app, &cashier, "ada@example.com", "2027-03-01").await;
     let planned = o.next_reminder_at;
     assert!(planned.is_some());
-    let res = cashier
-        .post(app.url(&format!("/orders/{}/reminders/pause", o.number)))
-        .form(&[("until", "2026-12-24"), ("reason", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &cashier,
+        &app,
+        &format!("/orders/{}/reminders/pause", o.number),
+        &[("until", "2026-12-24"), ("reason", "")],
+    )
+    .await;
     assert!(
         location(&res).contains("done=reminders_paused"),
         "{}",
