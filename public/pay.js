@@ -13,19 +13,20 @@
     message.hidden = !text;
   }
   var stripe = Stripe(form.dataset.publishableKey);
-  var elements = stripe.elements({ clientSecret: form.dataset.clientSecret });
+  // The page's language (the order's, or the one the customer chose).
+  var elements = stripe.elements({ clientSecret: form.dataset.clientSecret, locale: form.dataset.locale || "auto" });
   elements.create("payment").mount("#payment-element");
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     button.disabled = true;
-    button.textContent = "Processing…";
+    button.textContent = form.dataset.processing || "Processing…";
     show("");
     stripe
       .confirmPayment({ elements: elements, confirmParams: { return_url: form.dataset.returnUrl } })
       .then(function (result) {
         // Only reached when the payment could not start (e.g. a declined card);
         // on success Stripe.js has already left for the return page.
-        if (result && result.error) show(result.error.message || "The payment did not go through.");
+        if (result && result.error) show(result.error.message || form.dataset.failed || "The payment did not go through.");
         button.disabled = false;
         button.textContent = label;
       });

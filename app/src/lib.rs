@@ -10,6 +10,7 @@ pub mod domain;
 pub mod email;
 pub mod error;
 pub mod forms;
+pub mod i18n;
 pub mod orders;
 pub mod payments;
 pub mod pos;

@@ -14,6 +14,7 @@ mod m20261203_000003_default_payment;
 mod m20261204_000001_throttles;
 mod m20261205_000001_ledger;
 mod m20261206_000001_reminders;
+mod m20261207_000001_languages;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_throttles::Migration),
             Box::new(m20261205_000001_ledger::Migration),
             Box::new(m20261206_000001_reminders::Migration),
+            Box::new(m20261207_000001_languages::Migration),
         ]
     }
 }

@@ -22,7 +22,12 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Fill an empty database with a demo store and print the admin login.
-    Seed,
+    Seed {
+        /// `en` (a Bristol coffee shop, GBP) or `fr` (its Paris twin: EUR,
+        /// French VAT, French texts, one English customer).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
     /// Import data into the store.
     Import {
         #[command(subcommand)]
@@ -136,9 +141,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed { language } => {
+            let Some(lang) = app::i18n::Lang::parse(&language) else {
+                bail!("--language: \"{language}\" is not a language Settle speaks (en or fr)");
+            };
             let db = store_db(&config).await?;
-            match seed::seed_demo(&db).await? {
+            match seed::seed_demo_in(&db, lang).await? {
                 Some(login) => {
                     println!(
                         "Demo store created. Sign in at {}/login with:",
@@ -306,8 +314,10 @@ async fn settings_set(db: &sea_orm::DatabaseConnection, pairs: &[String]) -> any
                 bail!("default-payment: give one of email_invoice, cash, card_terminal, other")
             }
             "default-payment" => form.default_payment = value,
+            "language" if value.trim().is_empty() => bail!("language: give en or fr"),
+            "language" => form.language = value,
             other => bail!(
-                "unknown setting \"{other}\" (known: name, email, phone, address, currency, time-zone, prices-include-tax, due-days, expiry-grace-days, logo-url, default-payment)"
+                "unknown setting \"{other}\" (known: name, email, phone, address, currency, time-zone, prices-include-tax, due-days, expiry-grace-days, logo-url, default-payment, language)"
             ),
         }
     }
@@ -342,6 +352,7 @@ async fn settings_show(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     println!("expiry-grace-days:  {}", row.expiry_grace_days);
     println!("logo-url:           {}", row.logo_url.unwrap_or_default());
     println!("default-payment:    {}", row.default_payment.code());
+    println!("language:           {}", row.language.code());
     Ok(())
 }
 

@@ -132,6 +132,7 @@ async fn deliver(
             dkim,
             sender,
             row.list_unsubscribe.as_deref(),
+            row.attachment().as_ref(),
         )
         .await?
     {

@@ -1,5 +1,6 @@
 //! First-run data: the settings row every install needs, and the demo store
 //! the README's run command fills an empty database with.
+use app::i18n::Lang;
 use app::{
     catalog::model as product, customers::model as customer, settings::ssr::model as settings,
     settings::ssr::tax_rate, staff::ssr::model as staff,
@@ -46,6 +47,7 @@ fn default_settings(
     currency: &str,
     prices_include_tax: bool,
 ) -> settings::ActiveModel {
+    let words = app::i18n::Lang::En.words();
     settings::ActiveModel {
         id: Set(settings::SINGLETON_ID),
         name: Set(name.into()),
@@ -58,13 +60,10 @@ fn default_settings(
         currency: Set(currency.into()),
         default_due_days: Set(14),
         expiry_grace_days: Set(7),
-        invoice_subject: Set("Invoice for order #{order_number} from {store_name}".into()),
-        invoice_heading: Set("Your invoice".into()),
-        invoice_intro: Set(
-            "Thank you for your order. You can pay online with the button below, or in store."
-                .into(),
-        ),
-        invoice_footer: Set("Questions about this invoice? Reply to this email or call us.".into()),
+        invoice_subject: Set(words.default_invoice_subject()),
+        invoice_heading: Set(words.default_invoice_heading()),
+        invoice_intro: Set(words.default_invoice_intro()),
+        invoice_footer: Set(words.default_invoice_footer()),
         dkim_domain: Set(String::new()),
         dkim_selector: Set(String::new()),
         dkim_private_key: Set(String::new()),
@@ -76,6 +75,7 @@ fn default_settings(
         setup_dismissed: Set(String::new()),
         mail_tested_at: Set(None),
         default_payment: Set(app::orders::create::PaymentChoice::EmailInvoice),
+        language: Set(words.lang()),
         // Off for a new store (nobody gets reminders they were not told
         // about); the demo store shows them working.
         reminder_policy: Set(if name == NEW_STORE_NAME {
@@ -96,80 +96,73 @@ pub struct DemoLogin {
     pub password: String,
 }
 
-/// Fills an empty database with a demo store. Returns the admin's login when
-/// it created one; `None` when the database already had staff (nothing changed).
-pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogin>> {
-    if staff::Entity::find().count(db).await? > 0 || product::Entity::find().count(db).await? > 0 {
-        return Ok(None);
-    }
-    let password = app::staff::ssr::password::generate("admin@example.com");
-    let email = "admin@example.com".to_owned();
-    let hash = app::staff::ssr::password::hash(password.clone()).await?;
-    let now = OffsetDateTime::now_utc();
+/// A demo store's own details: the English one (Bristol, GBP) or the
+/// French one (`settle seed --language fr`: Paris, EUR, French VAT).
+struct Demo {
+    lang: Lang,
+    name: &'static str,
+    email: &'static str,
+    phone: &'static str,
+    address: &'static str,
+    currency: &'static str,
+    prices_include_tax: bool,
+    time_zone: &'static str,
+    /// (class, name, parts per million); the first is the standard rate,
+    /// the second the one food is sold at.
+    rates: &'static [(&'static str, &'static str, i32)],
+    /// (sku, name, price, regular price, food, active)
+    products: &'static [(&'static str, &'static str, i64, i64, bool, bool)],
+    /// (sku, EAN-13 with its check digit)
+    barcodes: &'static [(&'static str, &'static str)],
+    customers: &'static [DemoCustomer],
+}
 
-    let txn = db.begin().await?;
-    settings::Entity::delete_by_id(settings::SINGLETON_ID)
-        .exec(&txn)
-        .await?;
-    default_settings(
-        "Corner Coffee Co.",
-        "hello@corner-coffee.example",
-        "+44 117 496 0000",
-        "12 High Street\nBristol BS1 4DJ\nUnited Kingdom",
-        "GBP",
-        false,
-    )
-    .insert(&txn)
-    .await?;
+/// (email, first, last, company, phone, address, city, postcode, country,
+/// language, payment terms)
+type DemoCustomer = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<i32>,
+);
 
-    let mut rate_ids = Vec::new();
-    for (class, name, ppm) in [
+const ENGLISH: Demo = Demo {
+    lang: Lang::En,
+    name: "Corner Coffee Co.",
+    email: "hello@corner-coffee.example",
+    phone: "+44 117 496 0000",
+    address: "12 High Street\nBristol BS1 4DJ\nUnited Kingdom",
+    currency: "GBP",
+    prices_include_tax: false,
+    time_zone: "UTC",
+    rates: &[
         ("", "VAT 20%", 200_000),
         ("reduced-rate", "VAT 5%", 50_000),
         ("zero-rate", "Zero rate", 0),
-    ] {
-        let row = tax_rate::ActiveModel {
-            class: Set(class.into()),
-            name: Set(name.into()),
-            rate_ppm: Set(ppm),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        rate_ids.push(row.id);
-    }
-    let (standard, reduced) = (rate_ids[0], rate_ids[1]);
-
-    let products: [(&str, &str, i64, i64, i32, bool); 11] = [
-        (
-            "BEAN-1KG",
-            "Espresso beans 1 kg",
-            2400,
-            2400,
-            standard,
-            true,
-        ),
-        ("MUG-01", "Ceramic mug", 1200, 1200, standard, true),
-        ("KETTLE-01", "Pour-over kettle", 4500, 4900, standard, true),
-        (
-            "FILTER-100",
-            "Paper filters (100)",
-            600,
-            600,
-            standard,
-            true,
-        ),
-        ("OAT-1L", "Oat milk 1 L", 350, 350, reduced, true),
-        ("CHOC-01", "Dark chocolate bar", 300, 300, reduced, true),
-        ("BREAD-01", "Sourdough loaf", 650, 650, reduced, true),
-        ("TOTE-01", "Canvas tote bag", 1500, 1500, standard, true),
-        ("WRAP-01", "Gift wrapping", 200, 200, standard, true),
+    ],
+    products: &[
+        ("BEAN-1KG", "Espresso beans 1 kg", 2400, 2400, false, true),
+        ("MUG-01", "Ceramic mug", 1200, 1200, false, true),
+        ("KETTLE-01", "Pour-over kettle", 4500, 4900, false, true),
+        ("FILTER-100", "Paper filters (100)", 600, 600, false, true),
+        ("OAT-1L", "Oat milk 1 L", 350, 350, true, true),
+        ("CHOC-01", "Dark chocolate bar", 300, 300, true, true),
+        ("BREAD-01", "Sourdough loaf", 650, 650, true, true),
+        ("TOTE-01", "Canvas tote bag", 1500, 1500, false, true),
+        ("WRAP-01", "Gift wrapping", 200, 200, false, true),
         (
             "COURSE-01",
             "Barista course (2 hours)",
             8000,
             8000,
-            standard,
+            false,
             true,
         ),
         (
@@ -177,13 +170,13 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
             "Hand grinder (discontinued)",
             9900,
             9900,
-            standard,
+            false,
             false,
         ),
-    ];
+    ],
     // EAN-13s with the check digits a scanner expects (GS1 UK's 50 prefix);
     // bread, gift wrapping and the course are sold without one, as in a shop.
-    let barcodes = [
+    barcodes: &[
         ("BEAN-1KG", "5012345000015"),
         ("MUG-01", "5012345000022"),
         ("KETTLE-01", "5012345000039"),
@@ -192,29 +185,8 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
         ("CHOC-01", "5012345000060"),
         ("TOTE-01", "5012345000077"),
         ("GRIND-OLD", "5012345000084"),
-    ];
-    for (sku, name, price, regular, rate, active) in products {
-        let barcode = barcodes
-            .iter()
-            .find(|(s, _)| *s == sku)
-            .map(|(_, code)| (*code).to_owned());
-        product::ActiveModel {
-            sku: Set(Some(sku.into())),
-            barcode: Set(barcode),
-            name: Set(name.into()),
-            price_minor: Set(price),
-            regular_price_minor: Set(regular),
-            tax_rate_id: Set(Some(rate)),
-            active: Set(active),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
-
-    let customers = [
+    ],
+    customers: &[
         (
             "ada@example.com",
             "Ada",
@@ -224,6 +196,8 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
             "1 St James's Square",
             "London",
             "SW1Y 4JH",
+            "GB",
+            "en",
             Some(30),
         ),
         (
@@ -235,6 +209,8 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
             "45 Navy Yard",
             "Arlington",
             "22202",
+            "US",
+            "en",
             None,
         ),
         (
@@ -246,29 +222,246 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLog
             "8 Park Row",
             "Bristol",
             "BS1 5LJ",
+            "GB",
+            "en",
             None,
         ),
-    ];
-    for (email, first, last, company, phone, addr, city, postcode, terms) in customers {
+    ],
+};
+
+/// The French demo store: shelf prices include VAT (TTC), as French shops
+/// and WooCommerce's French default have them.
+const FRENCH: Demo = Demo {
+    lang: Lang::Fr,
+    name: "Café du Coin",
+    email: "bonjour@cafe-du-coin.example",
+    phone: "+33 1 84 88 00 00",
+    address: "12 rue des Martyrs\n75009 Paris\nFrance",
+    currency: "EUR",
+    prices_include_tax: true,
+    time_zone: "Europe/Paris",
+    // The classes WooCommerce's French tax tables use (see `taxes::presets`).
+    rates: &[
+        ("", "TVA 20 %", 200_000),
+        ("reduced-rate", "TVA 5,5 %", 55_000),
+        ("intermediate-rate", "TVA 10 %", 100_000),
+        ("super-reduced-rate", "TVA 2,1 %", 21_000),
+    ],
+    products: &[
+        ("CAFE-1KG", "Café en grains 1 kg", 2400, 2400, false, true),
+        ("TASSE-01", "Tasse en céramique", 1200, 1200, false, true),
+        (
+            "BOUILL-01",
+            "Bouilloire col de cygne",
+            4500,
+            4900,
+            false,
+            true,
+        ),
+        ("FILTRE-100", "Filtres papier (100)", 600, 600, false, true),
+        ("AVOINE-1L", "Boisson à l’avoine 1 L", 350, 350, true, true),
+        (
+            "CHOCO-01",
+            "Tablette de chocolat noir",
+            300,
+            300,
+            true,
+            true,
+        ),
+        ("PAIN-01", "Pain au levain", 650, 650, true, true),
+        ("SAC-01", "Tote bag en toile", 1500, 1500, false, true),
+        ("PAQUET-01", "Paquet cadeau", 200, 200, false, true),
+        (
+            "ATELIER-01",
+            "Atelier barista (2 heures)",
+            8000,
+            8000,
+            false,
+            true,
+        ),
+        (
+            "MOULIN-OLD",
+            "Moulin manuel (plus fabriqué)",
+            9900,
+            9900,
+            false,
+            false,
+        ),
+    ],
+    // French GS1 prefix (300–379), check digits computed.
+    barcodes: &[
+        ("CAFE-1KG", "3012345000017"),
+        ("TASSE-01", "3012345000024"),
+        ("BOUILL-01", "3012345000031"),
+        ("FILTRE-100", "3012345000048"),
+        ("AVOINE-1L", "3012345000055"),
+        ("CHOCO-01", "3012345000062"),
+        ("SAC-01", "3012345000079"),
+        ("MOULIN-OLD", "3012345000086"),
+    ],
+    customers: &[
+        (
+            "camille.dupont@example.fr",
+            "Camille",
+            "Dupont",
+            "Atelier Dupont SARL",
+            "+33 6 12 34 56 78",
+            "8 boulevard Voltaire",
+            "Paris",
+            "75011",
+            "FR",
+            "fr",
+            Some(30),
+        ),
+        (
+            "lea.martin@example.fr",
+            "Léa",
+            "Martin",
+            "",
+            "+33 6 98 76 54 32",
+            "3 place Bellecour",
+            "Lyon",
+            "69002",
+            "FR",
+            "fr",
+            None,
+        ),
+        // One English customer: her invoices, pay page and reminders are
+        // in English while the store's are French.
+        (
+            "ada@example.com",
+            "Ada",
+            "Lovelace",
+            "Analytical Engines Ltd",
+            "+44 20 7946 0001",
+            "1 St James's Square",
+            "London",
+            "SW1Y 4JH",
+            "GB",
+            "en",
+            None,
+        ),
+    ],
+};
+
+/// The English demo store (`settle seed`).
+pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<Option<DemoLogin>> {
+    seed_demo_in(db, Lang::En).await
+}
+
+/// Fills an empty database with a demo store in `lang` (English: the
+/// Bristol coffee shop; French: its Paris twin). Returns the admin's login
+/// when it created one; `None` when the database already had staff
+/// (nothing changed).
+pub async fn seed_demo_in(
+    db: &DatabaseConnection,
+    lang: Lang,
+) -> anyhow::Result<Option<DemoLogin>> {
+    if staff::Entity::find().count(db).await? > 0 || product::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let demo = match lang {
+        Lang::En => &ENGLISH,
+        Lang::Fr => &FRENCH,
+    };
+    let password = app::staff::ssr::password::generate("admin@example.com");
+    let email = "admin@example.com".to_owned();
+    let hash = app::staff::ssr::password::hash(password.clone()).await?;
+    let now = OffsetDateTime::now_utc();
+
+    let txn = db.begin().await?;
+    settings::Entity::delete_by_id(settings::SINGLETON_ID)
+        .exec(&txn)
+        .await?;
+    let mut row = default_settings(
+        demo.name,
+        demo.email,
+        demo.phone,
+        demo.address,
+        demo.currency,
+        demo.prices_include_tax,
+    );
+    let words = demo.lang.words();
+    row.language = Set(demo.lang);
+    row.time_zone = Set(demo.time_zone.into());
+    row.invoice_subject = Set(words.default_invoice_subject());
+    row.invoice_heading = Set(words.default_invoice_heading());
+    row.invoice_intro = Set(words.default_invoice_intro());
+    row.invoice_footer = Set(words.default_invoice_footer());
+    if demo.lang != Lang::En {
+        // The demo's reminders speak the store's language in Settings too.
+        let mut policy = app::reminders::Policy {
+            enabled: true,
+            ..Default::default()
+        };
+        let count = policy.steps.len();
+        for (n, step) in policy.steps.iter_mut().enumerate() {
+            let (subject, heading, intro) = app::reminders::policy::default_wording_in(
+                step.days,
+                count > 1 && n + 1 == count,
+                demo.lang,
+            );
+            step.subject = subject;
+            step.heading = heading;
+            step.intro = intro;
+        }
+        row.reminder_policy = Set(policy.to_json());
+    }
+    row.insert(&txn).await?;
+
+    let mut rate_ids = Vec::new();
+    for (class, name, ppm) in demo.rates {
+        let row = tax_rate::ActiveModel {
+            class: Set((*class).into()),
+            name: Set((*name).into()),
+            rate_ppm: Set(*ppm),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        rate_ids.push(row.id);
+    }
+    let (standard, food) = (rate_ids[0], rate_ids[1]);
+
+    for (sku, name, price, regular, is_food, active) in demo.products {
+        let barcode = demo
+            .barcodes
+            .iter()
+            .find(|(s, _)| s == sku)
+            .map(|(_, code)| (*code).to_owned());
+        product::ActiveModel {
+            sku: Set(Some((*sku).into())),
+            barcode: Set(barcode),
+            name: Set((*name).into()),
+            price_minor: Set(*price),
+            regular_price_minor: Set(*regular),
+            tax_rate_id: Set(Some(if *is_food { food } else { standard })),
+            active: Set(*active),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
+
+    for (email, first, last, company, phone, addr, city, postcode, country, language, terms) in
+        demo.customers
+    {
         customer::ActiveModel {
-            email: Set(email.into()),
-            first_name: Set(first.into()),
-            last_name: Set(last.into()),
-            company: Set(company.into()),
-            phone: Set(phone.into()),
-            address_1: Set(addr.into()),
+            email: Set((*email).into()),
+            first_name: Set((*first).into()),
+            last_name: Set((*last).into()),
+            company: Set((*company).into()),
+            phone: Set((*phone).into()),
+            address_1: Set((*addr).into()),
             address_2: Set(String::new()),
-            city: Set(city.into()),
+            city: Set((*city).into()),
             state: Set(String::new()),
-            postcode: Set(postcode.into()),
-            country: Set(if postcode.chars().all(|c| c.is_ascii_digit()) {
-                "US"
-            } else {
-                "GB"
-            }
-            .into()),
-            preferred_language: Set("en".into()),
-            payment_terms_days: Set(terms),
+            postcode: Set((*postcode).into()),
+            country: Set((*country).into()),
+            preferred_language: Set((*language).into()),
+            payment_terms_days: Set(*terms),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -120,6 +120,11 @@ pub struct NewOrderRequest {
     /// `YYYY-MM-DD`; empty for today.
     #[serde(default)]
     pub deposit_due: String,
+    /// A guest's language (the POS's **Language**, defaulting to the
+    /// store's). Ignored for a registered customer, whose own language is
+    /// used; `None` for the store's.
+    #[serde(default)]
+    pub language: Option<crate::i18n::Lang>,
 }
 
 impl NewOrderRequest {
@@ -230,6 +235,7 @@ mod discount_tests {
             deposit_minor: None,
             deposit_percent_bp: None,
             deposit_due: String::new(),
+            language: None,
         }
     }
 

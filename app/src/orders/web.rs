@@ -34,6 +34,7 @@ pub fn routes() -> crate::forms::ssr::StaffRoutes {
             resume_reminders,
         )
         .get("/orders/{number}/email", Access::STAFF, preview)
+        .get("/orders/{number}/invoice.pdf", Access::STAFF, invoice_pdf)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,6 +262,54 @@ async fn preview(
             .into_response(),
         Err(e) => {
             tracing::error!(error = %e, number = number.get(), "rendering an invoice preview");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// **Download invoice (PDF)** on the order page: the customer's PDF, in the
+/// order's language, rendered from the stored order.
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Response {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if staff(&state, &session).await.is_none() {
+        return unauthorized();
+    }
+    let Ok(number) = OrderNumber::parse(&number) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let order = super::model::order::Entity::find()
+        .filter(super::model::order::Column::Number.eq(number.get()))
+        .one(&state.db)
+        .await;
+    let store = crate::settings::ssr::store(&state.db).await;
+    let (Ok(Some(order)), Ok(store)) = (order, store) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match super::service::invoice_pdf(&state.db, &store, &order, &state.public_url).await {
+        Ok(pdf) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_owned(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}\"",
+                        super::service::pdf_file_name(order.language, order.number)
+                    ),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            pdf,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, number = number.get(), "rendering a PDF invoice");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

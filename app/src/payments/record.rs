@@ -259,12 +259,18 @@ pub async fn record_success(
             {
                 let store = crate::settings::ssr::store(&txn).await?;
                 let zone = crate::domain::StoreZone::stored(&store.time_zone);
-                let mut line = paid_line(&zone, now, PaymentMethod::Stripe.label(), &shown);
+                let mut line = paid_line(
+                    &zone,
+                    &o,
+                    now,
+                    PaymentMethod::Stripe,
+                    taken.applied_minor + taken.excess_minor,
+                );
                 if taken.excess_minor > 0 {
-                    line.push_str(&format!(
-                        " ({} of it was more than was due and is being refunded to your card)",
-                        money(taken.excess_minor)
-                    ));
+                    line.push_str(&o.language.words().excess_refunding(crate::i18n::money(
+                        crate::domain::Money::from_minor(taken.excess_minor, o.currency),
+                        o.language,
+                    )));
                 }
                 queue_receipt(&txn, &store, &o, &to, public_url, line)
                     .await

@@ -244,7 +244,7 @@ async fn record_in_store(
     {
         let store = crate::settings::ssr::store(txn).await?;
         let zone = crate::domain::StoreZone::stored(&store.time_zone);
-        let line = paid_line(&zone, now, pay.method.label(), &money(amount));
+        let line = paid_line(&zone, &o, now, pay.method, amount);
         queue_receipt(txn, &store, &o, &to, public_url, line).await?;
     }
     Ok((o, change))

@@ -19,6 +19,9 @@ pub struct PosSetup {
     pub default_payment: PaymentChoice,
     /// Orders the customer said they would pay in store today, still owing.
     pub expected: Vec<crate::setup::ExpectedRow>,
+    /// The store's language: a guest's invoice is in it unless the cashier
+    /// picks another.
+    pub language: crate::i18n::Lang,
 }
 
 #[server]
@@ -39,6 +42,7 @@ pub async fn pos_context() -> Result<PosSetup, AppError> {
             is_admin: me.role == crate::staff::Role::Admin,
             default_payment: store.default_payment,
             expected,
+            language: store.language,
         })
     }
     .await;

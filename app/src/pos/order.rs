@@ -497,6 +497,8 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                     <a href=format!("/orders/{}/email", o.number) target="_blank" rel="noopener">"Preview email"</a>
                     " · "
                     <a href=format!("/orders/{}/email?part=text", o.number) target="_blank" rel="noopener">"Plain-text part"</a>
+                    " · "
+                    <a href=format!("/orders/{}/invoice.pdf", o.number) download="">"Download invoice (PDF)"</a>
                 </p>
             </section>
         })}

@@ -6,6 +6,7 @@ use crate::catalog::api::{search_products, ProductHit};
 use crate::catalog::Barcode;
 use crate::customers::api::{search_customers, CustomerHit};
 use crate::domain::{Currency, Money, Quantity};
+use crate::i18n::Lang;
 use crate::orders::create::{CartFee, CartLine, FieldError, NewOrderRequest, PaymentChoice};
 use crate::orders::ledger::Deposit;
 use crate::orders::{compute_totals, Discount, FeeInput, LineInput, TaxMode, TaxRate, Totals};
@@ -23,7 +24,7 @@ pub fn PosPage() -> impl IntoView {
                 {expected_today(ctx.expected)}
                 {if ctx.ready {
                     view! {
-                        <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax default_payment=ctx.default_payment/>
+                        <PosScreen currency=ctx.currency prices_include_tax=ctx.prices_include_tax default_payment=ctx.default_payment store_language=ctx.language/>
                         <PosStartFailure/>
                     }.into_any()
                 } else if ctx.is_admin {
@@ -169,6 +170,7 @@ fn PosScreen(
     currency: String,
     prices_include_tax: bool,
     default_payment: PaymentChoice,
+    store_language: Lang,
 ) -> impl IntoView {
     let mode = TaxMode::from_inclusive(prices_include_tax);
     let Ok(currency) = Currency::parse(&currency) else {
@@ -196,6 +198,8 @@ fn PosScreen(
     let tendered_input = NodeRef::<leptos::html::Input>::new();
     let confirm_panel = NodeRef::<leptos::html::Div>::new();
     let due_date = RwSignal::new(String::new());
+    // A guest's language (a registered customer's own is used).
+    let language = RwSignal::new(store_language);
     // A deposit (an amount or a percentage) and when it is due.
     let deposit = RwSignal::new(String::new());
     let deposit_due = RwSignal::new(String::new());
@@ -405,6 +409,10 @@ fn PosScreen(
             deposit_minor,
             deposit_percent_bp,
             deposit_due: deposit_due.get_untracked(),
+            language: customer
+                .get_untracked()
+                .is_none()
+                .then(|| language.get_untracked()),
         };
         // An invoice or a quote takes no money: one press sends it. So does an
         // empty cart, which the server refuses with its own message.
@@ -547,6 +555,7 @@ fn PosScreen(
             email.set(String::new());
             save_to_billing.set(false);
             due_date.set(String::new());
+            language.set(store_language);
             deposit.set(String::new());
             deposit_due.set(String::new());
             customer_query.set(String::new());
@@ -844,6 +853,20 @@ fn PosScreen(
                     <input id="pos-save-billing" type="checkbox" prop:checked=move || save_to_billing.get() on:change=move |ev| save_to_billing.set(event_target_checked(&ev))/>
                     "Save to billing address"
                 </label>
+                // A registered customer gets their own language; a guest
+                // the one chosen here.
+                <Show when=move || customer.get().is_none()>
+                    <label for="pos-language">"Language"</label>
+                    <select id="pos-language" on:change=move |ev| {
+                        if let Some(l) = Lang::parse(&event_target_value(&ev)) {
+                            language.set(l);
+                        }
+                    }>
+                        {Lang::ALL.into_iter().map(|l| view! {
+                            <option value=l.code() selected=move || language.get() == l>{l.name()}</option>
+                        }).collect_view()}
+                    </select>
+                </Show>
 
                 <div role="radiogroup" aria-labelledby="pos-payment-label" class="radios">
                     <span id="pos-payment-label" class="label">"Payment method"</span>

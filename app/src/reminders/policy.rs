@@ -70,29 +70,39 @@ impl Default for Window {
     }
 }
 
-/// The wording a step gets when none is typed: friendly before the due
-/// date, firm after it, final for the last of several.
-pub fn default_wording(days: i32, last_of_several: bool) -> (String, String, String) {
-    let (subject, heading, intro) = if last_of_several && days > 0 {
+/// The wording a step gets when none is typed, in `lang`: friendly before
+/// the due date, firm after it, final for the last of several.
+pub fn default_wording_in(
+    days: i32,
+    last_of_several: bool,
+    lang: crate::i18n::Lang,
+) -> (String, String, String) {
+    let w = lang.words();
+    if last_of_several && days > 0 {
         (
-            "Final reminder: invoice #{order_number} from {store_name}",
-            "Final reminder",
-            "Your payment of {amount} was due on {due_date} and we have still not received it. Please pay today with the button below, or contact us if something is wrong.",
+            w.default_reminder_final_subject(),
+            w.default_reminder_final_heading(),
+            w.default_reminder_final_intro(),
         )
     } else if days > 0 {
         (
-            "Invoice #{order_number} from {store_name} is overdue",
-            "Your invoice is overdue",
-            "We have not received your payment of {amount}, due on {due_date}. You can pay online with the button below, or in store. If you have already paid, thank you, and please ignore this message.",
+            w.default_reminder_overdue_subject(),
+            w.default_reminder_overdue_heading(),
+            w.default_reminder_overdue_intro(),
         )
     } else {
         (
-            "Reminder: invoice #{order_number} from {store_name} is due {due_date}",
-            "A friendly reminder",
-            "Your invoice is due on {due_date}. You can pay {amount} online in a minute with the button below, or in store.",
+            w.default_reminder_friendly_subject(),
+            w.default_reminder_friendly_heading(),
+            w.default_reminder_friendly_intro(),
         )
-    };
-    (subject.to_owned(), heading.to_owned(), intro.to_owned())
+    }
+}
+
+/// The default wording as the settings form fills it (English; an order in
+/// another language gets that language's, see `reminders::ssr::email`).
+pub fn default_wording(days: i32, last_of_several: bool) -> (String, String, String) {
+    default_wording_in(days, last_of_several, crate::i18n::Lang::En)
 }
 
 fn step(days: i32, last_of_several: bool) -> Step {

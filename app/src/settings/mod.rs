@@ -77,6 +77,8 @@ pub struct SettingsForm {
     /// A `PaymentChoice` code (`email_invoice`, `cash`, …); empty keeps the
     /// stored one.
     pub default_payment: String,
+    /// A language code (`en`, `fr`); empty keeps the stored one.
+    pub language: String,
 }
 
 /// Everything the settings page shows.

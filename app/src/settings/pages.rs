@@ -72,6 +72,7 @@ fn settings_view(d: SettingsPageData) -> impl IntoView {
                 </datalist>
                 <span class="muted" id="f-time_zone-help">"e.g. Europe/Paris: due dates, \"today\" and every time shown use it."</span>
                 <FieldMessage id="f-time_zone-error" message=err("time_zone")/>
+                <LanguageField chosen=f.language.clone() error=err("language")/>
                 <Field label="Invoices due after (days)" name="default_due_days" value=f.default_due_days kind="number" maxlength=4 error=err("default_due_days")/>
                 <Field label="Pay links expire this many days after the due date" name="expiry_grace_days" value=f.expiry_grace_days kind="number" maxlength=4 error=err("expiry_grace_days")/>
             </fieldset> }.into_any()}
@@ -323,6 +324,29 @@ fn CurrencyField(
             }.into_any()
         }}
         <FieldMessage id="f-currency-error" message=error/>
+    }
+}
+
+/// The store's language, each offered in its own name.
+#[component]
+fn LanguageField(chosen: String, error: Option<String>) -> impl IntoView {
+    let invalid = error.is_some();
+    let described_by = if invalid {
+        "f-language-help f-language-error"
+    } else {
+        "f-language-help"
+    };
+    view! {
+        <label for="f-language">"Language"</label>
+        <select id="f-language" name="language" aria-invalid=invalid.then_some("true")
+            aria-describedby=described_by>
+            {crate::i18n::Lang::ALL.into_iter().map(|l| {
+                let selected = l.code() == chosen;
+                view! { <option value=l.code() lang=l.code() selected=selected>{l.name()}</option> }
+            }).collect_view()}
+        </select>
+        <span class="muted" id="f-language-help">"New orders are in the customer's language when they have one Settle speaks, else in this one: the pay page, invoice, receipts and reminders."</span>
+        <FieldMessage id="f-language-error" message=error/>
     }
 }
 

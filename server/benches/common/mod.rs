@@ -177,6 +177,7 @@ pub fn send_invoice_body(product: i32, quantity: u32, email: &str) -> serde_json
         deposit_minor: None,
         deposit_percent_bp: None,
         deposit_due: String::new(),
+        language: None,
     };
     serde_json::json!({ "order": order })
 }

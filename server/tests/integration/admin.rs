@@ -584,6 +584,7 @@ async fn customers_are_created_edited_and_list_their_orders(backend: Backend) {
         deposit_minor: None,
         deposit_percent_bp: None,
         deposit_due: String::new(),
+        language: None,
     };
     let a = app::orders::service::create_order(&app.db, &staff, "http://x", order(Some(lin.id)))
         .await

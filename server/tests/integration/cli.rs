@@ -332,6 +332,75 @@ fn seed_prints_the_admin_login_once() {
     });
 }
 
+/// `settle seed --language fr`: the Paris store (EUR, French VAT, French
+/// texts, prices with tax) with one English customer; the store's language
+/// is a `settings set` key that refuses what Settle does not speak.
+#[test]
+fn seed_in_french_makes_the_french_store_and_language_is_a_setting() {
+    let s = Scratch::new();
+    let refused = settle(&s, &["seed", "--language", "de"], &[], "");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("en or fr"),
+        "{}",
+        stderr(&refused)
+    );
+    let seeded = settle(&s, &["seed", "--language", "fr"], &[], "");
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let shown = settle(&s, &["settings", "show"], &[], "");
+    let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+    for line in [
+        "name:               Café du Coin",
+        "currency:           EUR",
+        "time-zone:          Europe/Paris",
+        "prices-include-tax: yes",
+        "language:           fr",
+    ] {
+        assert!(shown.contains(line), "{line} in {shown}");
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sea_orm::EntityTrait;
+        let db = server::db::connect(&s.db_url()).await.unwrap();
+        let store = app::settings::ssr::store(&db).await.unwrap();
+        assert_eq!(store.invoice_heading, "Votre facture");
+        assert!(store.invoice_subject.contains("{order_number}"));
+        let policy = app::reminders::Policy::from_json(&store.reminder_policy).unwrap();
+        assert!(policy.enabled);
+        assert_eq!(policy.steps[0].heading, "Petit rappel");
+        let mut rates: Vec<i32> = app::settings::ssr::tax_rate::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.rate_ppm)
+            .collect();
+        rates.sort();
+        assert_eq!(rates, [21_000, 55_000, 100_000, 200_000]);
+        let languages: Vec<String> = app::customers::model::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.preferred_language)
+            .collect();
+        assert_eq!(languages.iter().filter(|l| *l == "fr").count(), 2);
+        assert_eq!(languages.iter().filter(|l| *l == "en").count(), 1);
+    });
+
+    let unknown = settle(&s, &["settings", "set", "language=de"], &[], "");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("nothing was saved") && stderr(&unknown).contains("language"),
+        "{}",
+        stderr(&unknown)
+    );
+    let english = settle(&s, &["settings", "set", "language=en"], &[], "");
+    assert!(english.status.success(), "{}", stderr(&english));
+    let shown = settle(&s, &["settings", "show"], &[], "");
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("language:           en"));
+}
+
 #[test]
 fn a_dotenv_file_is_read_and_the_environment_wins() {
     let s = Scratch::new();

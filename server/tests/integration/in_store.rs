@@ -102,7 +102,11 @@ async fn a_customer_says_they_will_pay_in_store(backend: Backend) {
         ),
         ">Confirm</button>".to_owned(),
     ] {
-        assert!(html.contains(&expected), "{expected}: {html}");
+        // Askama writes the apostrophe as an entity.
+        assert!(
+            html.contains(&expected) || html.contains(&expected.replace('\'', "&#39;")),
+            "{expected}: {html}"
+        );
     }
     assert!(
         !html.contains(PROMISE) && !html.contains("aria-invalid"),
@@ -192,7 +196,7 @@ async fn a_customer_says_they_will_pay_in_store(backend: Backend) {
     ] {
         assert!(html.contains(expected), "{expected}: {html}");
     }
-    assert!(!html.contains("I'll pay in store"), "{html}");
+    assert!(!html.contains("I&#39;ll pay in store"), "{html}");
 
     // The same day again (a form sent twice) changes nothing.
     let (status, _) = post(&app, number, &key, &[("date", tomorrow_text.as_str())]).await;
@@ -224,7 +228,7 @@ async fn a_customer_says_they_will_pay_in_store(backend: Backend) {
     assert_eq!(events.len(), 3);
     let (_, html) = page(&browser, &app.url(&path)).await;
     assert!(
-        !html.contains(PROMISE) && html.contains("I'll pay in store"),
+        !html.contains(PROMISE) && html.contains("I&#39;ll pay in store"),
         "{html}"
     );
 

@@ -16,6 +16,7 @@ mod fuzz;
 mod home;
 mod hostile;
 mod in_store;
+mod languages;
 mod mail;
 mod money;
 mod names;

@@ -19,6 +19,7 @@ fn message(to: &str, n: usize) -> outbox::NewMessage {
         html_body: format!("<p>Message {n}</p>"),
         text_body: format!("Message {n}"),
         list_unsubscribe: None,
+        attachment: None,
     }
 }
 

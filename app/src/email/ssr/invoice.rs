@@ -19,6 +19,8 @@ pub struct InvoiceData {
     pub heading: String,
     pub intro: String,
     pub footer: String,
+    /// The order's language: every word around the values is in it.
+    pub lang: crate::i18n::Lang,
     pub store_name: String,
     pub store_email: String,
     pub store_phone: String,
@@ -50,6 +52,13 @@ pub struct InvoiceData {
     pub money: MoneyState,
     /// Reminders only: the page that stops reminders for this order.
     pub unsubscribe_url: Option<String>,
+    /// The customer as billed: name, company, address lines, email.
+    pub bill_to: Vec<String>,
+    /// The seller's legal identity under its address (company number, VAT
+    /// number), one line each; empty until the store gives them.
+    pub legal: Vec<String>,
+    /// Mentions the law asks invoices to carry (late-payment penalties…).
+    pub legal_mentions: Vec<String>,
 }
 
 /// Where an order's money stands, formatted from its ledger
@@ -103,6 +112,7 @@ pub struct PaidRow {
 #[template(path = "email/invoice.html")]
 struct Html<'a> {
     inv: &'a InvoiceData,
+    w: crate::i18n::Words,
     subject: &'a str,
     address: &'a [&'a str],
     logo_url: Option<&'a str>,
@@ -117,6 +127,7 @@ struct Html<'a> {
 #[template(path = "email/invoice.txt", escape = "none")]
 struct Text<'a> {
     inv: &'a InvoiceData,
+    w: crate::i18n::Words,
     address: &'a [&'a str],
 }
 
@@ -166,6 +177,7 @@ pub fn render(data: &InvoiceData) -> Result<Rendered, RenderError> {
         .collect();
     let html = Html {
         inv: data,
+        w: data.lang.words(),
         subject: &subject,
         address: &address,
         logo_url: data
@@ -187,6 +199,7 @@ pub fn render(data: &InvoiceData) -> Result<Rendered, RenderError> {
         .map_err(|e| RenderError::Inline(e.to_string()))?;
     let text = Text {
         inv: data,
+        w: data.lang.words(),
         address: &address,
     }
     .render()?;
@@ -207,6 +220,7 @@ mod tests {
             heading: "Your invoice".into(),
             intro: "Thanks <script>alert(1)</script>".into(),
             footer: "Questions? Reply.".into(),
+            lang: crate::i18n::Lang::En,
             store_name: "Corner & Co".into(),
             store_email: "hello@corner.example".into(),
             store_phone: "+44 117".into(),
@@ -239,6 +253,9 @@ mod tests {
                 ..MoneyState::default()
             },
             unsubscribe_url: None,
+            bill_to: vec![],
+            legal: vec![],
+            legal_mentions: vec![],
         }
     }
 

@@ -29,6 +29,28 @@ pub struct NewMessage {
     pub text_body: String,
     /// Reminders only: the one-click unsubscribe URL.
     pub list_unsubscribe: Option<String>,
+    /// The invoice PDF (invoices and reminders).
+    pub attachment: Option<Attachment>,
+}
+
+/// A file sent with a message: so far only the invoice PDF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub pdf: Vec<u8>,
+}
+
+impl model::Model {
+    /// What the row carries to attach, if anything.
+    pub fn attachment(&self) -> Option<Attachment> {
+        match (&self.attachment_name, &self.attachment) {
+            (Some(name), Some(pdf)) => Some(Attachment {
+                name: name.clone(),
+                pdf: pdf.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Writes a message to the outbox; pass the transaction of the change that causes it.
@@ -45,6 +67,8 @@ pub async fn enqueue<C: ConnectionTrait>(
         html_body: Set(message.html_body),
         text_body: Set(message.text_body),
         list_unsubscribe: Set(message.list_unsubscribe),
+        attachment_name: Set(message.attachment.as_ref().map(|a| a.name.clone())),
+        attachment: Set(message.attachment.map(|a| a.pdf)),
         refused: Set(false),
         status: Set(QUEUED.to_owned()),
         attempts: Set(0),
@@ -138,6 +162,8 @@ pub async fn mark_sent(
     active.sent_at = Set(Some(OffsetDateTime::now_utc()));
     active.claimed_until = Set(None);
     active.last_error = Set(None);
+    // Sent: the PDF can be made again from the order whenever asked for.
+    active.attachment = Set(None);
     active.update(db).await.map(|_| ())
 }
 
@@ -205,6 +231,7 @@ pub async fn mark_failed(
     active.refused = Set(refused);
     active.claimed_until = Set(None);
     active.last_error = Set(Some(error.to_owned()));
+    active.attachment = Set(None);
     active.update(db).await.map(|_| ())
 }
 

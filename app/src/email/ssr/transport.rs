@@ -126,13 +126,14 @@ impl Mailer {
         text: &str,
         html: &str,
     ) -> Result<Delivery, MailError> {
-        self.send_signed(to, subject, text, html, None, None, None)
+        self.send_signed(to, subject, text, html, None, None, None, None)
             .await
     }
 
     /// Sends one message, DKIM-signed when `dkim` is given, from the store
     /// (`sender`) when given, with RFC 8058 one-click unsubscribe headers
-    /// when `list_unsubscribe` is given (reminders).
+    /// when `list_unsubscribe` is given (reminders), with `attachment` (the
+    /// invoice PDF) after the text and HTML when given.
     #[allow(clippy::too_many_arguments)]
     pub async fn send_signed(
         &self,
@@ -143,6 +144,7 @@ impl Mailer {
         dkim: Option<&DkimConfig>,
         sender: Option<&Sender>,
         list_unsubscribe: Option<&str>,
+        attachment: Option<&super::outbox::Attachment>,
     ) -> Result<Delivery, MailError> {
         let Some(transport) = &self.transport else {
             return Ok(Delivery::NotConfigured);
@@ -183,13 +185,21 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".to_owned(),
                 ));
         }
+        let body = MultiPart::alternative_plain_html(text.to_owned(), html.to_owned());
+        let body = match attachment {
+            None => body,
+            Some(a) => MultiPart::mixed().multipart(body).singlepart(
+                lettre::message::Attachment::new(a.name.clone()).body(
+                    a.pdf.clone(),
+                    lettre::message::header::ContentType::parse("application/pdf")
+                        .map_err(|e| MailError::Message(e.to_string()))?,
+                ),
+            ),
+        };
         let mut message = builder
             .to(to)
             .subject(subject)
-            .multipart(MultiPart::alternative_plain_html(
-                text.to_owned(),
-                html.to_owned(),
-            ))
+            .multipart(body)
             .map_err(|e| MailError::Message(e.to_string()))?;
         if let Some(dkim) = dkim {
             message.sign(dkim);

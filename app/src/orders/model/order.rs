@@ -63,6 +63,9 @@ pub struct Model {
     pub reminders_stopped: Option<crate::reminders::Stopped>,
     /// The day the customer said they will pay in store (pay page).
     pub in_store_on: Option<TimeDate>,
+    /// The language the customer reads this order in (pay page, emails,
+    /// reminders): the customer's, or the store's for a guest.
+    pub language: crate::i18n::Lang,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

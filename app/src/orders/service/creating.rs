@@ -448,6 +448,13 @@ pub async fn create_in(
         updated_at: Set(now),
         paid_at: Set(None),
         prices_include_tax: Set(mode.is_inclusive()),
+        // A registered customer's language when Settle speaks it; a
+        // guest's as the till chose it; else the store's.
+        language: Set(match &buyer {
+            Some(c) => crate::i18n::Lang::parse(&c.preferred_language),
+            None => req.language,
+        }
+        .unwrap_or(store.language)),
         ..Default::default()
     }
     .insert(txn)

@@ -4,19 +4,30 @@ use super::creating::CreateOrderError;
 use super::timeline::add_event;
 use crate::domain::{Email, Money, StoreZone};
 use crate::email::ssr::{invoice, outbox};
+use crate::i18n::{self, Lang};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{adjustment, item, order, tax};
 use crate::settings::ssr::model as settings;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use time::{Date, OffsetDateTime};
 
-/// "27 November 2026": a date as invoices, receipts and the timeline print it.
+/// "27 November 2026": a date as staff pages and the timeline print it
+/// (customers' documents use their order's language: `i18n::long_date`).
 /// A moment becomes a date in the store's zone first (`StoreZone::local`).
 pub fn long_date(d: Date) -> String {
-    d.format(time::macros::format_description!(
-        "[day padding:none] [month repr:long] [year]"
-    ))
-    .unwrap_or_else(|_| d.to_string())
+    i18n::long_date(d, Lang::En)
+}
+
+/// A text of the store's (invoice subject, heading, …) for an order in
+/// `lang`: the store's own wording, unless it is still one of Settle's
+/// defaults (in any language), which then reads as Settle's default in the
+/// order's language. (Per-language store texts are to come.)
+fn store_text(stored: &str, lang: Lang, default: fn(i18n::Words) -> String) -> String {
+    if Lang::ALL.iter().any(|l| stored == default(l.words())) {
+        default(lang.words())
+    } else {
+        stored.to_owned()
+    }
 }
 
 /// An order's stored lines, in their order: items, adjustments (fees and the
@@ -87,7 +98,10 @@ pub async fn order_document<C: ConnectionTrait>(
     receipt: Option<String>,
 ) -> Result<invoice::InvoiceData, CreateOrderError> {
     let currency = o.currency;
-    let money = |m: i64| Money::from_minor(m, currency).to_string();
+    let lang = o.language;
+    let words = lang.words();
+    let money = |m: i64| i18n::money(Money::from_minor(m, currency), lang);
+    let date = |d: Date| i18n::long_date(d, lang);
     let zone = StoreZone::stored(&store.time_zone);
     let (items, adjustments, taxes) = order_lines(conn, o.id).await?;
     let money_state = money_state(&zone, o, &super::payment_rows(conn, o.id).await?);
@@ -102,24 +116,40 @@ pub async fn order_document<C: ConnectionTrait>(
         .collect();
     let (subject, heading, intro) = match &receipt {
         None => (
-            store
-                .invoice_subject
-                .replace("{order_number}", &o.number.to_string())
-                .replace("{store_name}", &store.name),
-            store.invoice_heading.clone(),
-            store.invoice_intro.clone(),
+            store_text(
+                &store.invoice_subject,
+                lang,
+                i18n::Words::default_invoice_subject,
+            )
+            .replace("{order_number}", &o.number.to_string())
+            .replace("{store_name}", &store.name),
+            store_text(
+                &store.invoice_heading,
+                lang,
+                i18n::Words::default_invoice_heading,
+            ),
+            store_text(
+                &store.invoice_intro,
+                lang,
+                i18n::Words::default_invoice_intro,
+            ),
         ),
         Some(_) => (
-            format!("Receipt for order #{} from {}", o.number, store.name),
-            "Thank you for your payment".to_owned(),
-            "This is your receipt. Keep it for your records.".to_owned(),
+            words.receipt_subject(o.number, &store.name),
+            words.receipt_heading(),
+            words.receipt_intro(),
         ),
     };
     Ok(invoice::InvoiceData {
         subject,
         heading,
         intro,
-        footer: store.invoice_footer.clone(),
+        footer: store_text(
+            &store.invoice_footer,
+            lang,
+            i18n::Words::default_invoice_footer,
+        ),
+        lang,
         store_name: store.name.clone(),
         store_email: store.email.clone(),
         store_phone: store.phone.clone(),
@@ -128,9 +158,9 @@ pub async fn order_document<C: ConnectionTrait>(
         brand_color: store.brand_color.clone(),
         accent_color: store.accent_color.clone(),
         number: o.number,
-        order_date: long_date(zone.local(o.created_at).date()),
+        order_date: date(zone.local(o.created_at).date()),
         // A receipt is paid: a due date on it only confuses.
-        due_date: o.due_date.filter(|_| receipt.is_none()).map(long_date),
+        due_date: o.due_date.filter(|_| receipt.is_none()).map(date),
         lines: items
             .iter()
             .map(|i| invoice::InvoiceLine {
@@ -159,7 +189,7 @@ pub async fn order_document<C: ConnectionTrait>(
         taxes_included: if o.prices_include_tax {
             tax_lines
                 .into_iter()
-                .map(|(label, amount)| (format!("Includes {label}"), amount))
+                .map(|(label, amount)| (words.includes_tax(label), amount))
                 .collect()
         } else {
             Vec::new()
@@ -169,7 +199,34 @@ pub async fn order_document<C: ConnectionTrait>(
         qr: crate::orders::qr::order_qr(o.number),
         money: money_state,
         unsubscribe_url: None,
+        bill_to: bill_to(o),
+        legal: Vec::new(),
+        legal_mentions: Vec::new(),
     })
+}
+
+/// The customer as the order was billed, line by line, blanks left out.
+fn bill_to(o: &order::Model) -> Vec<String> {
+    let name = format!(
+        "{} {}",
+        o.billing_first_name.trim(),
+        o.billing_last_name.trim()
+    );
+    let town = format!("{} {}", o.billing_postcode.trim(), o.billing_city.trim());
+    [
+        name.trim(),
+        o.billing_company.trim(),
+        o.billing_address_1.trim(),
+        o.billing_address_2.trim(),
+        town.trim(),
+        o.billing_state.trim(),
+        o.billing_country.trim(),
+        o.billing_email.as_deref().unwrap_or_default().trim(),
+    ]
+    .into_iter()
+    .filter(|l| !l.is_empty())
+    .map(str::to_owned)
+    .collect()
 }
 
 /// The order's ledger as documents print it (see `invoice::MoneyState`).
@@ -179,9 +236,10 @@ pub fn money_state(
     rows: &[crate::orders::model::payment::Model],
 ) -> invoice::MoneyState {
     use crate::orders::ledger::NextDue;
-    let money = |m: i64| Money::from_minor(m, o.currency).to_string();
+    let lang = o.language;
+    let money = |m: i64| i18n::money(Money::from_minor(m, o.currency), lang);
     let ledger = super::ledger_from(o, rows);
-    let date = |d: Option<Date>| d.map(long_date);
+    let date = |d: Option<Date>| d.map(|d| i18n::long_date(d, lang));
     let next = if o.status.may_owe() {
         ledger.next_due(&super::deposit_plan(o))
     } else {
@@ -209,8 +267,8 @@ pub fn money_state(
             .into_iter()
             .filter(|p| p.status == crate::orders::model::payment::PaymentStatus::Succeeded)
             .map(|p| invoice::PaidRow {
-                date: long_date(zone.local(p.at).date()),
-                method: p.method.label().to_owned(),
+                date: i18n::long_date(zone.local(p.at).date(), lang),
+                method: lang.words().method(p.method),
                 amount: money(p.amount_minor),
                 refunded: (p.refunded_minor > 0).then(|| money(p.refunded_minor)),
             })
@@ -235,7 +293,9 @@ pub async fn queue_invoice<C: ConnectionTrait>(
     staff_id: Option<i32>,
     event_prefix: &str,
 ) -> Result<(), CreateOrderError> {
-    let rendered = render_invoice(conn, store, o, public_url).await?;
+    let data = order_document(conn, store, o, public_url, None).await?;
+    let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
+    let attachment = pdf_attachment(data, o.created_at).await;
     outbox::enqueue(
         conn,
         outbox::NewMessage {
@@ -246,6 +306,7 @@ pub async fn queue_invoice<C: ConnectionTrait>(
             html_body: rendered.html,
             text_body: rendered.text,
             list_unsubscribe: None,
+            attachment,
         },
     )
     .await?;
@@ -261,14 +322,99 @@ pub async fn queue_invoice<C: ConnectionTrait>(
     Ok(())
 }
 
-/// "Paid 27 November 2026 by cash: £46.88", the line a receipt shows, dated
-/// in the store's zone.
-pub fn paid_line(zone: &StoreZone, at: OffsetDateTime, method: &str, amount: &str) -> String {
-    format!(
-        "Paid {} by {}: {amount}",
-        long_date(zone.local(at).date()),
-        method.to_lowercase()
+/// "Paid 27 November 2026 by cash: £46.88", the line a receipt shows, in the
+/// order's language, dated in the store's zone.
+pub fn paid_line(
+    zone: &StoreZone,
+    o: &order::Model,
+    at: OffsetDateTime,
+    method: crate::orders::model::payment::PaymentMethod,
+    amount_minor: i64,
+) -> String {
+    let lang = o.language;
+    lang.words().paid_line(
+        i18n::long_date(zone.local(at).date(), lang),
+        lang.words().method(method),
+        i18n::money(Money::from_minor(amount_minor, o.currency), lang),
     )
+}
+
+/// "Paid 27 November 2026 by cash: £46.88" from the payment that settled
+/// the order (its last succeeded one), in the order's language.
+pub async fn paid_summary<C: ConnectionTrait>(
+    conn: &C,
+    zone: &StoreZone,
+    o: &order::Model,
+) -> Result<Option<String>, DbErr> {
+    use crate::orders::model::payment::{self, PaymentStatus};
+    use sea_orm::QueryOrder;
+    let p = payment::Entity::find()
+        .filter(payment::Column::OrderId.eq(o.id))
+        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
+        .order_by_desc(payment::Column::Id)
+        .one(conn)
+        .await?;
+    Ok(p.map(|p| {
+        paid_line(
+            zone,
+            o,
+            o.paid_at.unwrap_or(p.created_at),
+            p.method,
+            p.amount_minor,
+        )
+    }))
+}
+
+/// The invoice as a PDF (`pdf::render`), from the same document as the
+/// email and the pay page, in `o.language`; a paid order's carries the line
+/// that says how it was paid. Rendered off the async threads.
+pub async fn invoice_pdf<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    o: &order::Model,
+    public_url: &str,
+) -> Result<Vec<u8>, CreateOrderError> {
+    let paid = if o.status == crate::orders::OrderStatus::Paid {
+        paid_summary(conn, &StoreZone::stored(&store.time_zone), o).await?
+    } else {
+        None
+    };
+    let doc = order_document(conn, store, o, public_url, paid).await?;
+    let issued = o.created_at;
+    tokio::task::spawn_blocking(move || super::pdf::render(&doc, issued))
+        .await
+        .map_err(|e| CreateOrderError::Render(e.to_string()))?
+        .map_err(|e| CreateOrderError::Render(e.to_string()))
+}
+
+/// The PDF's file name, in its language: `facture-1042.pdf`.
+pub fn pdf_file_name(lang: i18n::Lang, number: i64) -> String {
+    format!(
+        "{}-{number}.pdf",
+        lang.words().pdf_invoice_title().to_lowercase()
+    )
+}
+
+/// The invoice PDF sent with an invoice or reminder, from the very document
+/// the email was rendered from. A PDF that cannot be made is left off with
+/// a warning: the email (with its pay link) still goes.
+pub async fn pdf_attachment(
+    doc: invoice::InvoiceData,
+    issued: OffsetDateTime,
+) -> Option<outbox::Attachment> {
+    let name = pdf_file_name(doc.lang, doc.number);
+    let number = doc.number;
+    match tokio::task::spawn_blocking(move || super::pdf::render(&doc, issued)).await {
+        Ok(Ok(pdf)) => Some(outbox::Attachment { name, pdf }),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, number, "the invoice PDF could not be made; sending without it");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, number, "the invoice PDF could not be made; sending without it");
+            None
+        }
+    }
 }
 
 /// Writes the receipt for a paid order to the outbox, with a timeline event.
@@ -292,6 +438,7 @@ pub async fn queue_receipt<C: ConnectionTrait>(
             html_body: rendered.html,
             text_body: rendered.text,
             list_unsubscribe: None,
+            attachment: None,
         },
     )
     .await?;

@@ -59,22 +59,20 @@ impl Refusal {
         })
     }
 
-    /// Fixed texts, like the page's other notices.
-    pub fn message(self) -> &'static str {
+    /// Fixed texts, like the page's other notices, in the page's language.
+    pub fn message_in(self, w: crate::i18n::Words) -> String {
         match self {
-            Refusal::Format => "That is not a date. Choose the day you will come in to pay (as YYYY-MM-DD, e.g. 2026-12-24, if no calendar opens).",
-            Refusal::Past => "That day has passed. Choose today or a later day.",
-            Refusal::Far => "Choose a day within the next 30 days.",
-            Refusal::Closed => {
-                "This order is no longer waiting for payment, so there is no visit to arrange."
-            }
+            Refusal::Format => w.in_store_bad_format(),
+            Refusal::Past => w.in_store_past(),
+            Refusal::Far => w.in_store_far(),
+            Refusal::Closed => w.in_store_closed(),
         }
     }
 }
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.message())
+        f.write_str(&self.message_in(crate::i18n::Lang::En.words()))
     }
 }
 
@@ -260,9 +258,14 @@ mod tests {
             Refusal::Closed,
         ] {
             assert_eq!(Refusal::from_code(r.code()), Some(r));
-            assert_eq!(r.to_string(), r.message());
+            for l in crate::i18n::Lang::ALL {
+                assert!(!r.message_in(l.words()).is_empty());
+            }
         }
-        assert!(Refusal::Far.message().contains(&MAX_DAYS_AHEAD.to_string()));
+        for l in crate::i18n::Lang::ALL {
+            let far = Refusal::Far.message_in(l.words());
+            assert!(far.contains(&MAX_DAYS_AHEAD.to_string()), "{far}");
+        }
         assert_eq!(Refusal::from_code(""), None);
         assert_eq!(Refusal::from_code("<script>"), None);
     }

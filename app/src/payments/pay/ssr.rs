@@ -4,6 +4,7 @@
 use super::in_store::{self, Refusal};
 use super::{expires_after, pay_state, PayState};
 use crate::email::ssr::invoice::InvoiceData;
+use crate::i18n::{Lang, Words};
 use crate::orders::model::event::EventKind;
 use crate::orders::model::{event, order};
 use crate::orders::{OrderKey, OrderNumber};
@@ -15,12 +16,12 @@ use crate::throttle::{self, whole_seconds, Admission, Key, Policy};
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
     Router,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -36,7 +37,14 @@ pub struct PayCache {
     pages: Mutex<HashMap<i32, CachedPage>>,
     settings: Mutex<Option<(Instant, Arc<settings::Model>)>>,
     seen: Mutex<HashSet<i32>>,
+    /// Rendered PDF invoices, by the same changes as pages (no nonce in them).
+    pdfs: Mutex<HashMap<i32, (PdfKey, axum::body::Bytes)>>,
 }
+
+/// The order's and the settings' last change, and the language.
+type PdfKey = (OffsetDateTime, OffsetDateTime, Lang);
+/// About 40 KB each: a few hundred keep memory small.
+const MAX_PDFS: usize = 500;
 
 struct CachedPage {
     key: PageKey,
@@ -44,9 +52,10 @@ struct CachedPage {
     html: Arc<str>,
 }
 
-/// The order's and the settings' last change, the store's date, and whether
-/// the customer chose to pay the whole balance rather than the deposit.
-type PageKey = (OffsetDateTime, OffsetDateTime, Date, bool);
+/// The order's and the settings' last change, the store's date, whether
+/// the customer chose to pay the whole balance rather than the deposit, and
+/// the page's language.
+type PageKey = (OffsetDateTime, OffsetDateTime, Date, bool, Lang);
 
 /// Settings changes reach pay pages within this long.
 const SETTINGS_TTL: Duration = Duration::from_secs(5);
@@ -77,6 +86,21 @@ impl PayCache {
             .map(|p| p.html.clone())
     }
 
+    fn pdf(&self, order_id: i32, key: &PdfKey) -> Option<axum::body::Bytes> {
+        lock(&self.pdfs)
+            .get(&order_id)
+            .filter(|(k, _)| k == key)
+            .map(|(_, pdf)| pdf.clone())
+    }
+
+    fn keep_pdf(&self, order_id: i32, key: PdfKey, pdf: axum::body::Bytes) {
+        let mut pdfs = lock(&self.pdfs);
+        if pdfs.len() >= MAX_PDFS {
+            pdfs.clear();
+        }
+        pdfs.insert(order_id, (key, pdf));
+    }
+
     fn keep(&self, order_id: i32, key: PageKey, html: Arc<str>) {
         let mut pages = lock(&self.pages);
         if pages.len() >= MAX_PAGES {
@@ -90,6 +114,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/pay/{number}", get(pay_page))
         .route("/pay/{number}/return", get(return_page))
+        .route("/pay/{number}/invoice.pdf", get(invoice_pdf))
         .route("/pay/{number}/in-store", post(in_store::in_store))
 }
 
@@ -107,6 +132,31 @@ struct PayQuery {
     /// Set after a refused "I'll pay in store" (`in_store::Refusal::code`).
     #[serde(default)]
     in_store_error: String,
+    /// `fr` or `en`: the customer's choice of language, remembered in a
+    /// cookie; anything else is ignored (the order's language is used).
+    #[serde(default)]
+    lang: String,
+}
+
+/// The cookie that remembers a `?lang=` choice on this device.
+const LANG_COOKIE: &str = "settle_lang";
+
+/// The language the page is shown in: a valid `?lang=` (remembered), else
+/// the one remembered on this device, else the order's. Returns it and
+/// whether it was just chosen (the answer then sets the cookie).
+fn page_lang(o: &order::Model, query: &str, headers: &HeaderMap) -> (Lang, bool) {
+    if let Some(l) = Lang::parse(query) {
+        return (l, true);
+    }
+    let remembered = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == LANG_COOKIE)
+        .and_then(|(_, value)| Lang::parse(value));
+    (remembered.unwrap_or(o.language), false)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,11 +168,11 @@ struct ReturnQuery {
 }
 
 /// The return page's outcome, shown above the order (fixed texts only).
-fn notice_text(code: &str) -> Option<(bool, &'static str)> {
+fn notice_text(code: &str, w: Words) -> Option<(bool, String)> {
     Some(match code {
-        "processing" => (false, "Your payment is processing. This page will say it is paid as soon as your bank confirms it; there is no need to pay again."),
-        "failed" => (true, "The payment did not go through and you have not been charged. You can try again below, with the same or another card."),
-        "unconfirmed" => (true, "We could not confirm your payment with Stripe just now. Please reload this page in a minute before trying again."),
+        "processing" => (false, w.notice_processing()),
+        "failed" => (true, w.notice_failed()),
+        "unconfirmed" => (true, w.notice_unconfirmed()),
         _ => return None,
     })
 }
@@ -131,6 +181,7 @@ fn notice_text(code: &str) -> Option<(bool, &'static str)> {
 #[template(path = "pay/page.html")]
 struct PayPage<'a> {
     doc: &'a InvoiceData,
+    w: Words,
     state: PayState,
     nonce: &'a str,
     /// The site's stylesheet under the running version (`server::assets`).
@@ -162,9 +213,11 @@ struct PayPage<'a> {
     in_store_min: String,
     in_store_max: String,
     /// Why the last date was refused, shown beside the field (form open).
-    in_store_error: Option<&'static str>,
-    offline_reason: &'a str,
-    notice: Option<(bool, &'static str)>,
+    in_store_error: Option<String>,
+    /// **Download invoice (PDF)**, in the page's language.
+    pdf_url: String,
+    offline_reason: String,
+    notice: Option<(bool, String)>,
     publishable_key: &'a str,
     client_secret: &'a str,
     return_url: &'a str,
@@ -241,6 +294,7 @@ async fn pay_page(
     client: ClientAddr,
     Path(number): Path<String>,
     Query(q): Query<PayQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let found = match find(&state.readers, &number, &q.key).await {
         Ok(found) => found,
@@ -253,9 +307,13 @@ async fn pay_page(
                 .into_response();
         }
     };
-    let Some(o) = found else {
+    let Some(mut o) = found else {
         return wrong_key(&state, client).await;
     };
+    let (lang, chosen) = page_lang(&o, &q.lang, &headers);
+    // The page and everything it prints (amounts, dates) in that language.
+    o.language = lang;
+    let w = lang.words();
     let choice = if q.pay == "balance" {
         PayChoice::Balance
     } else {
@@ -264,12 +322,25 @@ async fn pay_page(
     // A closed order has no date field to show a refusal beside: that one
     // goes above the order with the other notices.
     let refused = Refusal::from_code(&q.in_store_error);
-    let notice = notice_text(&q.notice).or_else(|| {
-        (refused == Some(Refusal::Closed)).then_some((true, Refusal::Closed.message()))
+    let notice = notice_text(&q.notice, w).or_else(|| {
+        (refused == Some(Refusal::Closed)).then(|| (true, Refusal::Closed.message_in(w)))
     });
     let field_error = refused.filter(|r| *r != Refusal::Closed);
     match render(&state, &o, notice, field_error, choice).await {
-        Ok(Some(page)) => page,
+        Ok(Some(mut page)) => {
+            if chosen {
+                // A year on this device, for this site's pay pages only.
+                let cookie =
+                    format!(
+                    "{LANG_COOKIE}={lang}; Path=/pay; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
+                    if state.public_url.starts_with("https://") { "; Secure" } else { "" }
+                );
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    page.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            page
+        }
         Ok(None) => not_found(&state),
         Err(e) => {
             tracing::error!(error = %e, number = o.number, "rendering a pay page");
@@ -280,6 +351,81 @@ async fn pay_page(
                 .into_response()
         }
     }
+}
+
+/// **Download invoice (PDF)**: the same key as the page, the same language
+/// choice, rendered once per change of the order or the settings.
+async fn invoice_pdf(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    Path(number): Path<String>,
+    Query(q): Query<PayQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let unavailable = || {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html("<!DOCTYPE html><html lang=\"en\"><title>Try again</title><p>The invoice could not be made just now. Please try again in a moment.</p>"),
+        )
+            .into_response()
+    };
+    let mut o = match find(&state.readers, &number, &q.key).await {
+        Ok(Some(o)) => o,
+        Ok(None) => return wrong_key(&state, client).await,
+        Err(e) => {
+            tracing::error!(error = %e, "loading an order for its PDF");
+            return unavailable();
+        }
+    };
+    let (lang, _) = page_lang(&o, &q.lang, &headers);
+    o.language = lang;
+    let cache = &state.pay_cache;
+    let store = match cache.settings(&state.readers).await {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!(error = %e, "loading settings for a PDF");
+            return unavailable();
+        }
+    };
+    let today = crate::domain::StoreZone::stored(&store.time_zone).today(OffsetDateTime::now_utc());
+    // Only what the pay page shows: no quote.
+    if pay_state(o.status, o.due_date, store.expiry_grace_days, today).is_none() {
+        return not_found(&state);
+    }
+    let key = (o.updated_at, store.updated_at, lang);
+    let pdf = match cache.pdf(o.id, &key) {
+        Some(pdf) => pdf,
+        None => {
+            let made =
+                crate::orders::service::invoice_pdf(&state.readers, &store, &o, &state.public_url)
+                    .await;
+            match made {
+                Ok(pdf) => {
+                    let pdf = axum::body::Bytes::from(pdf);
+                    cache.keep_pdf(o.id, key, pdf.clone());
+                    pdf
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, number = o.number, "rendering a PDF invoice");
+                    return unavailable();
+                }
+            }
+        }
+    };
+    let name = crate::orders::service::pdf_file_name(lang, o.number);
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            // Behind the order's key, like the page: never kept by a proxy.
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 /// The order when `number` and `key` both match it. Every order number that
@@ -314,7 +460,7 @@ enum PageError {
 async fn render(
     state: &AppState,
     o: &order::Model,
-    notice: Option<(bool, &'static str)>,
+    notice: Option<(bool, String)>,
     field_error: Option<Refusal>,
     choice: PayChoice,
 ) -> Result<Option<Response>, PageError> {
@@ -328,6 +474,7 @@ async fn render(
         store.updated_at,
         today,
         choice == PayChoice::Balance,
+        o.language,
     );
     // A page with a message on it is for this one answer only.
     let plain = notice.is_none() && field_error.is_none();
@@ -354,7 +501,7 @@ async fn build(
     state: &AppState,
     store: &settings::Model,
     o: &order::Model,
-    notice: Option<(bool, &'static str)>,
+    notice: Option<(bool, String)>,
     field_error: Option<Refusal>,
     today: Date,
     choice: PayChoice,
@@ -365,7 +512,7 @@ async fn build(
     };
     let receipt = if page_state == PayState::Paid {
         let zone = crate::domain::StoreZone::stored(&store.time_zone);
-        paid_summary(&state.readers, &zone, o).await?
+        crate::orders::service::paid_summary(&state.readers, &zone, o).await?
     } else {
         None
     };
@@ -382,6 +529,9 @@ async fn build(
         record_first_view(&state.db, o.id).await?;
     }
     let mut cacheable = true;
+    let w = o.language.words();
+    let money =
+        |m: i64| crate::i18n::money(crate::domain::Money::from_minor(m, o.currency), o.language);
     let (intent, offline_reason) = match (page_state, &state.stripe) {
         (PayState::Payable, Some(gw)) => {
             // Cancelling an old intent and creating a new one together stay
@@ -397,25 +547,22 @@ async fn build(
                 ))
             });
             match made {
-                Ok(pi) => (Some(pi), ""),
+                Ok(pi) => (Some(pi), String::new()),
                 // Paid or changed a moment ago (the page read a replica):
                 // no form, and the next view renders the order afresh.
                 Err(crate::payments::intents::IntentError::NotPayable) => {
                     cacheable = false;
-                    (
-                        None,
-                        "This order changed a moment ago. Please reload the page.",
-                    )
+                    (None, w.order_changed())
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, number = o.number, "no PaymentIntent for the pay page");
                     cacheable = false;
-                    (None, "Online payment is temporarily unavailable. Please try again in a few minutes, or pay in store.")
+                    (None, w.online_unavailable())
                 }
             }
         }
-        (PayState::Payable, None) => (None, "Online payment is not available for this store."),
-        _ => (None, ""),
+        (PayState::Payable, None) => (None, w.online_not_offered()),
+        _ => (None, String::new()),
     };
     let return_url = crate::orders::service::pay_return_url(&state.public_url, o);
     let logo_url = store
@@ -439,7 +586,7 @@ async fn build(
     // ago may have moved past what this page read.
     let pay_amount = match &intent {
         Some(pi) => {
-            let charged = crate::domain::Money::from_minor(pi.amount_minor, o.currency).to_string();
+            let charged = money(pi.amount_minor);
             let read = if paying_deposit {
                 &doc.money.next_amount
             } else {
@@ -458,17 +605,15 @@ async fn build(
         if paying_deposit {
             (
                 format!("{here}&pay=balance"),
-                format!("Pay the whole balance, {}, instead", doc.money.balance),
+                w.pay_whole_balance_instead(&doc.money.balance),
             )
         } else {
-            (
-                here,
-                format!("Pay the deposit of {} instead", doc.money.next_amount),
-            )
+            (here, w.pay_deposit_instead(&doc.money.next_amount))
         }
     });
     let page = PayPage {
         doc: &doc,
+        w,
         pay_amount,
         paying_deposit,
         switch,
@@ -487,7 +632,7 @@ async fn build(
         brand_text: crate::domain::colour::text_on(brand_color),
         accent_text: crate::domain::colour::text_on(accent_color),
         expired_after: expires_after(o.due_date, store.expiry_grace_days)
-            .map(|d| d.to_string())
+            .map(|d| crate::i18n::long_date(d, o.language))
             .unwrap_or_default(),
         online: intent.is_some(),
         show_qr: matches!(page_state, PayState::Payable | PayState::Expired),
@@ -496,11 +641,17 @@ async fn build(
         in_store_on: o
             .in_store_on
             .filter(|d| page_state == PayState::Payable && *d >= today)
-            .map(crate::orders::service::long_date),
+            .map(|d| crate::i18n::long_date(d, o.language)),
         in_store_action: in_store::action(o),
         in_store_min: today.to_string(),
         in_store_max: in_store::last_day(today).to_string(),
-        in_store_error: field_error.map(Refusal::message),
+        in_store_error: field_error.map(|r| r.message_in(w)),
+        pdf_url: format!(
+            "/pay/{}/invoice.pdf?key={}&lang={}",
+            o.number,
+            o.order_key.encode(),
+            o.language
+        ),
         offline_reason,
         notice,
         publishable_key: state
@@ -531,26 +682,6 @@ fn respond(state: &AppState, html: &str) -> Response {
 
 fn is_hex(c: &str) -> bool {
     c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// "Paid 27 November 2026 by cash: £46.88" from the payment that settled it.
-async fn paid_summary(
-    db: &DatabaseConnection,
-    zone: &crate::domain::StoreZone,
-    o: &order::Model,
-) -> Result<Option<String>, DbErr> {
-    use crate::payments::model::{self as payment, PaymentStatus};
-    let p = payment::Entity::find()
-        .filter(payment::Column::OrderId.eq(o.id))
-        .filter(payment::Column::Status.eq(PaymentStatus::Succeeded))
-        .order_by_desc(payment::Column::Id)
-        .one(db)
-        .await?;
-    Ok(p.map(|p| {
-        let method = p.method.label();
-        let amount = crate::domain::Money::display_stored(p.amount_minor, &p.currency);
-        crate::orders::service::paid_line(zone, o.paid_at.unwrap_or(p.created_at), method, &amount)
-    }))
 }
 
 /// The first view goes into the timeline ("the customer has seen it").

@@ -3,7 +3,7 @@
 //! stops reminders for this order only (RFC 8058).
 use crate::email::ssr::{invoice, model as outbox_row, outbox};
 use crate::orders::model::order;
-use crate::orders::service::{long_date, order_document};
+use crate::orders::service::order_document;
 use crate::reminders::{Policy, Slot};
 use crate::settings::ssr::model as settings;
 use sea_orm::{ConnectionTrait, DbErr};
@@ -16,6 +16,38 @@ pub fn stop_url(public_url: &str, o: &order::Model) -> String {
         public_url.trim_end_matches('/'),
         o.number,
         o.order_key.encode()
+    )
+}
+
+/// The step's wording for an order in `lang`: the owner's, unless it is
+/// still Settle's English default and the order is in another language,
+/// which then gets Settle's default in that language.
+fn wording(
+    policy: &Policy,
+    slot: Slot,
+    step: &crate::reminders::policy::Step,
+    lang: crate::i18n::Lang,
+) -> (String, String, String) {
+    let count = policy.steps.len();
+    let last_of_several = count > 1 && usize::from(slot.step) + 1 == count;
+    // Settle's default wording in every language: a step still using one
+    // reads as the default in the order's language.
+    let defaults: Vec<_> = crate::i18n::Lang::ALL
+        .iter()
+        .map(|l| crate::reminders::policy::default_wording_in(step.days, last_of_several, *l))
+        .collect();
+    let ours = crate::reminders::policy::default_wording_in(step.days, last_of_several, lang);
+    let pick = |typed: &String, default_of: fn(&(String, String, String)) -> &String| {
+        if defaults.iter().any(|d| default_of(d) == typed) {
+            default_of(&ours).clone()
+        } else {
+            typed.clone()
+        }
+    };
+    (
+        pick(&step.subject, |d| &d.0),
+        pick(&step.heading, |d| &d.1),
+        pick(&step.intro, |d| &d.2),
     )
 }
 
@@ -52,15 +84,18 @@ pub async fn queue_reminder<C: ConnectionTrait>(
         .as_ref()
         .or(data.money.balance_due.as_ref())
         .and_then(|(_, d)| d.clone())
-        .or_else(|| o.due_date.map(long_date))
+        .or_else(|| o.due_date.map(|d| crate::i18n::long_date(d, o.language)))
         .unwrap_or_default();
     let amount = data.money.next_amount.clone();
-    data.subject = fill(&step.subject, o, store, &amount, &due);
-    data.heading = fill(&step.heading, o, store, &amount, &due);
-    data.intro = fill(&step.intro, o, store, &amount, &due);
+    let (subject, heading, intro) = wording(policy, slot, step, o.language);
+    data.subject = fill(&subject, o, store, &amount, &due);
+    data.heading = fill(&heading, o, store, &amount, &due);
+    data.intro = fill(&intro, o, store, &amount, &due);
     let stop = stop_url(public_url, o);
     data.unsubscribe_url = Some(stop.clone());
     let rendered = invoice::render(&data).map_err(|e| render_failed(e.to_string()))?;
+    // The invoice itself, as of now (the PDF shows no reminder wording).
+    let attachment = crate::orders::service::pdf_attachment(data, o.created_at).await;
     let recipient = super::schedule::reminder_address(conn, o)
         .await?
         .ok_or_else(|| render_failed("no address".into()))?;
@@ -74,6 +109,7 @@ pub async fn queue_reminder<C: ConnectionTrait>(
             html_body: rendered.html,
             text_body: rendered.text,
             list_unsubscribe: Some(stop),
+            attachment,
         },
     )
     .await

@@ -36,6 +36,8 @@ struct KeyQuery {
 #[derive(Template)]
 #[template(path = "pay/stop_reminders.html")]
 struct StopPage<'a> {
+    /// The order's language: the page answers a link in its reminder.
+    w: crate::i18n::Words,
     stylesheet: String,
     store_name: &'a str,
     number: i64,
@@ -48,6 +50,7 @@ struct StopPage<'a> {
 fn page(state: &AppState, o: &order::Model, store_name: &str, stopped: bool) -> Response {
     let pay_url = pay_url(&state.public_url, o);
     let html = StopPage {
+        w: o.language.words(),
         stylesheet: crate::shell::stylesheet_href(&state.leptos_options),
         store_name,
         number: o.number,

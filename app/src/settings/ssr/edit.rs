@@ -30,6 +30,7 @@ pub fn form_of(row: &model::Model) -> SettingsForm {
         time_zone: row.time_zone.clone(),
         prices_include_tax: row.prices_include_tax.then(|| "on".to_owned()),
         default_payment: row.default_payment.code().to_owned(),
+        language: row.language.code().to_owned(),
     }
 }
 
@@ -229,6 +230,16 @@ pub async fn save(
             errors.push(FieldError::new("default_payment", m));
             row.default_payment
         });
+    let language = match form.language.trim() {
+        "" => row.language,
+        typed => crate::i18n::Lang::parse(typed).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "language",
+                "Choose a language Settle speaks: English (en) or Français (fr).",
+            ));
+            row.language
+        }),
+    };
     let time_zone = match crate::domain::StoreZone::parse(&form.time_zone) {
         Ok(z) => z.name().to_owned(),
         Err(e) => {
@@ -352,6 +363,7 @@ pub async fn save(
     active.time_zone = Set(time_zone);
     active.prices_include_tax = Set(form.prices_include_tax.is_some());
     active.default_payment = Set(default_payment);
+    active.language = Set(language);
     active.updated_at = Set(time::OffsetDateTime::now_utc());
     active.update(db).await?;
     Ok(Ok(()))

@@ -41,6 +41,8 @@ pub struct Model {
     /// The reminder policy as JSON (`reminders::Policy`); empty: the
     /// default policy, switched off.
     pub reminder_policy: String,
+    /// The store's language: new orders', customers' and staff's default.
+    pub language: crate::i18n::Lang,
     pub updated_at: TimeDateTimeWithTimeZone,
 }
 

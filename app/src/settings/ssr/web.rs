@@ -337,6 +337,7 @@ async fn test_email(
             dkim.as_ref(),
             sender.as_ref(),
             None,
+            None,
         )
         .await;
     let sent = matches!(result, Ok(Delivery::Sent { .. }));

@@ -384,6 +384,43 @@ pub fn mime_parts(raw: &str) -> (String, String) {
     (text, html)
 }
 
+/// The message's attachments: (file name, content type, bytes). Base64
+/// parts only, which is how lettre sends binary files.
+pub fn mime_attachments(raw: &str) -> Vec<(String, String, Vec<u8>)> {
+    use base64::Engine;
+    let mut found = Vec::new();
+    for part in raw.split("\n--") {
+        let Some((head, body)) = part.split_once("\n\n") else {
+            continue;
+        };
+        let lower = head.to_ascii_lowercase();
+        if !lower.contains("content-disposition: attachment") {
+            continue;
+        }
+        let name = head
+            .split("filename=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let content_type = lower
+            .lines()
+            .find_map(|l| l.strip_prefix("content-type: "))
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let compact: String = body
+            .trim_end_matches(|c| c == '-' || c == '\n')
+            .split_whitespace()
+            .collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .expect("a base64 attachment");
+        found.push((name, content_type, bytes));
+    }
+    found
+}
+
 fn decode_qp(body: &str) -> String {
     let joined = body.replace("=\n", "");
     let bytes = joined.as_bytes();
@@ -429,6 +466,7 @@ pub fn invoice(lines: &[(i32, u32)], email: &str) -> app::orders::create::NewOrd
         deposit_minor: None,
         deposit_percent_bp: None,
         deposit_due: String::new(),
+        language: None,
     }
 }
 
