@@ -1,8 +1,8 @@
 //! Languages (`app::i18n`): the store's language (the default for new
 //! orders and staff) and the one an order is shown in, kept on the order so
 //! its pay page, emails and reminders agree. A customer's language is the
-//! foundation's `customers.preferred_language`. Also the outbox's room for
-//! the invoice PDF attached to invoices and reminders.
+//! foundation's `customers.preferred_language`. Also the outbox's note that
+//! a message goes with the invoice PDF.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -19,11 +19,10 @@ fn columns() -> Vec<(&'static str, ColumnDef)> {
         // Set when the order is made; rows from before read as English,
         // which is what they were shown in.
         ("orders", string_len("language", 8).default("en").to_owned()),
-        // The invoice PDF sent with an invoice or reminder: kept only
-        // until the message is sent or given up (then emptied), so the
-        // outbox does not grow by a PDF per order.
+        // The invoice PDF's file name for an invoice or reminder: the PDF
+        // itself is rendered as the message leaves (the order as it is
+        // then), never stored.
         ("email_outbox", string_len_null("attachment_name", 120)),
-        ("email_outbox", blob_null("attachment")),
     ]
 }
 
@@ -43,6 +42,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
+        // Until now a blank language was saved as `en` and changed nothing.
+        // From here on it is the store's language when an order is made, so
+        // a French store's customers get French unless someone chose
+        // otherwise (`en` could not be told apart from blank).
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE customers SET preferred_language = '' WHERE preferred_language = 'en'",
+            )
+            .await?;
         Ok(())
     }
 

@@ -24,13 +24,18 @@ pub struct Pass {
 const IN_FLIGHT: usize = 8;
 
 /// Sends every message that is due now, up to `IN_FLIGHT` at a time, and
-/// reports what happened.
-pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pass, sea_orm::DbErr> {
+/// reports what happened. Invoices and reminders go with the invoice PDF,
+/// rendered now (its pay link under `public_url`).
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+) -> Result<Pass, sea_orm::DbErr> {
     let mut pass = Pass::default();
     // Read once a pass, so a settings change applies from the next message on.
     let dkim = Arc::new(app::settings::ssr::dkim_config(db).await?);
     let sender = Arc::new(app::settings::ssr::sender(db).await?);
-    // Read when the first reminder of the pass needs it.
+    // Read when the first reminder or PDF of the pass needs it.
     let mut store = None;
     loop {
         // Claim a batch (each row leased, so no other worker takes it), send it
@@ -68,9 +73,23 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
                 }
             }
         }
-        let batch = sendable;
+        let mut batch = Vec::with_capacity(sendable.len());
+        for row in sendable {
+            let attachment = match (&row.attachment_name, row.order_id) {
+                (Some(name), Some(order_id)) => {
+                    let store = match &store {
+                        Some(s) => s,
+                        None => store.insert(app::settings::ssr::store(db).await?),
+                    };
+                    app::orders::service::pdf_attachment(db, store, order_id, name, public_url)
+                        .await
+                }
+                _ => None,
+            };
+            batch.push((row, attachment));
+        }
         let mut sends = tokio::task::JoinSet::new();
-        for row in batch {
+        for (row, attachment) in batch {
             let (mailer, dkim, sender) = (mailer.clone(), dkim.clone(), sender.clone());
             sends.spawn(async move {
                 let result = deliver(
@@ -78,6 +97,7 @@ pub async fn deliver_due(db: &DatabaseConnection, mailer: &Mailer) -> Result<Pas
                     &row,
                     dkim.as_ref().as_ref(),
                     sender.as_ref().as_ref(),
+                    attachment.as_ref(),
                 )
                 .await;
                 (row, result)
@@ -120,6 +140,7 @@ async fn deliver(
     row: &model::Model,
     dkim: Option<&DkimConfig>,
     sender: Option<&app::email::ssr::transport::Sender>,
+    attachment: Option<&app::email::ssr::outbox::Attachment>,
 ) -> Result<String, MailError> {
     let to = Email::parse(&row.recipient)
         .map_err(|e| MailError::Message(format!("recipient {}: {e}", row.recipient)))?;
@@ -132,7 +153,7 @@ async fn deliver(
             dkim,
             sender,
             row.list_unsubscribe.as_deref(),
-            row.attachment().as_ref(),
+            attachment,
         )
         .await?
     {
@@ -147,10 +168,11 @@ pub fn spawn(
     db: DatabaseConnection,
     mailer: Mailer,
     wake: Arc<Notify>,
+    public_url: String,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = deliver_due(&db, &mailer).await {
+            if let Err(e) = deliver_due(&db, &mailer, &public_url).await {
                 tracing::error!(error = %e, "email outbox pass failed; retrying shortly");
             }
             tokio::select! {

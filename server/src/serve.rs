@@ -71,6 +71,7 @@ pub async fn serve_with_passwords(
             db.clone(),
             mailer.clone(),
             wake.clone(),
+            config.public_url.clone(),
         ))
     } else {
         tracing::warn!("SMTP_URL is not set: emails are kept in the outbox and not delivered");

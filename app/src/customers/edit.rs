@@ -66,18 +66,19 @@ pub async fn save(
             "Enter the country as a two-letter code, e.g. GB.",
         ));
     }
+    // Empty: the store's language, whatever it is when an order is made.
     let language = match form.preferred_language.trim() {
-        "" => "en".to_owned(),
-        l if l.len() <= 16 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            l.to_owned()
-        }
-        _ => {
-            errors.push(FieldError::new(
-                "preferred_language",
-                "Enter a language code such as en or fr-CA.",
-            ));
-            String::new()
-        }
+        "" => String::new(),
+        typed => match crate::i18n::Lang::parse(typed) {
+            Some(l) => l.code().to_owned(),
+            None => {
+                errors.push(FieldError::new(
+                    "preferred_language",
+                    "Choose English or Français, or the store's language.",
+                ));
+                String::new()
+            }
+        },
     };
     let terms = match form.payment_terms_days.trim() {
         "" => None,

@@ -1,7 +1,7 @@
 //! The customers list and each customer's page (details form and orders).
 use super::api::{customer_for_edit, list_customers, CustomerHit};
 use super::CustomerEdit;
-use crate::forms::{message_for, query_notice, Field, Notice};
+use crate::forms::{message_for, query_notice, Field, FieldMessage, Notice};
 use crate::staff::{pages::StaffPage, Role};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -125,7 +125,7 @@ fn customer_view(c: CustomerEdit) -> impl IntoView {
                 <Field label="Country (two letters, e.g. GB)" name="country" value=f.country maxlength=2 error=err("country")/>
             </fieldset> }.into_any()}
             {view! {
-            <Field label="Preferred language (e.g. en)" name="preferred_language" value=f.preferred_language maxlength=16 error=err("preferred_language")/>
+            <LanguageField chosen=f.preferred_language.clone() error=err("preferred_language")/>
             <Field label="Payment terms in days (empty for the store default)" name="payment_terms_days" value=f.payment_terms_days kind="number" maxlength=3 error=err("payment_terms_days")/>
             <label class="check"><input type="checkbox" name="no_reminders" value="on" checked=f.no_reminders.is_some()
                 aria-describedby="f-no_reminders-help"/>" No reminders"</label>
@@ -155,5 +155,29 @@ fn customer_view(c: CustomerEdit) -> impl IntoView {
                 }}
             </section>
         })}
+    }
+}
+
+/// The customer's language: their invoices, pay page and reminders; empty
+/// follows the store's.
+#[component]
+fn LanguageField(chosen: String, error: Option<String>) -> impl IntoView {
+    let invalid = error.is_some();
+    // A code from before the choice was a list (e.g. "de") reads as the
+    // store's, which is what orders get for it.
+    let chosen = crate::i18n::Lang::parse(&chosen)
+        .map(|l| l.code())
+        .unwrap_or("");
+    view! {
+        <label for="f-preferred_language">"Language"</label>
+        <select id="f-preferred_language" name="preferred_language" aria-invalid=invalid.then_some("true")
+            aria-describedby="f-preferred_language-help f-preferred_language-error">
+            <option value="" selected=chosen.is_empty()>"The store's language"</option>
+            {crate::i18n::Lang::ALL.into_iter().map(|l| {
+                view! { <option value=l.code() lang=l.code() selected=l.code() == chosen>{l.name()}</option> }
+            }).collect_view()}
+        </select>
+        <span class="muted" id="f-preferred_language-help">"Invoices, receipts, reminders and the pay page are in this language."</span>
+        <FieldMessage id="f-preferred_language-error" message=error/>
     }
 }

@@ -67,8 +67,10 @@ impl Lang {
         }
     }
 
-    /// A stored code; one that no longer parses reads as English rather than
-    /// failing a page (the columns are only ever written from `code`).
+    /// A code read from outside the typed columns (a stored string); one that
+    /// does not parse reads as English. The `language` columns themselves
+    /// are only ever written from `code`, and a row holding anything else
+    /// fails to load rather than guessing.
     pub fn stored(code: &str) -> Lang {
         Lang::parse(code).unwrap_or_default()
     }

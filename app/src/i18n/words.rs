@@ -102,7 +102,7 @@ catalogue! {
         en: "Pay for order #{number}",
         fr: "Régler la commande nº {number}"
     }
-    due_on(date) { en: "Due {date}", fr: "À régler avant le {date}" }
+    due_on(date) { en: "Due {date}", fr: "À régler au plus tard le {date}" }
     in_store_heading { en: "Paying in store", fr: "Paiement en boutique" }
     in_store_promised(date) {
         en: "You said you will pay in store on {date}. See you then! Show the QR code or order number at the till.",
@@ -123,13 +123,13 @@ catalogue! {
     }
     refunded_part(amount) { en: "({amount} refunded)", fr: "({amount} remboursé)" }
     balance_due { en: "Balance due", fr: "Reste à payer" }
-    balance_due_by(date) { en: "Balance due by {date}", fr: "Reste à payer avant le {date}" }
+    balance_due_by(date) { en: "Balance due by {date}", fr: "Reste à payer au plus tard le {date}" }
     pay_deposit_heading(amount) { en: "Pay the deposit: {amount}", fr: "Régler l’acompte : {amount}" }
     pay_amount(amount) { en: "Pay {amount}", fr: "Payer {amount}" }
     pay_deposit_button(amount) { en: "Pay deposit {amount}", fr: "Payer l’acompte de {amount}" }
-    deposit_due_by(date) { en: "The deposit is due by {date}", fr: "L’acompte est à régler avant le {date}" }
+    deposit_due_by(date) { en: "The deposit is due by {date}", fr: "L’acompte est à régler au plus tard le {date}" }
     deposit_due_now { en: "The deposit is due now", fr: "L’acompte est à régler dès maintenant" }
-    rest_due_by(amount, date) { en: "; the rest, {amount}, by {date}.", fr: " ; le solde, {amount}, avant le {date}." }
+    rest_due_by(amount, date) { en: "; the rest, {amount}, by {date}.", fr: " ; le solde, {amount}, au plus tard le {date}." }
     rest_due_later(amount) { en: "; the rest, {amount}, later.", fr: " ; le solde, {amount}, plus tard." }
     pay_whole_balance_instead(amount) {
         en: "Pay the whole balance, {amount}, instead",
@@ -195,6 +195,7 @@ catalogue! {
     unit_price { en: "Unit price", fr: "Prix unitaire" }
     total { en: "Total", fr: "Total" }
     subtotal { en: "Subtotal", fr: "Sous-total" }
+    discount { en: "Discount", fr: "Remise" }
     notice_processing {
         en: "Your payment is processing. This page will say it is paid as soon as your bank confirms it; there is no need to pay again.",
         fr: "Votre paiement est en cours. Cette page l’indiquera dès que votre banque l’aura confirmé ; inutile de payer à nouveau."
@@ -231,7 +232,7 @@ catalogue! {
     deposit_due { en: "Deposit due", fr: "Acompte à régler" }
     deposit_still_due { en: "Deposit still due", fr: "Acompte restant à régler" }
     rest_due { en: "The rest due", fr: "Solde à régler" }
-    by_date(date) { en: "by {date}", fr: "avant le {date}" }
+    by_date(date) { en: "by {date}", fr: "au plus tard le {date}" }
     pay_for_this_order { en: "Pay for this order", fr: "Régler cette commande" }
     pay_deposit_of(amount) { en: "Pay the deposit of {amount}", fr: "Régler l’acompte de {amount}" }
     or_open_link { en: "Or open this link:", fr: "Ou ouvrez ce lien :" }
@@ -297,12 +298,12 @@ catalogue! {
     //    `{due_date}` are filled by the reminder) ──
     default_reminder_friendly_subject {
         en: "Reminder: invoice #{order_number} from {store_name} is due {due_date}",
-        fr: "Rappel : la facture nº {order_number} de {store_name} est à régler avant le {due_date}"
+        fr: "Rappel : la facture nº {order_number} de {store_name} est à régler au plus tard le {due_date}"
     }
     default_reminder_friendly_heading { en: "A friendly reminder", fr: "Petit rappel" }
     default_reminder_friendly_intro {
         en: "Your invoice is due on {due_date}. You can pay {amount} online in a minute with the button below, or in store.",
-        fr: "Votre facture est à régler avant le {due_date}. Vous pouvez payer {amount} en ligne en une minute avec le bouton ci-dessous, ou en boutique."
+        fr: "Votre facture est à régler au plus tard le {due_date}. Vous pouvez payer {amount} en ligne en une minute avec le bouton ci-dessous, ou en boutique."
     }
     default_reminder_overdue_subject {
         en: "Invoice #{order_number} from {store_name} is overdue",

@@ -289,6 +289,13 @@ async fn invoice_pdf(
     let (Ok(Some(order)), Ok(store)) = (order, store) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if !super::service::has_invoice_pdf(order.status) {
+        return (
+            StatusCode::CONFLICT,
+            "No invoice PDF: this order is a quote, cancelled or refunded.",
+        )
+            .into_response();
+    }
     match super::service::invoice_pdf(&state.db, &store, &order, &state.public_url).await {
         Ok(pdf) => (
             [

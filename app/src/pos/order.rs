@@ -21,6 +21,8 @@ pub struct OrderDetail {
     pub pay_url: String,
     pub payable: bool,
     pub is_quote: bool,
+    /// Owed or paid: **Download invoice (PDF)** is offered.
+    pub has_pdf: bool,
     /// An admin looking at an order whose payments still hold money: the
     /// Refund form is shown.
     pub can_refund: bool,
@@ -202,6 +204,7 @@ pub async fn get_order(number: i64) -> Result<OrderDetail, AppError> {
                 pay_url: crate::orders::service::pay_url(&state.public_url, &o),
                 payable,
                 is_quote: o.status == OrderStatus::Quote,
+                has_pdf: crate::orders::service::has_invoice_pdf(o.status),
                 total_label: Money::from_minor(o.total_minor, o.currency).to_string(),
                 cancel_reason: o.cancel_reason.clone(),
                 note: o.note.clone(),
@@ -497,8 +500,10 @@ fn order_view(o: OrderDetail, taking: bool) -> impl IntoView {
                     <a href=format!("/orders/{}/email", o.number) target="_blank" rel="noopener">"Preview email"</a>
                     " · "
                     <a href=format!("/orders/{}/email?part=text", o.number) target="_blank" rel="noopener">"Plain-text part"</a>
-                    " · "
-                    <a href=format!("/orders/{}/invoice.pdf", o.number) download="">"Download invoice (PDF)"</a>
+                    {o.has_pdf.then(|| view! {
+                        " · "
+                        <a href=format!("/orders/{}/invoice.pdf", o.number) download="">"Download invoice (PDF)"</a>
+                    })}
                 </p>
             </section>
         })}

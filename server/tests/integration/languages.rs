@@ -80,7 +80,7 @@ async fn deliver(app: &TestApp) -> String {
         "Café du Coin <factures@cafe-du-coin.example>",
     )
     .unwrap();
-    let sent = server::outbox_worker::deliver_due(&app.db, &mailer)
+    let sent = server::outbox_worker::deliver_due(&app.db, &mailer, "http://127.0.0.1:3000")
         .await
         .unwrap()
         .sent;
@@ -161,7 +161,7 @@ async fn a_french_customer_reads_french_and_may_switch_to_english(backend: Backe
             );
         }
     }
-    // Sent: the outbox keeps no copy of the PDF.
+    // The outbox keeps the file's name, never the PDF.
     let row = outbox::Entity::find()
         .filter(outbox::Column::OrderId.eq(o.id))
         .one(&app.db)
@@ -169,7 +169,10 @@ async fn a_french_customer_reads_french_and_may_switch_to_english(backend: Backe
         .unwrap()
         .unwrap();
     assert_eq!(row.status, "sent");
-    assert!(row.attachment.is_none() && row.attachment_name.is_some());
+    assert_eq!(
+        row.attachment_name,
+        Some(format!("facture-{}.pdf", o.number))
+    );
 
     // The pay page: the order's language, then English on request,
     // remembered on this device (and only on it).
@@ -275,6 +278,40 @@ async fn a_french_customer_reads_french_and_may_switch_to_english(backend: Backe
         .await
         .unwrap();
     assert_eq!(wrong.status(), 404);
+
+    // The order page's download is for staff only.
+    let staff_pdf = app.url(&format!("/orders/{}/invoice.pdf", o.number));
+    let anonymous = app.client().get(&staff_pdf).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let res = till.get(&staff_pdf).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+
+    // Cancelled, the order has no PDF asking for money: not on the pay
+    // page, not by its link, not for staff.
+    let cashier = {
+        use app::staff::ssr::model as staff;
+        staff::Entity::find()
+            .filter(staff::Column::Email.eq(CASHIER.0))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .and_then(|m| m.view())
+            .unwrap()
+    };
+    app::orders::service::cancel_order(&app.db, &cashier, o.number, "Commande annulée")
+        .await
+        .unwrap();
+    let (_, cancelled) = page(&app.client(), &app.url(&pay_path(&o))).await;
+    assert!(!cancelled.contains("invoice.pdf"), "{cancelled}");
+    let res = app
+        .client()
+        .get(app.url(&pdf_link.replace("&#38;", "&")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(till.get(&staff_pdf).send().await.unwrap().status(), 409);
     app.stop().await;
 }
 

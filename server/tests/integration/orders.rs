@@ -481,7 +481,7 @@ async fn the_invoice_reaches_a_real_smtp_server(backend: Backend) {
     )
     .unwrap();
     assert_eq!(
-        server::outbox_worker::deliver_due(&s.db, &mailer)
+        server::outbox_worker::deliver_due(&s.db, &mailer, "http://127.0.0.1:3000")
             .await
             .unwrap()
             .sent,

@@ -19,7 +19,7 @@ fn message(to: &str, n: usize) -> outbox::NewMessage {
         html_body: format!("<p>Message {n}</p>"),
         text_body: format!("Message {n}"),
         list_unsubscribe: None,
-        attachment: None,
+        attachment_name: None,
     }
 }
 
@@ -52,7 +52,9 @@ async fn queued_mail_waits_for_the_server_and_goes_out_once(backend: Backend) {
     }
 
     // The SMTP server is down: every message is kept, with the reason and a later attempt.
-    let pass = deliver_due(&db, &mailer).await.unwrap();
+    let pass = deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+        .await
+        .unwrap();
     assert_eq!(
         pass,
         Pass {
@@ -67,7 +69,9 @@ async fn queued_mail_waits_for_the_server_and_goes_out_once(backend: Backend) {
         assert!(row.claimed_until.is_none());
     }
     assert_eq!(
-        deliver_due(&db, &mailer).await.unwrap(),
+        deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+            .await
+            .unwrap(),
         Pass::default(),
         "nothing is due before the backoff"
     );
@@ -75,7 +79,9 @@ async fn queued_mail_waits_for_the_server_and_goes_out_once(backend: Backend) {
     let sink = SmtpSink::start_on(port, &[]);
     time_passes(&db).await;
     assert_eq!(
-        deliver_due(&db, &mailer).await.unwrap(),
+        deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+            .await
+            .unwrap(),
         Pass {
             sent: 3,
             retried: 0,
@@ -90,7 +96,9 @@ async fn queued_mail_waits_for_the_server_and_goes_out_once(backend: Backend) {
     }
     time_passes(&db).await;
     assert_eq!(
-        deliver_due(&db, &mailer).await.unwrap(),
+        deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+            .await
+            .unwrap(),
         Pass::default(),
         "sent messages are never sent again"
     );
@@ -111,7 +119,9 @@ async fn refusals_are_permanent_and_leases_are_honoured(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        deliver_due(&db, &mailer).await.unwrap(),
+        deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+            .await
+            .unwrap(),
         Pass {
             sent: 0,
             retried: 0,
@@ -138,7 +148,12 @@ async fn refusals_are_permanent_and_leases_are_honoured(backend: Backend) {
         .unwrap()
         .expect("a due message");
     assert_eq!(claimed.id, held.id);
-    assert_eq!(deliver_due(&db, &mailer).await.unwrap(), Pass::default());
+    assert_eq!(
+        deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+            .await
+            .unwrap(),
+        Pass::default()
+    );
     // Once the lease has passed, it is delivered (at least once, never lost).
     let mut active: model::ActiveModel = claimed.into();
     active.claimed_until = Set(Some(
@@ -146,7 +161,9 @@ async fn refusals_are_permanent_and_leases_are_honoured(backend: Backend) {
     ));
     active.update(&db).await.unwrap();
     assert_eq!(
-        deliver_due(&db, &mailer).await.unwrap(),
+        deliver_due(&db, &mailer, "http://127.0.0.1:3000")
+            .await
+            .unwrap(),
         Pass {
             sent: 1,
             retried: 0,

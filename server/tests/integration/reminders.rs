@@ -570,7 +570,7 @@ async fn an_address_that_refused_mail_stops_reminders(backend: Backend) {
     .unwrap();
     let o = invoice(&app, &cashier, "gone@example.com", "2027-03-01").await;
     let ok = invoice(&app, &cashier, "ada@example.com", "2027-03-01").await;
-    server::outbox_worker::deliver_due(&app.db, &mailer)
+    server::outbox_worker::deliver_due(&app.db, &mailer, "http://127.0.0.1:3000")
         .await
         .unwrap();
     let done = tick(&app, datetime!(2027-03-02 08:00 UTC)).await;
@@ -584,7 +584,7 @@ async fn an_address_that_refused_mail_stops_reminders(backend: Backend) {
     assert_eq!(stopped.next_reminder_at, None);
 
     // The reminder that went carries RFC 8058's headers; the invoice did not.
-    server::outbox_worker::deliver_due(&app.db, &mailer)
+    server::outbox_worker::deliver_due(&app.db, &mailer, "http://127.0.0.1:3000")
         .await
         .unwrap();
     let messages = sink.messages();

@@ -162,7 +162,7 @@ fn message(n: usize) -> outbox::NewMessage {
         html_body: format!("<p>Message {n}</p>"),
         text_body: format!("Message {n}"),
         list_unsubscribe: None,
-        attachment: None,
+        attachment_name: None,
     }
 }
 

@@ -27,11 +27,9 @@ pub struct Model {
     /// Failed because the SMTP server refused it (a permanent answer), not
     /// because temporary failures ran out: the address takes no mail.
     pub refused: bool,
-    /// The invoice PDF's file name and bytes (invoices and reminders),
-    /// emptied once the message is sent or given up.
+    /// Invoices and reminders: the invoice PDF goes with it under this file
+    /// name, rendered as the message leaves (`outbox_worker`).
     pub attachment_name: Option<String>,
-    #[sea_orm(column_type = "Blob", nullable)]
-    pub attachment: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -29,8 +29,9 @@ pub struct NewMessage {
     pub text_body: String,
     /// Reminders only: the one-click unsubscribe URL.
     pub list_unsubscribe: Option<String>,
-    /// The invoice PDF (invoices and reminders).
-    pub attachment: Option<Attachment>,
+    /// Invoices and reminders: the invoice PDF's file name. The PDF is
+    /// rendered as the message leaves.
+    pub attachment_name: Option<String>,
 }
 
 /// A file sent with a message: so far only the invoice PDF.
@@ -38,19 +39,6 @@ pub struct NewMessage {
 pub struct Attachment {
     pub name: String,
     pub pdf: Vec<u8>,
-}
-
-impl model::Model {
-    /// What the row carries to attach, if anything.
-    pub fn attachment(&self) -> Option<Attachment> {
-        match (&self.attachment_name, &self.attachment) {
-            (Some(name), Some(pdf)) => Some(Attachment {
-                name: name.clone(),
-                pdf: pdf.clone(),
-            }),
-            _ => None,
-        }
-    }
 }
 
 /// Writes a message to the outbox; pass the transaction of the change that causes it.
@@ -67,8 +55,7 @@ pub async fn enqueue<C: ConnectionTrait>(
         html_body: Set(message.html_body),
         text_body: Set(message.text_body),
         list_unsubscribe: Set(message.list_unsubscribe),
-        attachment_name: Set(message.attachment.as_ref().map(|a| a.name.clone())),
-        attachment: Set(message.attachment.map(|a| a.pdf)),
+        attachment_name: Set(message.attachment_name),
         refused: Set(false),
         status: Set(QUEUED.to_owned()),
         attempts: Set(0),
@@ -162,8 +149,6 @@ pub async fn mark_sent(
     active.sent_at = Set(Some(OffsetDateTime::now_utc()));
     active.claimed_until = Set(None);
     active.last_error = Set(None);
-    // Sent: the PDF can be made again from the order whenever asked for.
-    active.attachment = Set(None);
     active.update(db).await.map(|_| ())
 }
 
@@ -231,7 +216,6 @@ pub async fn mark_failed(
     active.refused = Set(refused);
     active.claimed_until = Set(None);
     active.last_error = Set(Some(error.to_owned()));
-    active.attachment = Set(None);
     active.update(db).await.map(|_| ())
 }
 

@@ -30,6 +30,26 @@ fn store_text(stored: &str, lang: Lang, default: fn(i18n::Words) -> String) -> S
     }
 }
 
+/// The discount's label in `lang`. Settle writes it (`Discount::label`):
+/// "Discount" or "Discount (12.5%)", which reads "Remise (12,5 %)" in
+/// French; anything else is shown as stored.
+fn discount_label(stored: &str, lang: Lang) -> String {
+    let word = lang.words().discount();
+    if stored == "Discount" {
+        return word;
+    }
+    match stored
+        .strip_prefix("Discount (")
+        .and_then(|rest| rest.strip_suffix("%)"))
+    {
+        Some(number) if lang == Lang::Fr => {
+            format!("{word} ({}\u{a0}%)", number.replace('.', ","))
+        }
+        Some(number) => format!("{word} ({number}%)"),
+        None => stored.to_owned(),
+    }
+}
+
 /// An order's stored lines, in their order: items, adjustments (fees and the
 /// discount), taxes per rate.
 pub async fn order_lines<C: ConnectionTrait>(
@@ -174,7 +194,7 @@ pub async fn order_document<C: ConnectionTrait>(
         discount: adjustments
             .iter()
             .find(|a| a.kind == adjustment::AdjustmentKind::Discount)
-            .map(|a| (a.label.clone(), money(a.amount_minor))),
+            .map(|a| (discount_label(&a.label, lang), money(a.amount_minor))),
         fees: adjustments
             .iter()
             .filter(|a| a.kind == adjustment::AdjustmentKind::Fee)
@@ -293,9 +313,7 @@ pub async fn queue_invoice<C: ConnectionTrait>(
     staff_id: Option<i32>,
     event_prefix: &str,
 ) -> Result<(), CreateOrderError> {
-    let data = order_document(conn, store, o, public_url, None).await?;
-    let rendered = invoice::render(&data).map_err(|e| CreateOrderError::Render(e.to_string()))?;
-    let attachment = pdf_attachment(data, o.created_at).await;
+    let rendered = render_invoice(conn, store, o, public_url).await?;
     outbox::enqueue(
         conn,
         outbox::NewMessage {
@@ -306,7 +324,7 @@ pub async fn queue_invoice<C: ConnectionTrait>(
             html_body: rendered.html,
             text_body: rendered.text,
             list_unsubscribe: None,
-            attachment,
+            attachment_name: Some(pdf_file_name(o.language, o.number)),
         },
     )
     .await?;
@@ -387,6 +405,14 @@ pub async fn invoice_pdf<C: ConnectionTrait>(
         .map_err(|e| CreateOrderError::Render(e.to_string()))
 }
 
+/// Whether an order has an invoice PDF: one that is owed or paid. A quote is
+/// not an invoice, and a cancelled or refunded order's PDF would ask for
+/// money nobody owes.
+pub fn has_invoice_pdf(status: crate::orders::OrderStatus) -> bool {
+    use crate::orders::OrderStatus as S;
+    matches!(status, S::Pending | S::Failed | S::PartiallyPaid | S::Paid)
+}
+
 /// The PDF's file name, in its language: `facture-1042.pdf`.
 pub fn pdf_file_name(lang: i18n::Lang, number: i64) -> String {
     format!(
@@ -395,23 +421,32 @@ pub fn pdf_file_name(lang: i18n::Lang, number: i64) -> String {
     )
 }
 
-/// The invoice PDF sent with an invoice or reminder, from the very document
-/// the email was rendered from. A PDF that cannot be made is left off with
-/// a warning: the email (with its pay link) still goes.
-pub async fn pdf_attachment(
-    doc: invoice::InvoiceData,
-    issued: OffsetDateTime,
+/// The invoice PDF a queued invoice or reminder goes with, rendered as it
+/// leaves: the order as it is then (paid meanwhile: the PDF says so). A
+/// PDF that cannot be made is left off with a warning: the email, with its
+/// pay link, still goes.
+pub async fn pdf_attachment<C: ConnectionTrait>(
+    conn: &C,
+    store: &settings::Model,
+    order_id: i32,
+    name: &str,
+    public_url: &str,
 ) -> Option<outbox::Attachment> {
-    let name = pdf_file_name(doc.lang, doc.number);
-    let number = doc.number;
-    match tokio::task::spawn_blocking(move || super::pdf::render(&doc, issued)).await {
-        Ok(Ok(pdf)) => Some(outbox::Attachment { name, pdf }),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, number, "the invoice PDF could not be made; sending without it");
-            None
-        }
+    let made = async {
+        let o = order::Entity::find_by_id(order_id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| CreateOrderError::Render("the order is gone".into()))?;
+        invoice_pdf(conn, store, &o, public_url).await
+    }
+    .await;
+    match made {
+        Ok(pdf) => Some(outbox::Attachment {
+            name: name.to_owned(),
+            pdf,
+        }),
         Err(e) => {
-            tracing::warn!(error = %e, number, "the invoice PDF could not be made; sending without it");
+            tracing::warn!(error = %e, order_id, "the invoice PDF could not be made; sending without it");
             None
         }
     }
@@ -438,7 +473,7 @@ pub async fn queue_receipt<C: ConnectionTrait>(
             html_body: rendered.html,
             text_body: rendered.text,
             list_unsubscribe: None,
-            attachment: None,
+            attachment_name: None,
         },
     )
     .await?;
@@ -451,4 +486,21 @@ pub async fn queue_receipt<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_discount_label_reads_in_the_order_language() {
+        assert_eq!(discount_label("Discount", Lang::En), "Discount");
+        assert_eq!(discount_label("Discount", Lang::Fr), "Remise");
+        assert_eq!(discount_label("Discount (10%)", Lang::En), "Discount (10%)");
+        assert_eq!(
+            discount_label("Discount (12.5%)", Lang::Fr),
+            "Remise (12,5\u{a0}%)"
+        );
+        assert_eq!(discount_label("Loyalty", Lang::Fr), "Loyalty");
+    }
 }

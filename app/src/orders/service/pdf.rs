@@ -250,27 +250,10 @@ fn lay_out(doc: &InvoiceData, faces: &Faces) -> Vec<Vec<Op>> {
     let half = CONTENT_W / 2.0 - 12.0;
     let right_x = MARGIN + CONTENT_W / 2.0 + 12.0;
 
-    // The seller, left; the document's title and numbers, right.
+    // The document's title and numbers, right, first: they are short and
+    // stay on page 1 even when the seller's details, left, run long enough
+    // to break the page.
     let top = l.y;
-    l.paragraph(MARGIN, half, 14.0, Weight::Bold, &doc.store_name);
-    for line in doc
-        .store_address
-        .lines()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        l.paragraph(MARGIN, half, SMALL, Weight::Regular, line);
-    }
-    for extra in [&doc.store_phone, &doc.store_email] {
-        if !extra.trim().is_empty() {
-            l.paragraph(MARGIN, half, SMALL, Weight::Regular, extra);
-        }
-    }
-    for line in &doc.legal {
-        l.paragraph(MARGIN, half, SMALL, Weight::Regular, line);
-    }
-    let left_bottom = l.y;
-    l.y = top;
     l.paragraph(right_x, half, 18.0, Weight::Bold, &w.pdf_invoice_title());
     l.paragraph(
         right_x,
@@ -289,7 +272,31 @@ fn lay_out(doc: &InvoiceData, faces: &Faces) -> Vec<Vec<Op>> {
     if let Some(due) = &doc.due_date {
         l.paragraph(right_x, half, BODY, Weight::Regular, &w.due_line(due));
     }
-    l.y = l.y.max(left_bottom) + 18.0;
+    let right_bottom = l.y;
+    let first_page = l.pages.len();
+    l.y = top;
+    l.paragraph(MARGIN, half, 14.0, Weight::Bold, &doc.store_name);
+    for line in doc
+        .store_address
+        .lines()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        l.paragraph(MARGIN, half, SMALL, Weight::Regular, line);
+    }
+    for extra in [&doc.store_phone, &doc.store_email] {
+        if !extra.trim().is_empty() {
+            l.paragraph(MARGIN, half, SMALL, Weight::Regular, extra);
+        }
+    }
+    for line in &doc.legal {
+        l.paragraph(MARGIN, half, SMALL, Weight::Regular, line);
+    }
+    // Past the right column, unless the left one went on to another page.
+    if l.pages.len() == first_page {
+        l.y = l.y.max(right_bottom);
+    }
+    l.y += 18.0;
 
     // The customer.
     if !doc.bill_to.is_empty() {
@@ -346,12 +353,13 @@ fn lay_out(doc: &InvoiceData, faces: &Faces) -> Vec<Vec<Op>> {
     // The totals, right-aligned under the table.
     let label_x = MARGIN + CONTENT_W * 0.45;
     let label_w = COL_UNIT_RIGHT - label_x;
+    // The amount first, beside the label's first line: a long label that
+    // breaks the page never leaves its amount on the page before.
     let row = |l: &mut Layout, label: &str, amount: &str, weight: Weight| {
         l.need(BODY * LEADING * 2.0);
-        let before = l.y;
-        l.paragraph(label_x, label_w, BODY, weight, label);
-        let first = before + BODY * LEADING;
+        let first = l.y + BODY * LEADING;
         l.right_at(COL_TOTAL_RIGHT, first, BODY, weight, amount);
+        l.paragraph(label_x, label_w, BODY, weight, label);
     };
     row(&mut l, &w.subtotal(), &doc.subtotal, Weight::Regular);
     if let Some((label, amount)) = &doc.discount {
@@ -653,6 +661,40 @@ mod tests {
         let pdf = render(&sample(Lang::Fr, 10, "Tasse en céramique"), ISSUED).unwrap();
         assert!(pdf.starts_with(b"%PDF-1.7"), "{:?}", &pdf[..8]);
         assert!(pdf.len() < 100_000, "{} bytes", pdf.len());
+    }
+
+    /// A seller's address long enough to break the page leaves the title
+    /// and number on page 1; a fee label that wraps across a page break
+    /// keeps its amount beside its first line.
+    #[test]
+    fn a_long_header_or_label_never_strands_what_goes_beside_it() {
+        let faces = faces().unwrap();
+        let mut doc = sample(Lang::Fr, 30, "Tasse");
+        doc.store_address = "12 rue des Martyrs\n".repeat(120);
+        doc.fees = vec![("Frais de livraison ".repeat(150), "7,77\u{a0}€".into())];
+        let pages = lay_out(&doc, faces);
+        assert!(pages.len() > 2, "{} pages", pages.len());
+        let title = Lang::Fr.words().pdf_invoice_title();
+        assert!(pages[0]
+            .iter()
+            .any(|op| matches!(op, Op::Text { text, .. } if *text == title)));
+        let (page, y) = pages
+            .iter()
+            .enumerate()
+            .find_map(|(i, ops)| {
+                ops.iter().find_map(|op| match op {
+                    Op::Text { y, text, .. } if text.contains("7,77") => Some((i, *y)),
+                    _ => None,
+                })
+            })
+            .expect("the fee's amount");
+        assert!(
+            pages[page].iter().any(|op| matches!(
+                op,
+                Op::Text { y: label_y, text, .. } if *label_y == y && text.starts_with("Frais de livraison")
+            )),
+            "the amount on page {page} at {y} has no label beside it"
+        );
     }
 
     /// Hostile and very long names wrap inside the page, whatever they

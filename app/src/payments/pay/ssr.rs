@@ -32,19 +32,36 @@ use time::{Date, OffsetDateTime};
 /// order row: rendered pages (keyed by the order's and the settings' last
 /// change and today's date, so any change renders afresh, in any process),
 /// the store settings for a few seconds, and which orders were already seen.
-#[derive(Default)]
 pub struct PayCache {
     pages: Mutex<HashMap<i32, CachedPage>>,
     settings: Mutex<Option<(Instant, Arc<settings::Model>)>>,
     seen: Mutex<HashSet<i32>>,
-    /// Rendered PDF invoices, by the same changes as pages (no nonce in them).
-    pdfs: Mutex<HashMap<i32, (PdfKey, axum::body::Bytes)>>,
+    /// Rendered PDF invoices, one per order and language, by the same
+    /// changes as pages (no nonce in them).
+    pdfs: Mutex<HashMap<(i32, Lang), (PdfKey, axum::body::Bytes)>>,
+    /// PDFs rendered at once: a burst of downloads (or someone asking again
+    /// and again) waits its turn instead of taking every core.
+    rendering: tokio::sync::Semaphore,
 }
 
-/// The order's and the settings' last change, and the language.
-type PdfKey = (OffsetDateTime, OffsetDateTime, Lang);
+impl Default for PayCache {
+    fn default() -> Self {
+        PayCache {
+            pages: Mutex::default(),
+            settings: Mutex::default(),
+            seen: Mutex::default(),
+            pdfs: Mutex::default(),
+            rendering: tokio::sync::Semaphore::new(PDF_RENDERS),
+        }
+    }
+}
+
+/// The order's and the settings' last change.
+type PdfKey = (OffsetDateTime, OffsetDateTime);
 /// About 40 KB each: a few hundred keep memory small.
 const MAX_PDFS: usize = 500;
+/// One render per core on the machine Settle is sized for.
+const PDF_RENDERS: usize = 2;
 
 struct CachedPage {
     key: PageKey,
@@ -86,19 +103,19 @@ impl PayCache {
             .map(|p| p.html.clone())
     }
 
-    fn pdf(&self, order_id: i32, key: &PdfKey) -> Option<axum::body::Bytes> {
+    fn pdf(&self, order: (i32, Lang), key: &PdfKey) -> Option<axum::body::Bytes> {
         lock(&self.pdfs)
-            .get(&order_id)
+            .get(&order)
             .filter(|(k, _)| k == key)
             .map(|(_, pdf)| pdf.clone())
     }
 
-    fn keep_pdf(&self, order_id: i32, key: PdfKey, pdf: axum::body::Bytes) {
+    fn keep_pdf(&self, order: (i32, Lang), key: PdfKey, pdf: axum::body::Bytes) {
         let mut pdfs = lock(&self.pdfs);
         if pdfs.len() >= MAX_PDFS {
             pdfs.clear();
         }
-        pdfs.insert(order_id, (key, pdf));
+        pdfs.insert(order, (key, pdf));
     }
 
     fn keep(&self, order_id: i32, key: PageKey, html: Arc<str>) {
@@ -215,7 +232,7 @@ struct PayPage<'a> {
     /// Why the last date was refused, shown beside the field (form open).
     in_store_error: Option<String>,
     /// **Download invoice (PDF)**, in the page's language.
-    pdf_url: String,
+    pdf_url: Option<String>,
     offline_reason: String,
     notice: Option<(bool, String)>,
     publishable_key: &'a str,
@@ -388,26 +405,45 @@ async fn invoice_pdf(
         }
     };
     let today = crate::domain::StoreZone::stored(&store.time_zone).today(OffsetDateTime::now_utc());
-    // Only what the pay page shows: no quote.
-    if pay_state(o.status, o.due_date, store.expiry_grace_days, today).is_none() {
+    // Only while the order is owed and payable, or paid: a cancelled,
+    // refunded or expired order's PDF would ask for money with a dead link.
+    if !matches!(
+        pay_state(o.status, o.due_date, store.expiry_grace_days, today),
+        Some(PayState::Payable | PayState::Paid)
+    ) {
         return not_found(&state);
     }
-    let key = (o.updated_at, store.updated_at, lang);
-    let pdf = match cache.pdf(o.id, &key) {
+    let key = (o.updated_at, store.updated_at);
+    let slot = (o.id, lang);
+    let pdf = match cache.pdf(slot, &key) {
         Some(pdf) => pdf,
         None => {
-            let made =
-                crate::orders::service::invoice_pdf(&state.readers, &store, &o, &state.public_url)
+            // Wait for a render slot, then look again: the same PDF asked
+            // for twice at once is rendered once.
+            let Ok(_permit) = cache.rendering.acquire().await else {
+                return unavailable();
+            };
+            match cache.pdf(slot, &key) {
+                Some(pdf) => pdf,
+                None => {
+                    let made = crate::orders::service::invoice_pdf(
+                        &state.readers,
+                        &store,
+                        &o,
+                        &state.public_url,
+                    )
                     .await;
-            match made {
-                Ok(pdf) => {
-                    let pdf = axum::body::Bytes::from(pdf);
-                    cache.keep_pdf(o.id, key, pdf.clone());
-                    pdf
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, number = o.number, "rendering a PDF invoice");
-                    return unavailable();
+                    match made {
+                        Ok(pdf) => {
+                            let pdf = axum::body::Bytes::from(pdf);
+                            cache.keep_pdf(slot, key, pdf.clone());
+                            pdf
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, number = o.number, "rendering a PDF invoice");
+                            return unavailable();
+                        }
+                    }
                 }
             }
         }
@@ -646,12 +682,14 @@ async fn build(
         in_store_min: today.to_string(),
         in_store_max: in_store::last_day(today).to_string(),
         in_store_error: field_error.map(|r| r.message_in(w)),
-        pdf_url: format!(
-            "/pay/{}/invoice.pdf?key={}&lang={}",
-            o.number,
-            o.order_key.encode(),
-            o.language
-        ),
+        pdf_url: matches!(page_state, PayState::Payable | PayState::Paid).then(|| {
+            format!(
+                "/pay/{}/invoice.pdf?key={}&lang={}",
+                o.number,
+                o.order_key.encode(),
+                o.language
+            )
+        }),
         offline_reason,
         notice,
         publishable_key: state

@@ -94,8 +94,6 @@ pub async fn queue_reminder<C: ConnectionTrait>(
     let stop = stop_url(public_url, o);
     data.unsubscribe_url = Some(stop.clone());
     let rendered = invoice::render(&data).map_err(|e| render_failed(e.to_string()))?;
-    // The invoice itself, as of now (the PDF shows no reminder wording).
-    let attachment = crate::orders::service::pdf_attachment(data, o.created_at).await;
     let recipient = super::schedule::reminder_address(conn, o)
         .await?
         .ok_or_else(|| render_failed("no address".into()))?;
@@ -109,7 +107,8 @@ pub async fn queue_reminder<C: ConnectionTrait>(
             html_body: rendered.html,
             text_body: rendered.text,
             list_unsubscribe: Some(stop),
-            attachment,
+            // The invoice itself (no reminder wording), as the reminder leaves.
+            attachment_name: Some(crate::orders::service::pdf_file_name(o.language, o.number)),
         },
     )
     .await
