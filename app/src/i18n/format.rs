@@ -45,15 +45,6 @@ pub fn money(m: Money, lang: Lang) -> String {
     }
 }
 
-/// An amount as a row stores it (minor units beside a code), in `lang`; a
-/// code that no longer parses shows as "2880 XYZ" rather than hiding it.
-pub fn money_stored(minor: i64, code: &str, lang: Lang) -> String {
-    match crate::domain::Currency::parse(code) {
-        Ok(c) => money(Money::from_minor(minor, c), lang),
-        Err(_) => format!("{minor} {code}"),
-    }
-}
-
 /// The symbols French readers know (CLDR `fr`); any other currency is
 /// written by its ISO code, which no reader mistakes.
 fn french_symbol(code: &str) -> &str {
@@ -177,7 +168,6 @@ mod tests {
             assert_eq!(money(m(*minor, code), Lang::En), *en, "{minor} {code} en");
             assert_eq!(money(m(*minor, code), Lang::Fr), *fr, "{minor} {code} fr");
         }
-        assert_eq!(money_stored(2880, "XYZ", Lang::Fr), "2880 XYZ");
     }
 
     #[test]

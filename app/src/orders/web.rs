@@ -225,20 +225,9 @@ async fn preview(
     Path(number): Path<String>,
     axum::extract::Query(q): axum::extract::Query<PreviewQuery>,
 ) -> Response {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    if staff(&state, &session).await.is_none() {
-        return unauthorized();
-    }
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let order = super::model::order::Entity::find()
-        .filter(super::model::order::Column::Number.eq(number.get()))
-        .one(&state.db)
-        .await;
-    let store = crate::settings::ssr::store(&state.db).await;
-    let (Ok(Some(order)), Ok(store)) = (order, store) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (order, store) = match staff_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     match render_invoice(&state.db, &store, &order, &state.public_url).await {
         Ok(rendered) if q.part == "text" => (
@@ -261,10 +250,64 @@ async fn preview(
         )
             .into_response(),
         Err(e) => {
-            tracing::error!(error = %e, number = number.get(), "rendering an invoice preview");
+            tracing::error!(error = %e, number = order.number, "rendering an invoice preview");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// A staff member's view of order `number` with the store's settings: the
+/// answer to send instead when signed out or the order is not there.
+async fn staff_order(
+    state: &AppState,
+    session: &Session,
+    number: &str,
+) -> Result<
+    (
+        super::model::order::Model,
+        crate::settings::ssr::model::Model,
+    ),
+    Response,
+> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (_, number) = signed_in_order(state, session, number).await?;
+    let order = super::model::order::Entity::find()
+        .filter(super::model::order::Column::Number.eq(number.get()))
+        .one(&state.db)
+        .await;
+    let store = crate::settings::ssr::store(&state.db).await;
+    match (order, store) {
+        (Ok(Some(order)), Ok(store)) => Ok((order, store)),
+        _ => Err(StatusCode::NOT_FOUND.into_response()),
+    }
+}
+
+/// The invoice PDF as a download (`facture-1042.pdf`), for the order page
+/// and the pay page alike: behind a session or a key, so never kept by a
+/// proxy.
+pub(crate) fn pdf_response(
+    lang: crate::i18n::Lang,
+    number: i64,
+    pdf: axum::body::Bytes,
+) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}\"",
+                    super::service::pdf_file_name(lang, number)
+                ),
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 /// **Download invoice (PDF)** on the order page: the customer's PDF, in the
@@ -274,20 +317,9 @@ async fn invoice_pdf(
     session: Session,
     Path(number): Path<String>,
 ) -> Response {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    if staff(&state, &session).await.is_none() {
-        return unauthorized();
-    }
-    let Ok(number) = OrderNumber::parse(&number) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let order = super::model::order::Entity::find()
-        .filter(super::model::order::Column::Number.eq(number.get()))
-        .one(&state.db)
-        .await;
-    let store = crate::settings::ssr::store(&state.db).await;
-    let (Ok(Some(order)), Ok(store)) = (order, store) else {
-        return StatusCode::NOT_FOUND.into_response();
+    let (order, store) = match staff_order(&state, &session, &number).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
     if !super::service::has_invoice_pdf(order.status) {
         return (
@@ -297,26 +329,9 @@ async fn invoice_pdf(
             .into_response();
     }
     match super::service::invoice_pdf(&state.db, &store, &order, &state.public_url).await {
-        Ok(pdf) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    "application/pdf".to_owned(),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename=\"{}\"",
-                        super::service::pdf_file_name(order.language, order.number)
-                    ),
-                ),
-                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-            pdf,
-        )
-            .into_response(),
+        Ok(pdf) => pdf_response(order.language, order.number, pdf.into()),
         Err(e) => {
-            tracing::error!(error = %e, number = number.get(), "rendering a PDF invoice");
+            tracing::error!(error = %e, number = order.number, "rendering a PDF invoice");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

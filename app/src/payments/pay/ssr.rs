@@ -448,20 +448,7 @@ async fn invoice_pdf(
             }
         }
     };
-    let name = crate::orders::service::pdf_file_name(lang, o.number);
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            // Behind the order's key, like the page: never kept by a proxy.
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        pdf,
-    )
-        .into_response()
+    crate::orders::web::pdf_response(lang, o.number, pdf)
 }
 
 /// The order when `number` and `key` both match it. Every order number that
